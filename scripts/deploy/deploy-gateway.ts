@@ -1,0 +1,149 @@
+/**
+ * Deploys the gateway's contracts on one chain through Ignition and writes that chain's deployment record.
+ * The router goes through the create2 strategy (CreateX), so it has the same address on every chain; chains with
+ * official stablecoins accept those, the others (local chains, testnets) get the test tokens.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
+import {
+  type Address,
+  encodeAbiParameters,
+  getAddress,
+  getContractAddress,
+  type Hex,
+  keccak256,
+  type PublicClient,
+} from "viem";
+import {
+  DEFAULT_DEPLOYMENTS_DIR,
+  type AcceptedToken,
+  type DeploymentRecord,
+  readDeploymentRecords,
+  writeDeploymentRecord,
+} from "../../contracts/deployments/record.js";
+import PaymentRouterModule from "../ignition/modules/PaymentRouter.js";
+import TestTokensModule from "../ignition/modules/TestTokens.js";
+import { OFFICIAL_TOKENS } from "./official-tokens.js";
+
+/** CreateX salt: no sender prefix and no cross-chain guard byte, so the router's address is the same everywhere. */
+export const ROUTER_SALT = "0x00000000000000000000000000000000000000000053746162656c6761746531";
+export const CREATEX_ADDRESS = "0xba5Ed099633D3B313e4D5F7bdc1305d3c28ba5Ed";
+
+/** Where CreateX puts the router: depends only on the salt and the bytecode, not on the deployer or its nonce. */
+export function routerCreate2Address(bytecode: Hex): Address {
+  // CreateX hashes a salt with neither sender nor chain guard once more before CREATE2.
+  const guardedSalt = keccak256(encodeAbiParameters([{ type: "bytes32" }], [ROUTER_SALT]));
+  return getContractAddress({ opcode: "CREATE2", from: CREATEX_ADDRESS, salt: guardedSalt, bytecode });
+}
+
+const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
+const TEST_CHAIN_NAMES: Record<number, string> = {
+  31337: "Local dev chain",
+  1337: "Local dev chain",
+  11155111: "Sepolia",
+  97: "BNB Smart Chain Testnet",
+  80002: "Polygon Amoy",
+  421614: "Arbitrum Sepolia",
+  84532: "Base Sepolia",
+};
+
+export interface DeployGatewayOptions {
+  /** Where the record is written; defaults to `contracts/deployments`. */
+  deploymentsDir?: string;
+  /** Print Ignition's progress. */
+  displayUi?: boolean;
+}
+
+export interface DeployGatewayResult {
+  record: DeploymentRecord;
+  recordPath: string;
+}
+
+export async function deployGateway(
+  hre: HardhatRuntimeEnvironment,
+  connection: NetworkConnection<"l1">,
+  { deploymentsDir = DEFAULT_DEPLOYMENTS_DIR, displayUi = false }: DeployGatewayOptions = {},
+): Promise<DeployGatewayResult> {
+  const publicClient = await connection.viem.getPublicClient();
+  const chainId = await publicClient.getChainId();
+  const local = LOCAL_CHAIN_IDS.has(chainId);
+  // A local chain starts empty every time, so its Ignition journal is thrown away after the run.
+  const deploymentId = local ? `chain-${chainId}-local-${process.pid}` : undefined;
+  const startBlock = await publicClient.getBlockNumber();
+  const previous = (await readDeploymentRecords(deploymentsDir)).find((r) => r.chainId === chainId);
+  const hasCode = async (address: Address) => ((await publicClient.getCode({ address })) ?? "0x") !== "0x";
+
+  try {
+    // The same bytecode at the same CREATE2 address is the same router, whoever deployed it: reuse it.
+    const { bytecode } = await hre.artifacts.readArtifact("PaymentRouter");
+    let routerAddress = routerCreate2Address(bytecode as Hex);
+    if (!(await hasCode(routerAddress))) {
+      const { router } = await connection.ignition.deploy(PaymentRouterModule, {
+        strategy: "create2",
+        strategyConfig: { salt: ROUTER_SALT },
+        deploymentId,
+        displayUi,
+      });
+      routerAddress = getAddress(router.address);
+    }
+
+    let tokens: AcceptedToken[];
+    const official = OFFICIAL_TOKENS[chainId];
+    if (official !== undefined) {
+      tokens = official.tokens;
+    } else if (previous !== undefined && (await Promise.all(previous.tokens.map((t) => hasCode(t.address)))).every(Boolean)) {
+      tokens = previous.tokens;
+    } else {
+      const { usdt, usdc, usdt18 } = await connection.ignition.deploy(TestTokensModule, { deploymentId, displayUi });
+      tokens = [
+        { symbol: "USDT", name: "Tether USD (test)", address: usdt.address, decimals: 6, permit: false },
+        { symbol: "USDC", name: "Permit USD (test)", address: usdc.address, decimals: 6, permit: true },
+        { symbol: "USDT18", name: "Tether USD 18 decimals (test)", address: usdt18.address, decimals: 18, permit: false },
+      ];
+    }
+
+    const deployBlock = await findDeployBlock(publicClient, routerAddress, startBlock, previous);
+    const record: DeploymentRecord = {
+      chainId,
+      chainName: official?.chainName ?? TEST_CHAIN_NAMES[chainId] ?? `Chain ${chainId}`,
+      router: routerAddress,
+      deployBlock,
+      tokens,
+    };
+    const recordPath = await writeDeploymentRecord(record, deploymentsDir);
+    return { record, recordPath };
+  } finally {
+    if (deploymentId !== undefined) {
+      await rm(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The first block with the router's code, searched only among blocks this run could have mined (recent state every
+ * node keeps). If the router was already there, the earlier record's block stands, or the search covers the chain.
+ */
+async function findDeployBlock(
+  client: PublicClient,
+  router: Address,
+  startBlock: bigint,
+  previous: DeploymentRecord | undefined,
+): Promise<number> {
+  const hasCode = async (blockNumber: bigint) =>
+    ((await client.getCode({ address: router, blockNumber }).catch(() => undefined)) ?? "0x") !== "0x";
+
+  if (await hasCode(startBlock)) {
+    if (previous !== undefined && previous.router === router) return previous.deployBlock;
+    startBlock = 0n;
+  }
+  let low = startBlock;
+  let high = await client.getBlockNumber();
+  while (low < high) {
+    const mid = (low + high) / 2n;
+    if (await hasCode(mid)) high = mid;
+    else low = mid + 1n;
+  }
+  return Number(low);
+}
