@@ -1,63 +1,201 @@
 /**
- * `npm start`: the whole gateway on this machine with embedded defaults.
- * Today: a local Hardhat/EDR chain on 127.0.0.1:8545 with the router and the test tokens deployed and dev accounts
- * funded. Ctrl-C stops everything.
+ * `npm start`: the whole gateway on this machine with embedded defaults, in order: a local Hardhat/EDR chain, the
+ * router and test tokens deployed and dev accounts funded, the indexer (PGlite), the API with its confirmer (PGlite),
+ * and a demo merchant with a fresh API key. Ctrl-C stops everything, in reverse order.
+ *
+ * Flags: --fresh (delete the data directory first), --data-dir, --chain-port, --indexer-port, --api-port.
+ * The API's data (merchant, keys, orders) is kept between runs; the chain and therefore the indexer start anew.
  */
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import { startLocalChain } from "./stack/local-chain.js";
+import { getAddress } from "viem";
+import { assertPortFree, startLocalChain } from "./stack/local-chain.js";
 
 const { values: flags } = parseArgs({
   options: {
+    fresh: { type: "boolean", default: false },
+    "data-dir": { type: "string", default: process.env.STABLEGATE_DATA_DIR ?? ".data" },
     "chain-port": { type: "string", default: process.env.CHAIN_PORT ?? "8545" },
+    "indexer-port": { type: "string", default: process.env.INDEXER_PORT ?? "42069" },
+    "api-port": { type: "string", default: process.env.API_PORT ?? "3000" },
   },
 });
+
+const HOST = "127.0.0.1";
+/** Hardhat's dev account #9: the demo merchant's wallet. Dev accounts #1–#4 are the paying customers. */
+const DEMO_MERCHANT_WALLET = getAddress("0xa0Ee7A142d267C1f36714E4a8F75612F20a79720");
 
 const started = Date.now();
 const step = (message: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
 
-/** What is running, stopped in reverse order on Ctrl-C or on a failed start. */
-const running: { name: string; stop: () => Promise<void> }[] = [];
+/** What is running, stopped on Ctrl-C or on a failed start: receiver, API, indexer, then the chain. */
+const STOP_ORDER = ["webhook receiver", "API", "indexer", "chain"];
+const running: { name: (typeof STOP_ORDER)[number]; stop: () => Promise<void> }[] = [];
 let stopping = false;
 async function shutdown(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   if (running.length > 0) console.log("\nStopping…");
-  for (const { stop } of running.reverse()) await stop();
+  running.sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
+  for (const { name, stop } of running) {
+    await stop().catch((error: unknown) => console.error(`  ${name} did not stop cleanly: ${String(error)}`));
+    console.log(`  ${name} stopped`);
+  }
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown());
 process.on("SIGTERM", () => void shutdown());
 
-try {
-  step("Starting the local chain…");
-  const chain = await startLocalChain({ port: Number(flags["chain-port"]) });
-  running.push({ name: "chain", stop: chain.stop });
-  step(`Local chain (chain id 31337) at ${chain.url}`);
+function port(flag: "chain-port" | "indexer-port" | "api-port"): number {
+  const value = Number(flags[flag]);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new Error(`--${flag} must be a port number, not "${flags[flag]}"`);
+  return value;
+}
 
+try {
+  const ports = { chain: port("chain-port"), indexer: port("indexer-port"), api: port("api-port") };
+  // All three up front: a taken port is a clear error before anything starts.
+  await assertPortFree(ports.chain, HOST, "The chain's port (--chain-port)");
+  await assertPortFree(ports.indexer, HOST, "The indexer's port (--indexer-port)");
+  await assertPortFree(ports.api, HOST, "The API's port (--api-port)");
+  const dataDir = path.resolve(flags["data-dir"]!);
+  if (flags.fresh) {
+    await rm(dataDir, { recursive: true, force: true });
+    step(`Deleted ${dataDir} (--fresh)`);
+  }
+
+  step("Starting the local chain…");
+  const chain = await startLocalChain({ port: ports.chain, host: HOST });
+  running.push({ name: "chain", stop: chain.stop });
+  step(`Local chain at ${chain.url}`);
+
+  step("Deploying the router and the test tokens…");
   process.env.LOCAL_RPC_URL = chain.url;
   const { default: hre } = await import("hardhat");
   const { deployGateway } = await import("./deploy/deploy-gateway.js");
   const { fundDevAccounts } = await import("./deploy/fund-dev-accounts.js");
-
-  step("Deploying the router and the test tokens…");
   const connection = await hre.network.create({ network: "localhost", chainType: "l1" });
-  const { record, recordPath } = await deployGateway(hre, connection);
+  const { record } = await deployGateway(hre, connection);
   const wallets = await connection.viem.getWalletClients();
-  const devAccounts = wallets.slice(1, 5).map((wallet) => wallet.account.address);
-  await fundDevAccounts(connection, record, devAccounts);
+  const payers = wallets.slice(1, 5).map((wallet) => getAddress(wallet.account.address));
+  await fundDevAccounts(connection, record, payers);
   await connection.close();
+  step(`Router ${record.router}; ${record.tokens.map((t) => t.symbol).join(", ")} deployed; dev accounts funded`);
 
+  // The indexer and the API start side by side: neither needs the other to be up (the confirmer polls).
+  step("Starting the indexer and the API…");
+  const [indexer, { api, demo }] = await Promise.all([
+    (async () => {
+      const { startIndexer } = await import("../indexer/start.js");
+      const { rpcUrlVariable } = await import("../indexer/config/chains.js");
+      const indexer = await startIndexer({
+        port: ports.indexer,
+        hostname: HOST,
+        // The chain is new, so last run's rows are stale: the indexer starts from an empty database every time.
+        fresh: true,
+        env: {
+          [rpcUrlVariable(record.chainId)]: chain.url,
+          INDEXER_DATA_DIR: path.join(dataDir, "indexer"),
+          INDEXER_CHAIN_IDS: String(record.chainId),
+          DATABASE_URL: undefined,
+        },
+      });
+      running.push({ name: "indexer", stop: indexer.stop });
+      step(`Indexer at ${indexer.url}`);
+      return indexer;
+    })(),
+    (async () => {
+      const { parseConfig } = await import("../api/config.js");
+      const { openDatabase } = await import("../api/db/client.js");
+      const { migrate } = await import("../api/db/migrate.js");
+      const { ChainCatalog } = await import("../api/lib/chains.js");
+      const { startApi } = await import("../api/main.js");
+      const { forgetDevChainProgress, prepareDemoMerchant } = await import("./stack/demo-merchant.js");
+      const config = parseConfig({
+        ...process.env,
+        // Embedded defaults: npm start never uses a DATABASE_URL from the environment.
+        DATABASE_URL: undefined,
+        API_HOST: HOST,
+        API_PORT: String(ports.api),
+        API_DATA_DIR: path.join(dataDir, "api"),
+        INDEXER_URL: `http://${HOST}:${ports.indexer}`,
+        // The demo receiver listens on 127.0.0.1, which deliveries refuse unless the operator allows it.
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+      });
+      const db = await openDatabase(config.database);
+      let demo: { merchantId: string; apiKey: string };
+      try {
+        await migrate(db.db);
+        await forgetDevChainProgress(db.db, record.chainId);
+        const chains = await ChainCatalog.load({ dir: config.deploymentsDir, confirmations: config.confirmations });
+        demo = await prepareDemoMerchant(db.db, chains, { chainId: record.chainId, payoutAddress: DEMO_MERCHANT_WALLET });
+      } finally {
+        await db.close();
+      }
+      const api = await startApi(config, { log: (...args) => console.error("  api:", ...args) });
+      running.push({ name: "API", stop: api.stop });
+      step(`API at ${api.url}`);
+      return { api, demo };
+    })(),
+  ]);
+
+  step("Registering the demo merchant's webhook receiver…");
+  const { startDemoReceiver } = await import("./stack/demo-receiver.js");
+  const receiver = await startDemoReceiver({
+    apiUrl: api.url,
+    apiKey: demo.apiKey,
+    log: (line) => console.log(`  receiver: ${line}`),
+  });
+  running.push({ name: "webhook receiver", stop: receiver.stop });
+
+  const sample = await createSampleOrder(api.url, demo.apiKey, record.chainId);
   step("Ready.");
   console.log(`
-  Chain        ${chain.url}  (chain id ${record.chainId})
-  Router       ${record.router}  (deployed in block ${record.deployBlock})
-${record.tokens.map((t) => `  ${t.symbol.padEnd(12)} ${t.address}  (${t.decimals} decimals${t.permit ? ", permit" : ""})`).join("\n")}
-  Record       ${recordPath}
-  Dev accounts (100,000 of each token; keys are Hardhat's well-known test keys, never use them elsewhere):
-${devAccounts.map((a) => `    ${a}`).join("\n")}
+  API            ${api.url}
+  API reference  ${api.url}/docs   (OpenAPI: ${api.url}/openapi.json)
+  Indexer        ${indexer.url}   (GraphQL: ${indexer.url}/graphql)
+  Chain          ${chain.url}   (chain id ${record.chainId}; router ${record.router})
+  Tokens         ${record.tokens.map((t) => `${t.symbol} ${t.address}`).join("\n                 ")}
+
+  Demo merchant  ${demo.merchantId}, payout wallet ${DEMO_MERCHANT_WALLET}
+  Demo API key   ${demo.apiKey}
+                 (new every run and shown only here; stored hashed)
+  Webhooks       ${receiver.url} (endpoint ${receiver.endpointId}): verified deliveries are logged below
+
+  Create an order:
+    curl -s ${api.url}/v1/orders \\
+      -H "Authorization: Bearer ${demo.apiKey}" \\
+      -H "Content-Type: application/json" \\
+      -d '{"chainId": ${record.chainId}, "symbol": "USDT", "amount": "12.50", "merchantOrderId": "order-'$(date +%s)'"}'
+
+  Sample order   ${sample.id} (12.50 USDT)
+  Checkout       ${sample.cashierUrl}
+  Pay it         npm run pay -- ${sample.id}
+  Watch it       curl -s "${api.url}/v1/contract-payment?orderId=${sample.id}" -H "Authorization: Bearer ${demo.apiKey}"
+
+  Dev wallets (100,000 of each token; Hardhat's public test keys, never use them elsewhere):
+    ${payers.join("\n    ")}
 
 Press Ctrl-C to stop.`);
 } catch (error) {
   console.error(`\nStart-up failed: ${error instanceof Error ? error.message : String(error)}`);
   await shutdown(1);
+}
+
+async function createSampleOrder(apiUrl: string, apiKey: string, chainId: number): Promise<{ id: string; cashierUrl: string }> {
+  const response = await fetch(`${apiUrl}/v1/orders`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      chainId,
+      symbol: "USDT",
+      amount: "12.50",
+      merchantOrderId: `sample-${Date.now()}`,
+      description: "Sample order made by npm start",
+    }),
+  });
+  const body = (await response.json()) as { id: string; cashierUrl: string };
+  if (!response.ok) throw new Error(`Creating the sample order failed: ${JSON.stringify(body)}`);
+  return body;
 }

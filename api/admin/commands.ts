@@ -1,0 +1,130 @@
+/**
+ * What the operator does to merchants and keys. The CLI (`npm run admin`) and the tests call these directly.
+ */
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { getAddress, isAddress } from "viem";
+import type { Database } from "../db/client.js";
+import { apiKeys, merchants, payoutAddresses, unmatchedPayments } from "../db/schema.js";
+import { generateApiKey, generateRequestSigningSecret } from "../lib/api-keys.js";
+import type { ChainCatalog } from "../lib/chains.js";
+import { newId } from "../lib/ids.js";
+
+export class AdminError extends Error {
+  override name = "AdminError";
+}
+
+export type MerchantSettings = {
+  /** Chain id → confirmations, replacing the operator's default for this merchant. */
+  confirmations?: Record<string, number>;
+  orderExpirySeconds?: number | null;
+  underpaymentToleranceBps?: number;
+  overpaymentToleranceBps?: number;
+};
+
+function checkSettings(settings: MerchantSettings) {
+  for (const [name, bps] of [
+    ["underpayment tolerance", settings.underpaymentToleranceBps],
+    ["overpayment tolerance", settings.overpaymentToleranceBps],
+  ] as const) {
+    if (bps !== undefined && (!Number.isInteger(bps) || bps < 0 || bps > 10_000)) {
+      throw new AdminError(`${name} must be whole basis points between 0 and 10000`);
+    }
+  }
+  if (settings.orderExpirySeconds != null && (!Number.isInteger(settings.orderExpirySeconds) || settings.orderExpirySeconds < 60)) {
+    throw new AdminError("order expiry must be at least 60 seconds");
+  }
+  for (const [chainId, n] of Object.entries(settings.confirmations ?? {})) {
+    if (!/^\d+$/.test(chainId) || !Number.isInteger(n) || n < 0) throw new AdminError(`confirmations for chain ${chainId} must be a whole number >= 0`);
+  }
+}
+
+export async function createMerchant(db: Database, { name, ...settings }: { name: string } & MerchantSettings) {
+  if (!name.trim()) throw new AdminError("a merchant needs a name");
+  checkSettings(settings);
+  const [merchant] = await db
+    .insert(merchants)
+    .values({ id: newId("mch"), name: name.trim(), ...settings })
+    .returning();
+  return merchant!;
+}
+
+export async function updateMerchant(db: Database, merchantId: string, settings: MerchantSettings) {
+  checkSettings(settings);
+  const [merchant] = await db.update(merchants).set(settings).where(eq(merchants.id, merchantId)).returning();
+  if (!merchant) throw new AdminError(`no merchant ${merchantId}`);
+  return merchant;
+}
+
+export async function listMerchants(db: Database) {
+  return db.select().from(merchants).orderBy(merchants.id);
+}
+
+export async function setPayoutAddress(
+  db: Database,
+  chains: ChainCatalog,
+  { merchantId, chainId, address }: { merchantId: string; chainId: number; address: string },
+) {
+  if (!chains.chain(chainId)) {
+    throw new AdminError(`chain ${chainId} has no deployment record here (accepted: ${chains.list().map((c) => c.chainId).join(", ")})`);
+  }
+  if (!isAddress(address, { strict: false })) throw new AdminError(`${address} is not an address`);
+  const checksummed = getAddress(address);
+  if (/^0x0{40}$/i.test(checksummed) || checksummed.toLowerCase() === chains.chain(chainId)!.router.toLowerCase()) {
+    throw new AdminError("the payout address cannot be the zero address or the router");
+  }
+  await requireMerchant(db, merchantId);
+  const [row] = await db
+    .insert(payoutAddresses)
+    .values({ merchantId, chainId, address: checksummed })
+    .onConflictDoUpdate({ target: [payoutAddresses.merchantId, payoutAddresses.chainId], set: { address: checksummed, updatedAt: new Date() } })
+    .returning();
+  return row!;
+}
+
+/** Issues a key; the returned `key` is the only time anyone sees it. */
+export async function issueApiKey(db: Database, { merchantId, label }: { merchantId: string; label?: string | undefined }) {
+  await requireMerchant(db, merchantId);
+  const { key, prefix, hash } = generateApiKey();
+  const [row] = await db
+    .insert(apiKeys)
+    .values({ id: newId("key"), merchantId, prefix, hash, label: label ?? null })
+    .returning({ id: apiKeys.id, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt });
+  return { ...row!, key };
+}
+
+export async function listApiKeys(db: Database, merchantId: string) {
+  return db
+    .select({ id: apiKeys.id, prefix: apiKeys.prefix, label: apiKeys.label, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.merchantId, merchantId))
+    .orderBy(apiKeys.id);
+}
+
+export async function revokeApiKey(db: Database, keyId: string) {
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id, revokedAt: apiKeys.revokedAt });
+  if (!row) throw new AdminError(`no active key ${keyId}`);
+  return row;
+}
+
+/**
+ * Turns signed requests on (with a new secret, returned once) or off. Turning it on again rotates the secret.
+ */
+export async function setSignedRequests(db: Database, { merchantId, required }: { merchantId: string; required: boolean }) {
+  await requireMerchant(db, merchantId);
+  const secret = required ? generateRequestSigningSecret() : null;
+  await db.update(merchants).set({ requireSignedRequests: required, requestSigningSecret: secret }).where(eq(merchants.id, merchantId));
+  return { required, secret };
+}
+
+export async function listUnmatchedPayments(db: Database, { limit = 50 } = {}) {
+  return db.select().from(unmatchedPayments).orderBy(desc(unmatchedPayments.id)).limit(limit);
+}
+
+async function requireMerchant(db: Database, merchantId: string) {
+  const [row] = await db.select({ id: merchants.id }).from(merchants).where(eq(merchants.id, merchantId));
+  if (!row) throw new AdminError(`no merchant ${merchantId}`);
+}

@@ -1,0 +1,138 @@
+/**
+ * The HTTP app, built by a function so tests run it in-process (`app.request(...)`) with their own database and
+ * clock. Every failure leaves through `onError` or `notFound` in the one error shape.
+ */
+import { randomUUID } from "node:crypto";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppCaches, AppDeps, AppEnv } from "./lib/context.js";
+import { ApiError } from "./lib/errors.js";
+import { createRouter } from "./lib/openapi.js";
+import { TtlCache } from "./lib/ttl-cache.js";
+import { SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
+import { authenticate } from "./middlewares/authenticate.js";
+import { idempotency } from "./middlewares/idempotency.js";
+import { rateLimit } from "./middlewares/rate-limit.js";
+import { verifySignedRequest } from "./middlewares/signed-requests.js";
+import { balanceRouter } from "./routes/balance/balance.index.js";
+import { chainsRouter } from "./routes/chains/chains.index.js";
+import { checkoutRouter } from "./routes/checkout/checkout.index.js";
+import { docsRouter } from "./routes/docs/docs.index.js";
+import { eventsRouter } from "./routes/events/events.index.js";
+import { healthRouter } from "./routes/health/health.index.js";
+import { ordersRouter } from "./routes/orders/orders.index.js";
+import { paymentsRouter } from "./routes/payments/payments.index.js";
+import { webhookEndpointsRouter } from "./routes/webhook-endpoints/webhook-endpoints.index.js";
+
+export const API_VERSION = "1.0.0";
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+  const caches: AppCaches = {
+    apiKeys: new TtlCache({ ttlMs: deps.config.authCacheMs }),
+    payouts: new TtlCache({ ttlMs: deps.config.authCacheMs }),
+  };
+
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    c.set("caches", caches);
+    c.set("requestId", c.req.header("x-request-id")?.slice(0, 100) || randomUUID());
+    await next();
+    c.res.headers.set("X-Request-Id", c.get("requestId"));
+  });
+
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+    async (c, next) => {
+      const type = c.req.header("content-type");
+      if (c.req.method === "POST" && type && !/^application\/(.+\+)?json\b/i.test(type)) {
+        throw new ApiError(415, "unsupported_media_type", "Send JSON bodies with Content-Type: application/json");
+      }
+      await next();
+    },
+    authenticate,
+    rateLimit,
+    verifySignedRequest,
+    idempotency,
+  );
+
+  app
+    .route("/", healthRouter)
+    .route("/", ordersRouter)
+    .route("/", paymentsRouter)
+    .route("/", balanceRouter)
+    .route("/", eventsRouter)
+    .route("/", webhookEndpointsRouter)
+    .route("/", chainsRouter)
+    .route("/", docsRouter)
+    .route("/", checkoutRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      `An API key from the operator (\`sk_live_…\`). Merchants that require signed requests also send ` +
+      `\`${TIMESTAMP_HEADER}: <unix seconds>\` and \`${SIGNATURE_HEADER}: v1=<hex HMAC-SHA256>\` over ` +
+      `\`<timestamp>.<METHOD>.<path with query>.<raw body>\` keyed with the request signing secret; ` +
+      `${SIGNATURE_WINDOW_SECONDS} s window, each signature accepted once.`,
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Stablegate API",
+      version: API_VERSION,
+      description:
+        "Self-hosted, non-custodial stablecoin payments. Amounts are exact decimal strings in token units. " +
+        'Every error has the shape {"error": {"code", "message", "details"}}. POSTs accept an Idempotency-Key.',
+    },
+    servers: [{ url: deps.config.publicBaseUrl }],
+  });
+
+  const routes = app.routes.filter((route) => route.method !== "ALL");
+  app.notFound((c) => {
+    const allowed = [...new Set(routes.filter((route) => pathMatches(route.path, c.req.path)).map((route) => route.method))];
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return errorResponse(c, new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}`, {
+        headers: { Allow: allowed.join(", ") },
+      }));
+    }
+    return errorResponse(c, new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`));
+  });
+
+  app.onError((error, c) => errorResponse(c, toApiError(error, c)));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+function pathMatches(pattern: string, path: string): boolean {
+  const regex = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\/:[^/]+/g, "/[^/]+").replace(/\*/g, ".*");
+  return new RegExp(`^${regex}/?$`).test(path);
+}
+
+function toApiError(error: Error, c: Context<AppEnv>): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400) return new ApiError(400, "invalid_json", "The body is not valid JSON");
+    if (error.status >= 400 && error.status < 500) {
+      return new ApiError(error.status as ContentfulStatusCode, "bad_request", error.message || "Bad request");
+    }
+  }
+  console.error(`[${c.get("requestId") ?? "-"}] ${c.req.method} ${c.req.path}:`, error);
+  return new ApiError(500, "internal_error", "Something went wrong on our side; it has been logged", {
+    details: { requestId: c.get("requestId") },
+  });
+}
+
+function errorResponse(c: Context<AppEnv>, error: ApiError) {
+  return c.json(error.toJSON(), error.status, error.headers);
+}

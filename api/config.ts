@@ -1,0 +1,192 @@
+/**
+ * The API's settings, read once from the environment at start. A bad value stops the process with a message that
+ * names the variable.
+ */
+import { DEFAULT_DEPLOYMENTS_DIR } from "../contracts/deployments/record.js";
+import { z } from "zod";
+import { DEFAULT_TIMEOUT_MS } from "./webhooks/deliver.js";
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from "./webhooks/schedule.js";
+import { parseSecretsKey } from "./webhooks/secret-box.js";
+
+/**
+ * Confirmations a payment needs before its order counts as paid, per chain, unless `CHAIN_CONFIRMATIONS` or the
+ * merchant says otherwise. Roughly: a reorg deeper than this has not happened in years on that chain.
+ */
+export const DEFAULT_CONFIRMATIONS: Readonly<Record<number, number>> = {
+  31337: 0, // local Hardhat/EDR chain
+  1: 12, // Ethereum: ~2.5 min
+  56: 15, // BNB Smart Chain: ~45 s
+  137: 128, // Polygon PoS: ~4.5 min; it has reorged tens of blocks deep
+  42161: 20, // Arbitrum One: sequencer-ordered, reorgs are rare
+  8453: 20, // Base: ~40 s
+};
+/** For a chain in the deployment records that has no default above. */
+export const FALLBACK_CONFIRMATIONS = 12;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** `CHAIN_CONFIRMATIONS=1=20,137=256`: chain id = confirmations, comma separated. */
+const confirmationsList = z
+  .string()
+  .transform((value, ctx) => {
+    const map: Record<number, number> = {};
+    for (const pair of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const match = /^(\d+)\s*[=:]\s*(\d+)$/.exec(pair);
+      if (!match) {
+        ctx.addIssue({ code: "custom", message: `"${pair}" is not <chainId>=<confirmations>` });
+        return z.NEVER;
+      }
+      map[Number(match[1])] = Number(match[2]);
+    }
+    return map;
+  });
+
+const envSchema = z.object({
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_PORT: port.default(3000),
+  /** Where customers reach the API from outside: the base of every `cashierUrl`. */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The Ponder indexer (its `/sql/*` and `/status`). */
+  INDEXER_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:42069"),
+  DEPLOYMENTS_DIR: z.string().min(1).default(DEFAULT_DEPLOYMENTS_DIR),
+  CHAIN_CONFIRMATIONS: confirmationsList.default({}),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** PGlite data directory, used when DATABASE_URL is not set. */
+  API_DATA_DIR: z.string().min(1).default(".data/api"),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(120),
+  /** How long an instance trusts what it read about a key and its merchant: a revoked key or a new payout address
+   * takes effect within this time. 0 reads the database on every request. */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** How long an order stays payable when neither the request nor the merchant says. */
+  ORDER_EXPIRY_SECONDS: positiveInt.default(30 * 60),
+  /** How often the confirmer reads the indexer. */
+  CONFIRMER_INTERVAL_MS: positiveInt.default(2_000),
+  /** How often due orders are expired. */
+  EXPIRY_INTERVAL_MS: positiveInt.default(1_000),
+  /** Set to `false` to run an instance that serves HTTP only (another runs the confirmer). */
+  CONFIRMER_ENABLED: flag("true"),
+  /** 32 bytes, base64 or hex: encrypts webhook signing secrets at rest. Required with DATABASE_URL; with PGlite a key
+   * is generated into API_DATA_DIR when unset. */
+  SECRETS_KEY: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseSecretsKey(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** How long the previous webhook secret keeps signing after a rotation. */
+  WEBHOOK_ROTATION_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(24 * 60 * 60),
+  /** Waits between delivery attempts, e.g. `5s,5m,30m,2h,5h,10h,24h`. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseRetrySchedule(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(DEFAULT_TIMEOUT_MS),
+  /** Local development and tests only: let deliveries reach loopback, private and link-local addresses. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: flag("false"),
+  /** Days an endpoint may fail every delivery (with at least one event given up) before it is disabled. */
+  WEBHOOK_DISABLE_AFTER: z.coerce.number().positive().default(5),
+  /** How often the dispatcher looks for due deliveries (it is also woken when this instance writes events). */
+  WEBHOOK_POLL_MS: positiveInt.default(50),
+  /** Deliveries in flight at once per instance. */
+  WEBHOOK_CONCURRENCY: positiveInt.default(64),
+  /** Set to `false` for an instance that does not deliver webhooks. */
+  WEBHOOK_DISPATCHER_ENABLED: flag("true"),
+});
+
+function flag(fallback: "true" | "false") {
+  return z
+    .enum(["true", "false", "1", "0"])
+    .default(fallback)
+    .transform((value) => value === "true" || value === "1");
+}
+
+export type Config = {
+  host: string;
+  port: number;
+  publicBaseUrl: string;
+  indexerUrl: string;
+  deploymentsDir: string;
+  /** Operator overrides of DEFAULT_CONFIRMATIONS. */
+  confirmations: Record<number, number>;
+  database: { url?: string | undefined; dataDir: string; poolSize: number };
+  rateLimitPerMinute: number;
+  authCacheMs: number;
+  orderExpirySeconds: number;
+  confirmerIntervalMs: number;
+  expiryIntervalMs: number;
+  confirmerEnabled: boolean;
+  webhooks: WebhookConfig;
+};
+
+export type WebhookConfig = {
+  /** AES-256-GCM key for signing secrets at rest; startApi fills it from API_DATA_DIR for PGlite when unset. */
+  secretsKey?: Buffer | undefined;
+  rotationOverlapMs: number;
+  retryScheduleMs: readonly number[];
+  timeoutMs: number;
+  allowPrivateTargets: boolean;
+  disableAfterMs: number;
+  pollMs: number;
+  concurrency: number;
+  dispatcherEnabled: boolean;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  if (e.DATABASE_URL && !e.SECRETS_KEY) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SECRETS_KEY: required with DATABASE_URL (32 random bytes, base64 or hex: `openssl rand -base64 32`); it encrypts webhook secrets",
+    );
+  }
+  return {
+    host: e.API_HOST,
+    port: e.API_PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://${e.API_HOST}:${e.API_PORT}`).replace(/\/+$/, ""),
+    indexerUrl: e.INDEXER_URL.replace(/\/+$/, ""),
+    deploymentsDir: e.DEPLOYMENTS_DIR,
+    confirmations: e.CHAIN_CONFIRMATIONS,
+    database: { url: e.DATABASE_URL, dataDir: e.API_DATA_DIR, poolSize: e.DATABASE_POOL_SIZE },
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authCacheMs: e.AUTH_CACHE_MS,
+    orderExpirySeconds: e.ORDER_EXPIRY_SECONDS,
+    confirmerIntervalMs: e.CONFIRMER_INTERVAL_MS,
+    expiryIntervalMs: e.EXPIRY_INTERVAL_MS,
+    confirmerEnabled: e.CONFIRMER_ENABLED,
+    webhooks: {
+      secretsKey: e.SECRETS_KEY,
+      rotationOverlapMs: e.WEBHOOK_ROTATION_OVERLAP_SECONDS * 1000,
+      retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER * 24 * 60 * 60 * 1000),
+      pollMs: e.WEBHOOK_POLL_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      dispatcherEnabled: e.WEBHOOK_DISPATCHER_ENABLED,
+    },
+  };
+}

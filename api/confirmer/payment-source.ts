@@ -1,0 +1,36 @@
+/**
+ * Where the confirmer reads payments from: the seam between the API and the indexer. The production source reads
+ * the Ponder indexer over HTTP (`@ponder/client` for rows, `/status` for heads); tests feed synthetic rows.
+ */
+import type { Address, Hex } from "viem";
+
+/** One `PaymentReceived` log as the indexer stores it (indexer/ponder.schema.ts, table `payment`). */
+export type IndexedPayment = {
+  chainId: number;
+  router: Address;
+  txHash: Hex;
+  logIndex: number;
+  blockNumber: bigint;
+  blockHash: Hex;
+  /** Unix seconds. */
+  blockTimestamp: bigint;
+  orderRef: Hex;
+  merchant: Address;
+  payer: Address;
+  token: Address;
+  /** What the merchant received, in the token's base units. */
+  amount: bigint;
+};
+
+export interface PaymentSource {
+  /**
+   * The highest block of `chainId` the indexer has fully processed, or `undefined` when it has nothing yet.
+   * After a reorg it may go down.
+   */
+  indexedHead(chainId: number): Promise<bigint | undefined>;
+  /**
+   * Every indexed payment on `chainId` with `fromBlock <= blockNumber <= toBlock`. A payment a reorg removed is
+   * simply absent.
+   */
+  payments(query: { chainId: number; fromBlock: bigint; toBlock: bigint }): Promise<IndexedPayment[]>;
+}

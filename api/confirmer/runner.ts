@@ -1,0 +1,118 @@
+/**
+ * Runs the confirmer on timers inside the API process: a confirmation pass every `intervalMs` and expiry every
+ * `expiryIntervalMs`, only while this instance holds the leader lock. Failures are logged and retried next tick.
+ */
+import type { DatabaseHandle } from "../db/client.js";
+import type { Confirmer } from "./confirmer.js";
+import { purgeExpired } from "./housekeeping.js";
+import { tryLead, type Lease } from "./leader.js";
+
+/** How often a follower asks for the leader lock again. */
+const LEAD_RETRY_MS = 5_000;
+
+export type ConfirmerLoops = { isLeader(): boolean; stop(): Promise<void> };
+
+export function startConfirmerLoops({
+  handle,
+  confirmer,
+  intervalMs,
+  expiryIntervalMs,
+  now = () => new Date(),
+  log = (message: string, error?: unknown) => console.error(message, error ?? ""),
+}: {
+  handle: DatabaseHandle;
+  confirmer: Confirmer;
+  intervalMs: number;
+  expiryIntervalMs: number;
+  now?: () => Date;
+  log?: (message: string, error?: unknown) => void;
+}): ConfirmerLoops {
+  let lease: Lease | null = null;
+  let acquiring: Promise<void> | null = null;
+  let retryLeadAt = 0;
+  let stopped = false;
+  const timers = new Map<string, NodeJS.Timeout>();
+  const running = new Set<Promise<void>>();
+
+  const leading = async (): Promise<boolean> => {
+    if (lease?.held) return true;
+    if (Date.now() < retryLeadAt) return false;
+    // Both loops may ask at once: one attempt, shared.
+    acquiring ??= (async () => {
+      lease = null;
+      try {
+        lease = await tryLead(handle);
+      } catch (error) {
+        log("confirmer: cannot reach the database for the leader lock", error);
+      } finally {
+        if (!lease) retryLeadAt = Date.now() + LEAD_RETRY_MS;
+        acquiring = null;
+      }
+    })();
+    await acquiring;
+    return lease?.held === true;
+  };
+
+  const loop = (name: string, everyMs: number, work: () => Promise<void>) => {
+    // A failure that repeats every tick (say, the indexer is not up yet) is logged once, and its end once.
+    let lastFailure: string | undefined;
+    const tick = async () => {
+      if (stopped) return;
+      const run = (async () => {
+        try {
+          if (await leading()) await work();
+          if (lastFailure !== undefined) log(`confirmer: ${name} works again`);
+          lastFailure = undefined;
+        } catch (error) {
+          const failure = describeFailure(error);
+          if (failure !== lastFailure) log(`confirmer: ${name} failed: ${failure}`);
+          lastFailure = failure;
+        }
+      })();
+      running.add(run);
+      await run;
+      running.delete(run);
+      if (!stopped) timers.set(name, setTimeout(tick, everyMs));
+    };
+    void tick();
+  };
+
+  loop("confirmation pass", intervalMs, async () => {
+    await confirmer.confirmAll();
+  });
+  loop("expiry", expiryIntervalMs, async () => {
+    await confirmer.expireDue();
+    await purgeExpired(handle.db, now());
+  });
+
+  return {
+    isLeader: () => lease?.held === true,
+    async stop() {
+      stopped = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      await Promise.allSettled([...running]);
+      await lease?.release();
+      lease = null;
+    },
+  };
+}
+
+/** One line for a failure: its message and its causes' (fetch errors hide the useful part in `cause`). */
+function describeFailure(error: unknown): string {
+  const parts: string[] = [];
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 4 || value === undefined || value === null) return;
+    if (value instanceof AggregateError) {
+      for (const inner of value.errors) visit(inner, depth + 1);
+      return;
+    }
+    if (value instanceof Error) {
+      if (value.message && !parts.includes(value.message)) parts.push(value.message);
+      visit(value.cause, depth + 1);
+      return;
+    }
+    parts.push(String(value));
+  };
+  visit(error, 0);
+  return parts.join(": ") || "unknown error";
+}

@@ -1,0 +1,45 @@
+/**
+ * One query layer over two back-ends: embedded PGlite (a data directory, the default) or Postgres through
+ * node-postgres when a connection string is given. Everything above this file sees the same Drizzle database.
+ */
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePostgres } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import pg from "pg";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import * as schema from "./schema.js";
+
+type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Either the database or an open transaction: query helpers take this so callers choose the boundary. */
+export type Queryable = Database | Transaction;
+
+export type DatabaseHandle =
+  | { kind: "postgres"; db: Database; pool: pg.Pool; close(): Promise<void> }
+  | { kind: "pglite"; db: Database; client: PGlite; close(): Promise<void> };
+
+export type DatabaseOptions = {
+  /** `postgres://…`; when absent, PGlite is used. */
+  url?: string | undefined;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  dataDir?: string | undefined;
+  /** Postgres connections in the pool. */
+  poolSize?: number | undefined;
+};
+
+export async function openDatabase({ url, dataDir = ".data/api", poolSize = 10 }: DatabaseOptions): Promise<DatabaseHandle> {
+  if (url) {
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "stablegate-api" });
+    // An idle client that loses its connection must not take the process down; the next query reconnects.
+    pool.on("error", (error) => console.error("postgres pool:", error.message));
+    const db = drizzlePostgres(pool, { schema }) as unknown as Database;
+    return { kind: "postgres", db, pool, close: () => pool.end() };
+  }
+  if (!dataDir.startsWith("memory://")) await mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  return { kind: "pglite", db, client, close: () => client.close() };
+}

@@ -1,0 +1,315 @@
+/**
+ * The API's tables. This file is the source of truth: `drizzle-kit generate --config api/db/drizzle.config.ts`
+ * turns a change here into the next numbered SQL migration in `api/db/migrations/`.
+ *
+ * Amounts are `numeric(78, 0)` (any uint256) in the token's base units; addresses are stored checksummed and
+ * compared case-insensitively; hashes and order references are lower-case 0x hex.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+/** Every table lives in its own schema, so the API can share a Postgres database with the indexer. */
+export const apiSchema = pgSchema("stablegate");
+const pgTable = apiSchema.table;
+
+const amount = (name: string) => numeric(name, { precision: 78, scale: 0, mode: "bigint" });
+const blockNumber = (name: string) => bigint(name, { mode: "bigint" });
+const time = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => time("created_at").notNull().defaultNow();
+
+export const merchants = pgTable("merchants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** Per-chain confirmations that replace the operator's defaults, `{"1": 20}`. */
+  confirmations: jsonb("confirmations").$type<Record<string, number>>().notNull().default({}),
+  /** Seconds an order stays payable when the request does not say; null: the operator's default. */
+  orderExpirySeconds: integer("order_expiry_seconds"),
+  /** How much less than the order amount still counts as paid, in basis points of the amount. */
+  underpaymentToleranceBps: integer("underpayment_tolerance_bps").notNull().default(0),
+  /** How much more than the order amount still counts as paid (not overpaid), in basis points. */
+  overpaymentToleranceBps: integer("overpayment_tolerance_bps").notNull().default(0),
+  requireSignedRequests: boolean("require_signed_requests").notNull().default(false),
+  /** HMAC key for signed requests (`rsk_…`); kept readable because verifying an HMAC needs it. */
+  requestSigningSecret: text("request_signing_secret"),
+  createdAt: createdAt(),
+});
+
+export const payoutAddresses = pgTable(
+  "payout_addresses",
+  {
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    chainId: integer("chain_id").notNull(),
+    address: text("address").notNull(),
+    updatedAt: time("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.chainId] })],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    /** The first characters of the key (`sk_live_AbCd`), shown in listings so people can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 of the whole key, hex. The key itself is never stored. */
+    hash: text("hash").notNull(),
+    label: text("label"),
+    createdAt: createdAt(),
+    revokedAt: time("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_key").on(t.hash), index("api_keys_merchant_idx").on(t.merchantId)],
+);
+
+export const orderStatuses = [
+  "pending",
+  "confirming",
+  "paid",
+  "underpaid",
+  "overpaid",
+  "expired",
+  "paid_late",
+  "cancelled",
+] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+export const orders = pgTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    merchantOrderId: text("merchant_order_id").notNull(),
+    /** The random bytes32 the customer's payment carries on-chain. */
+    orderRef: text("order_ref").notNull(),
+    chainId: integer("chain_id").notNull(),
+    routerAddress: text("router_address").notNull(),
+    tokenSymbol: text("token_symbol").notNull(),
+    tokenAddress: text("token_address").notNull(),
+    tokenDecimals: integer("token_decimals").notNull(),
+    /** The merchant's payout address on this chain when the order was made: payments must go there. */
+    payoutAddress: text("payout_address").notNull(),
+    amount: amount("amount").notNull(),
+    /** Sum of the confirmed payments credited to the order. */
+    amountReceived: amount("amount_received").notNull().default(sql`0`),
+    status: text("status").$type<OrderStatus>().notNull(),
+    /** Confirmations this order's payments need (the merchant's override or the chain's default). */
+    confirmations: integer("confirmations").notNull(),
+    underpaymentToleranceBps: integer("underpayment_tolerance_bps").notNull(),
+    overpaymentToleranceBps: integer("overpayment_tolerance_bps").notNull(),
+    description: text("description"),
+    customerId: text("customer_id"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>(),
+    successUrl: text("success_url"),
+    cancelUrl: text("cancel_url"),
+    expiresAt: time("expires_at").notNull(),
+    cancelledAt: time("cancelled_at"),
+    createdAt: createdAt(),
+    updatedAt: time("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("orders_order_ref_key").on(t.orderRef),
+    uniqueIndex("orders_merchant_order_id_key").on(t.merchantId, t.merchantOrderId),
+    index("orders_merchant_id_idx").on(t.merchantId, t.id),
+    // Expiry scans only the orders that can still expire.
+    index("orders_expiry_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} in ('pending', 'underpaid')`),
+    check("orders_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+export type PaymentState = "confirming" | "confirmed" | "reverted";
+
+/** The on-chain facts of one `PaymentReceived` log, shared by credited and unmatched payments. */
+const logColumns = () => ({
+  chainId: integer("chain_id").notNull(),
+  txHash: text("tx_hash").notNull(),
+  logIndex: integer("log_index").notNull(),
+  blockNumber: blockNumber("block_number").notNull(),
+  blockHash: text("block_hash").notNull(),
+  blockTimestamp: time("block_timestamp").notNull(),
+  routerAddress: text("router_address").notNull(),
+  orderRef: text("order_ref").notNull(),
+  merchantAddress: text("merchant_address").notNull(),
+  payerAddress: text("payer_address").notNull(),
+  tokenAddress: text("token_address").notNull(),
+  amount: amount("amount").notNull(),
+});
+
+/** Payments matched to an order. One row per log, whatever the confirmer re-reads. */
+export const payments = pgTable(
+  "payments",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    ...logColumns(),
+    state: text("state").$type<PaymentState>().notNull(),
+    createdAt: createdAt(),
+    confirmedAt: time("confirmed_at"),
+    revertedAt: time("reverted_at"),
+  },
+  (t) => [
+    uniqueIndex("payments_log_key").on(t.chainId, t.txHash, t.logIndex),
+    index("payments_order_idx").on(t.orderId),
+    index("payments_merchant_idx").on(t.merchantId, t.id),
+    index("payments_confirming_idx")
+      .on(t.chainId, t.blockNumber)
+      .where(sql`${t.state} = 'confirming'`),
+  ],
+);
+
+/** Payments the router saw that match no order exactly; never credited, kept for the operator. */
+export const unmatchedPayments = pgTable(
+  "unmatched_payments",
+  {
+    id: text("id").primaryKey(),
+    ...logColumns(),
+    /** Why it did not match: `unknown_order_ref`, `wrong_chain`, `wrong_router`, `wrong_token`, `wrong_payout_address`. */
+    reason: text("reason").notNull(),
+    /** The order the reference points to, when there is one. */
+    orderId: text("order_id"),
+    createdAt: createdAt(),
+    /** Set when a reorg removed the log before it was final. */
+    revertedAt: time("reverted_at"),
+  },
+  (t) => [uniqueIndex("unmatched_payments_log_key").on(t.chainId, t.txHash, t.logIndex)],
+);
+
+/** The outbox the webhook dispatcher delivers from: each row is written with the change it describes. */
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    type: text("type").notNull(),
+    orderId: text("order_id").references(() => orders.id),
+    /** The event's `data`: the order as it was at that moment (and the payment, for payment events). */
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("events_merchant_idx").on(t.merchantId, t.id), index("events_order_idx").on(t.orderId)],
+);
+
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    key: text("key").notNull(),
+    /** SHA-256 over method, path and raw body: the same key with another request is refused. */
+    requestHash: text("request_hash").notNull(),
+    /** Null while the first request is still running. */
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: createdAt(),
+    expiresAt: time("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.key] }), index("idempotency_keys_expiry_idx").on(t.expiresAt)],
+);
+
+/** Signatures of signed requests seen inside the replay window; a second use is refused. */
+export const requestSignatures = pgTable(
+  "request_signatures",
+  {
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    signature: text("signature").notNull(),
+    expiresAt: time("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.merchantId, t.signature] }), index("request_signatures_expiry_idx").on(t.expiresAt)],
+);
+
+/** How far the confirmer has settled each chain. */
+export const confirmerCursors = pgTable("confirmer_cursors", {
+  chainId: integer("chain_id").primaryKey(),
+  /** Every payment at or below this block is final in this database; the confirmer re-reads only above it. */
+  settledBlock: blockNumber("settled_block").notNull(),
+  /** The indexer's head at the last pass: confirmations are counted against it. */
+  indexedHead: blockNumber("indexed_head").notNull(),
+  updatedAt: time("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * Where a merchant wants its events POSTed. The signing secret is stored encrypted (AES-256-GCM under the operator's
+ * SECRETS_KEY, see api/webhooks/secret-box.ts): signing needs it readable, a database dump must not give it away.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** Event types delivered here; null: all of them. */
+    eventTypes: jsonb("event_types").$type<string[]>(),
+    secretEncrypted: text("secret_encrypted").notNull(),
+    /** The secret before the last rotation; it keeps signing until `previous_secret_expires_at`. */
+    previousSecretEncrypted: text("previous_secret_encrypted"),
+    previousSecretExpiresAt: time("previous_secret_expires_at"),
+    disabledAt: time("disabled_at"),
+    /** Why: the merchant, a 410 Gone, or days of failures. */
+    disabledReason: text("disabled_reason"),
+    /** The first failed attempt since the last successful one; null while deliveries succeed. */
+    failingSince: time("failing_since"),
+    createdAt: createdAt(),
+    updatedAt: time("updated_at").notNull().defaultNow(),
+    deletedAt: time("deleted_at"),
+  },
+  (t) => [index("webhook_endpoints_merchant_idx").on(t.merchantId, t.id)],
+);
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+/** One event to one endpoint: written with the event (the outbox), worked off by the dispatcher. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id").notNull().references(() => events.id),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    status: text("status").$type<WebhookDeliveryStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: time("next_attempt_at"),
+    /** A dispatcher's lease: while in the future, no other dispatcher takes the row. A crash lets it lapse. */
+    lockedUntil: time("locked_until"),
+    lastAttemptAt: time("last_attempt_at"),
+    lastError: text("last_error"),
+    deliveredAt: time("delivered_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event_endpoint_key").on(t.eventId, t.endpointId),
+    index("webhook_deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id),
+  ],
+);
+
+/** Every HTTP attempt of a delivery, for the merchant's log. */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id").notNull().references(() => webhookDeliveries.id),
+    attemptedAt: time("attempted_at").notNull(),
+    responseStatus: integer("response_status"),
+    latencyMs: integer("latency_ms").notNull(),
+    responseExcerpt: text("response_excerpt").notNull().default(""),
+    error: text("error"),
+  },
+  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
+);

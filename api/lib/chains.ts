@@ -1,0 +1,58 @@
+/**
+ * The chains and tokens this gateway accepts: the deployment records (router, tokens) plus how many
+ * confirmations each chain needs.
+ */
+import type { Address } from "viem";
+import { readDeploymentRecords, type AcceptedToken } from "../../contracts/deployments/record.js";
+import { DEFAULT_CONFIRMATIONS, FALLBACK_CONFIRMATIONS } from "../config.js";
+
+export type AcceptedChain = {
+  chainId: number;
+  name: string;
+  router: Address;
+  deployBlock: number;
+  confirmations: number;
+  tokens: AcceptedToken[];
+};
+
+export class ChainCatalog {
+  readonly #chains: Map<number, AcceptedChain>;
+
+  constructor(chains: AcceptedChain[]) {
+    this.#chains = new Map(chains.map((chain) => [chain.chainId, chain]));
+  }
+
+  static async load({ dir, confirmations = {} }: { dir: string; confirmations?: Record<number, number> }): Promise<ChainCatalog> {
+    const records = await readDeploymentRecords(dir);
+    if (records.length === 0) throw new Error(`DEPLOYMENTS_DIR: no deployment records (<chainId>.json) in ${dir}`);
+    return new ChainCatalog(
+      records.map((record) => ({
+        chainId: record.chainId,
+        name: record.chainName,
+        router: record.router,
+        deployBlock: record.deployBlock,
+        confirmations: confirmations[record.chainId] ?? DEFAULT_CONFIRMATIONS[record.chainId] ?? FALLBACK_CONFIRMATIONS,
+        tokens: record.tokens,
+      })),
+    );
+  }
+
+  list(): AcceptedChain[] {
+    return [...this.#chains.values()];
+  }
+
+  chain(chainId: number): AcceptedChain | undefined {
+    return this.#chains.get(chainId);
+  }
+
+  /** Symbols match case-insensitively (`usdt` is `USDT`). */
+  token(chainId: number, symbol: string): AcceptedToken | undefined {
+    const wanted = symbol.toUpperCase();
+    return this.#chains.get(chainId)?.tokens.find((token) => token.symbol.toUpperCase() === wanted);
+  }
+
+  tokenByAddress(chainId: number, address: string): AcceptedToken | undefined {
+    const wanted = address.toLowerCase();
+    return this.#chains.get(chainId)?.tokens.find((token) => token.address.toLowerCase() === wanted);
+  }
+}

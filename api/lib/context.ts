@@ -1,0 +1,36 @@
+/** What every request handler can reach: the app's dependencies and, behind auth, the calling merchant. */
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import type { merchants } from "../db/schema.js";
+import type { ChainCatalog } from "./chains.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import type { TtlCache } from "./ttl-cache.js";
+
+export type Merchant = typeof merchants.$inferSelect;
+
+export type AppDeps = {
+  config: Config;
+  db: Database;
+  chains: ChainCatalog;
+  /** The clock; tests move it. */
+  now: () => Date;
+  rateLimiter: RateLimiter;
+};
+
+/** What the hot path may remember for `AUTH_CACHE_MS`. */
+export type AppCaches = {
+  /** API key hash → key id and merchant (active keys only). */
+  apiKeys: TtlCache<{ keyId: string; merchant: Merchant }>;
+  /** Merchant id → chain id → payout address. */
+  payouts: TtlCache<Map<number, string>>;
+};
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps;
+    caches: AppCaches;
+    requestId: string;
+    merchant: Merchant;
+    apiKeyId: string;
+  };
+};

@@ -1,0 +1,124 @@
+/**
+ * `npm run api`: reads the settings, migrates the database, serves the HTTP API and runs the confirmer.
+ * `startApi` is the same thing as a function, for end-to-end tests and benchmarks.
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { warmCheckoutAssets } from "./checkout/assets.js";
+import { ConfigError, parseConfig, type Config } from "./config.js";
+import { Confirmer } from "./confirmer/confirmer.js";
+import { createIndexerSource } from "./confirmer/indexer-source.js";
+import type { PaymentSource } from "./confirmer/payment-source.js";
+import { startConfirmerLoops, type ConfirmerLoops } from "./confirmer/runner.js";
+import { openDatabase } from "./db/client.js";
+import { migrate } from "./db/migrate.js";
+import { ChainCatalog } from "./lib/chains.js";
+import { RateLimiter } from "./lib/rate-limiter.js";
+import { WebhookDispatcher } from "./webhooks/dispatcher.js";
+import { loadOrCreateKeyFile } from "./webhooks/secret-box.js";
+
+export type RunningApi = { url: string; port: number; stop(): Promise<void> };
+
+export async function startApi(
+  settings: Config,
+  { source = createIndexerSource(settings), log = console.error }: { source?: PaymentSource | null; log?: (...args: unknown[]) => void } = {},
+): Promise<RunningApi> {
+  // Postgres deployments must set SECRETS_KEY (config.ts); the embedded database keeps a generated key beside it.
+  const config: Config = settings.webhooks.secretsKey
+    ? settings
+    : { ...settings, webhooks: { ...settings.webhooks, secretsKey: await loadOrCreateKeyFile(settings.database.dataDir) } };
+  const secretsKey = config.webhooks.secretsKey!;
+  const chains = await ChainCatalog.load({ dir: config.deploymentsDir, confirmations: config.confirmations });
+  const handle = await openDatabase(config.database);
+  try {
+    const applied = await migrate(handle.db);
+    if (applied.length > 0) log(`database: applied ${applied.join(", ")}`);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const now = () => new Date();
+  const app = createApp({ config, db: handle.db, chains, now, rateLimiter: new RateLimiter({ perMinute: config.rateLimitPerMinute }) });
+  // Bundle the checkout's script now, in the background, rather than on the first customer's page view.
+  warmCheckoutAssets();
+
+  let loops: ConfirmerLoops | null = null;
+  if (config.confirmerEnabled) {
+    if (!source) log("confirmer: no payment source wired yet (indexer); running order expiry only");
+    const confirmer = new Confirmer({ db: handle.db, source: source ?? idleSource, chains, publicBaseUrl: config.publicBaseUrl, now });
+    loops = startConfirmerLoops({
+      handle,
+      confirmer,
+      intervalMs: config.confirmerIntervalMs,
+      expiryIntervalMs: config.expiryIntervalMs,
+      now,
+      log: (message, error) => log(message, error ?? ""),
+    });
+  }
+
+  const dispatcher = config.webhooks.dispatcherEnabled
+    ? new WebhookDispatcher({ db: handle.db, config: { ...config.webhooks, secretsKey }, now, log: (message, error) => log(message, error ?? "") }).start()
+    : null;
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    await loops?.stop();
+    await dispatcher?.stop();
+    await handle.close();
+    throw error.code === "EADDRINUSE" ? new ConfigError(`API_PORT: ${config.host}:${config.port} is already in use`) : error;
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${config.host}:${port}`,
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await loops?.stop();
+        await dispatcher?.stop();
+        await handle.close();
+      })()),
+  };
+}
+
+/** Stands in while no indexer is wired: no heads, no payments. */
+const idleSource: PaymentSource = {
+  indexedHead: async () => undefined,
+  payments: async () => [],
+};
+
+async function main() {
+  let config: Config;
+  try {
+    config = parseConfig();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  try {
+    const api = await startApi(config);
+    console.log(`Stablegate API on ${api.url} (docs: ${api.url}/docs, OpenAPI: ${api.url}/openapi.json)`);
+    const shutdown = () => {
+      console.log("Stopping…");
+      api.stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once("SIGINT", shutdown);
+    process.once("SIGTERM", shutdown);
+  } catch (error) {
+    console.error(error instanceof ConfigError || (error as Error).message?.startsWith("Deployment record") || (error as Error).message?.startsWith("DEPLOYMENTS_DIR")
+      ? (error as Error).message
+      : error);
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

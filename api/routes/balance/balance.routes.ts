@@ -1,0 +1,30 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authErrors, jsonContent } from "../../lib/openapi.js";
+import { decimalString } from "../../lib/order-view.js";
+
+export const balanceSchema = z
+  .object({
+    balances: z.array(
+      z.object({
+        chainId: z.number().int(),
+        symbol: z.string(),
+        tokenAddress: z.string(),
+        decimals: z.number().int(),
+        received: decimalString("Confirmed payments into your wallet through the gateway."),
+        confirming: decimalString("Seen, still waiting for confirmations.", "0"),
+      }),
+    ),
+  })
+  .openapi("Balance");
+
+export const getBalance = createRoute({
+  operationId: "getBalance",
+  method: "get",
+  path: "/v1/balance",
+  tags: ["Balance"],
+  security: [{ bearerAuth: [] }],
+  summary: "Totals received per chain and token",
+  description:
+    "Stablegate holds no funds: these are the totals of the payments the gateway credited, which went straight to your payout wallets.",
+  responses: { 200: jsonContent(balanceSchema, "Totals per chain and token"), ...authErrors },
+});

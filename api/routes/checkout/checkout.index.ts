@@ -1,0 +1,72 @@
+/**
+ * The hosted checkout (`cashierUrl`): public, unauthenticated routes for the customer paying one order. Only the
+ * order id in the URL gives access, and only to what the customer needs (see `PublicOrder`).
+ */
+import type { MiddlewareHandler } from "hono";
+import QRCode from "qrcode";
+import { checkoutAsset, warmCheckoutAssets } from "../../checkout/assets.js";
+import { checkoutPage, notFoundPage } from "../../checkout/page.js";
+import { loadPublicOrder } from "../../checkout/public-order.js";
+import type { AppEnv } from "../../lib/context.js";
+import { createRouter } from "../../lib/openapi.js";
+
+/** Same origin only: the page talks to this API and to the wallet extension, never to a third party. */
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  const headers = c.res.headers;
+  headers.set("Content-Security-Policy", CSP);
+  headers.set("X-Content-Type-Options", "nosniff");
+  headers.set("X-Frame-Options", "DENY");
+  headers.set("Referrer-Policy", "no-referrer");
+  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+};
+
+export const checkoutRouter = createRouter()
+  .use("/pay/*", securityHeaders)
+  .get("/pay/assets/:name", async (c) => {
+    const asset = await checkoutAsset(c.req.param("name"));
+    if (!asset) return c.text("Not found", 404);
+    if (c.req.header("if-none-match") === asset.etag) return c.body(null, 304, { ETag: asset.etag });
+    return c.body(asset.body, 200, { "Content-Type": asset.contentType, ETag: asset.etag, "Cache-Control": "no-cache" });
+  })
+  .get("/pay/:id", async (c) => {
+    // The bundle is built on the first checkout visit (not at import, which every process that builds the app
+    // does), so it is ready by the time the browser asks for the script.
+    warmCheckoutAssets();
+    const order = await loadPublicOrder(c.get("deps"), c.req.param("id"));
+    if (!order) return c.html(notFoundPage(), 404, { "Cache-Control": "no-store" });
+    return c.html(checkoutPage(order), 200, { "Cache-Control": "no-store" });
+  })
+  .get("/pay/:id/status", async (c) => {
+    const order = await loadPublicOrder(c.get("deps"), c.req.param("id"));
+    if (!order) return c.json({ error: { code: "not_found", message: "No such checkout", details: null } }, 404);
+    return c.json(order, 200, { "Cache-Control": "no-store" });
+  })
+  .get("/pay/:id/qr.svg", async (c) => {
+    const id = c.req.param("id");
+    const order = await loadPublicOrder(c.get("deps"), id);
+    if (!order) return c.text("Not found", 404);
+    const svg = await QRCode.toString(metamaskDeepLink(c.get("deps").config.publicBaseUrl, id), {
+      type: "svg",
+      errorCorrectionLevel: "M",
+      margin: 1,
+    });
+    return c.body(svg, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=3600" });
+  });
+
+/** Opens the checkout inside MetaMask Mobile's browser, where its wallet is injected: `metamask.app.link/dapp/<host/path>`. */
+export function metamaskDeepLink(publicBaseUrl: string, orderId: string): string {
+  return `https://metamask.app.link/dapp/${publicBaseUrl.replace(/^https?:\/\//, "")}/pay/${orderId}`;
+}

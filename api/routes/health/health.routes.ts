@@ -1,0 +1,23 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, jsonContent } from "../../lib/openapi.js";
+
+export const getHealth = createRoute({
+  operationId: "getHealth",
+  method: "get",
+  path: "/health",
+  tags: ["Operations"],
+  summary: "Liveness: the process answers",
+  responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "Alive") },
+});
+
+export const getReady = createRoute({
+  operationId: "getReady",
+  method: "get",
+  path: "/ready",
+  tags: ["Operations"],
+  summary: "Readiness: the database answers",
+  responses: {
+    200: jsonContent(z.object({ status: z.literal("ready"), database: z.enum(["pglite", "postgres"]) }), "Ready"),
+    ...errorResponses(500),
+  },
+});

@@ -1,0 +1,184 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { orderStatuses } from "../../db/schema.js";
+import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { decimalString, orderSchema, paymentSchema } from "../../lib/order-view.js";
+
+const tags = ["Orders"];
+const security = [{ bearerAuth: [] }];
+
+const printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]+$/u, "must not contain control characters");
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048);
+
+export const idempotencyHeaders = z.object({
+  "idempotency-key": z.string().optional().openapi({
+    description: "Makes the POST safe to retry for 24 h: the same key and request return the first response.",
+    example: "2f1c3b9e-order-A-1001",
+  }),
+});
+
+export const createOrderBody = z
+  .strictObject({
+    chainId: z.number().int().positive().openapi({ description: "A chain this gateway accepts (GET /v1/chains).", example: 1 }),
+    symbol: z.string().min(1).max(16).openapi({ description: "A token accepted on that chain.", example: "USDT" }),
+    amount: z
+      .string()
+      .max(100)
+      .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a positive decimal number in plain notation, such as "12.50"')
+      .openapi({ description: "Decimal string in token units, at most the token's decimals.", example: "12.50" }),
+    merchantOrderId: printable(128).openapi({ description: "Your own order id; unique among your orders.", example: "A-1001" }),
+    description: z.string().max(500).optional(),
+    customerId: printable(128).optional(),
+    metadata: z
+      .record(z.string().max(64), z.unknown())
+      .refine((value) => Object.keys(value).length <= 50, "at most 50 keys")
+      .refine((value) => JSON.stringify(value).length <= 8192, "at most 8 KiB as JSON")
+      .optional()
+      .openapi({ description: "Your own JSON object, returned as given.", example: { sku: "T-SHIRT-M" } }),
+    expiresIn: z.number().int().min(60).max(7 * 24 * 3600).optional().openapi({ description: "Seconds the order stays payable." }),
+    expiresAt: z.iso.datetime({ offset: true }).optional().openapi({ description: "When the order stops being payable (instead of expiresIn)." }),
+    successUrl: httpUrl.optional().openapi({ description: "Where the checkout sends the customer after paying. Proves nothing: wait for `paid`." }),
+    cancelUrl: httpUrl.optional(),
+  })
+  .refine((body) => body.expiresIn === undefined || body.expiresAt === undefined, {
+    message: "give expiresIn or expiresAt, not both",
+    path: ["expiresAt"],
+  })
+  .openapi("CreateQrOrderRequest");
+
+export const createQrOrder = createRoute({
+  operationId: "createQrOrder",
+  method: "post",
+  path: "/v1/orders",
+  tags,
+  security,
+  summary: "Create an order to be paid by QR code, wallet link or hosted checkout",
+  request: {
+    headers: idempotencyHeaders,
+    body: { required: true, content: { "application/json": { schema: createOrderBody } } },
+  },
+  responses: {
+    201: jsonContent(orderSchema, "The new order"),
+    ...postErrors,
+  },
+});
+
+const orderIdParams = z.object({
+  orderId: z.string().openapi({ param: { name: "orderId", in: "path" }, example: "ord_01JD3S6X2V8Q0000000000000" }),
+});
+
+export const getOrder = createRoute({
+  operationId: "getOrder",
+  method: "get",
+  path: "/v1/orders/{orderId}",
+  tags,
+  security,
+  request: { params: orderIdParams },
+  responses: { 200: jsonContent(orderSchema, "The order"), ...errorResponses(404), ...authErrors },
+});
+
+const isoTime = z.iso.datetime({ offset: true });
+const ORDER_STATUSES = new Set<string>(orderStatuses);
+
+export const listOrdersQuery = z.object({
+  status: z
+    .string()
+    .refine((value) => value.split(",").every((s) => ORDER_STATUSES.has(s)), `must be one or more of ${orderStatuses.join(", ")}, comma separated`)
+    .transform((value) => value.split(",") as (typeof orderStatuses)[number][])
+    .optional()
+    .openapi({ param: { name: "status", in: "query" }, example: "paid,overpaid" }),
+  merchantOrderId: z.string().optional(),
+  createdFrom: isoTime.optional().openapi({ description: "Created at or after." }),
+  createdTo: isoTime.optional().openapi({ description: "Created before." }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .regex(/^ord_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page")
+    .optional()
+    .openapi({ description: "The nextCursor of the previous page." }),
+});
+
+export const orderPageSchema = z
+  .object({
+    data: z.array(orderSchema),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as cursor for the next page; null on the last one." }),
+  })
+  .openapi("OrderPage");
+
+export const listOrders = createRoute({
+  operationId: "listOrders",
+  method: "get",
+  path: "/v1/orders",
+  tags,
+  security,
+  summary: "List orders, newest first",
+  request: { query: listOrdersQuery },
+  responses: { 200: jsonContent(orderPageSchema, "A page of orders"), ...errorResponses(422), ...authErrors },
+});
+
+export const cancelOrder = createRoute({
+  operationId: "cancelOrder",
+  method: "post",
+  path: "/v1/orders/{orderId}/cancel",
+  tags,
+  security,
+  summary: "Cancel a pending order",
+  request: { params: orderIdParams, headers: idempotencyHeaders },
+  responses: { 200: jsonContent(orderSchema, "The cancelled order"), ...errorResponses(404), ...postErrors },
+});
+
+export const listOrderPayments = createRoute({
+  operationId: "listOrderPayments",
+  method: "get",
+  path: "/v1/orders/{orderId}/payments",
+  tags,
+  security,
+  request: { params: orderIdParams },
+  responses: {
+    200: jsonContent(z.object({ data: z.array(paymentSchema) }), "The order's payments, oldest first"),
+    ...errorResponses(404),
+    ...authErrors,
+  },
+});
+
+export const contractPaymentQuery = z
+  .object({
+    orderId: z.string().optional().openapi({ description: "Our order id." }),
+    merchantOrderId: z.string().optional().openapi({ description: "Your order id." }),
+  })
+  .refine((q) => (q.orderId === undefined) !== (q.merchantOrderId === undefined), {
+    message: "give exactly one of orderId and merchantOrderId",
+    path: ["orderId"],
+  });
+
+export const contractPaymentSchema = z
+  .object({
+    orderId: z.string(),
+    merchantOrderId: z.string(),
+    status: z.enum(orderStatuses),
+    amount: decimalString("The order amount."),
+    amountReceived: decimalString("Sum of the confirmed payments.", "0"),
+    symbol: z.string(),
+    chainId: z.number().int(),
+    toAddress: z.string().openapi({ description: "The PaymentRouter the customer's wallet pays through." }),
+    timestamp: z.number().int().openapi({ description: "When the order was created, Unix milliseconds." }),
+    expiresAt: z.string().openapi({ format: "date-time" }),
+    payments: z.array(paymentSchema),
+  })
+  .openapi("ContractPayment");
+
+export const contractPayment = createRoute({
+  operationId: "contractPayment",
+  method: "get",
+  path: "/v1/contract-payment",
+  tags,
+  security,
+  summary: "An order's status and its on-chain payments, by order id or merchant order id",
+  request: { query: contractPaymentQuery },
+  responses: { 200: jsonContent(contractPaymentSchema, "Status and payments"), ...errorResponses(404, 422), ...authErrors },
+});

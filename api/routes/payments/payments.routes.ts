@@ -1,0 +1,26 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { authErrors, errorResponses, jsonContent } from "../../lib/openapi.js";
+import { paymentSchema } from "../../lib/order-view.js";
+
+export const listPaymentsQuery = z.object({
+  orderId: z.string().optional(),
+  chainId: z.coerce.number().int().positive().optional(),
+  state: z.enum(["confirming", "confirmed", "reverted"]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^pay_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page").optional(),
+});
+
+export const listPayments = createRoute({
+  operationId: "listPayments",
+  method: "get",
+  path: "/v1/payments",
+  tags: ["Payments"],
+  security: [{ bearerAuth: [] }],
+  summary: "Payments credited to your orders, newest first",
+  request: { query: listPaymentsQuery },
+  responses: {
+    200: jsonContent(z.object({ data: z.array(paymentSchema), nextCursor: z.string().nullable() }).openapi("PaymentPage"), "A page of payments"),
+    ...errorResponses(422),
+    ...authErrors,
+  },
+});

@@ -1,0 +1,172 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
+import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { idempotencyHeaders } from "../orders/orders.routes.js";
+
+const tags = ["Webhook endpoints"];
+const security = [{ bearerAuth: [] }];
+const eventTypes = ORDER_EVENT_TYPES as [string, ...string[]];
+
+const url = z.string().max(2048).openapi({ description: "http(s) URL that receives signed POSTs.", example: "https://shop.example.com/webhooks/stablegate" });
+const eventTypeFilter = z
+  .array(z.enum(eventTypes))
+  .min(1)
+  .max(eventTypes.length)
+  .openapi({ description: "Event types to deliver; omit (or null) for all of them." });
+
+export const endpointSchema = z
+  .object({
+    id: z.string().openapi({ example: "we_01JD3S6X2V8Q0000000000000" }),
+    url: z.string(),
+    description: z.string().nullable(),
+    eventTypes: z.array(z.string()).nullable(),
+    enabled: z.boolean(),
+    disabledAt: z.string().nullable().openapi({ format: "date-time" }),
+    disabledReason: z.string().nullable().openapi({ description: "Why: by you, a 410 Gone, or days of failures." }),
+    failingSince: z.string().nullable().openapi({ format: "date-time", description: "First failed attempt since the last success." }),
+    previousSecretExpiresAt: z.string().nullable().openapi({ format: "date-time", description: "Until then the previous secret signs too." }),
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("WebhookEndpoint");
+
+export const endpointWithSecretSchema = endpointSchema
+  .extend({ secret: z.string().openapi({ description: "The signing secret: shown now and never again.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }) })
+  .openapi("WebhookEndpointWithSecret");
+
+export const attemptSchema = z
+  .object({
+    attemptedAt: z.string().openapi({ format: "date-time" }),
+    responseStatus: z.number().int().nullable(),
+    latencyMs: z.number().int(),
+    responseExcerpt: z.string().openapi({ description: "The first KiB of the response body." }),
+    error: z.string().nullable(),
+  })
+  .openapi("WebhookAttempt");
+
+export const deliverySchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    endpointId: z.string(),
+    status: z.enum(["pending", "delivered", "failed"]),
+    attempts: z.number().int(),
+    nextAttemptAt: z.string().nullable().openapi({ format: "date-time" }),
+    lastAttemptAt: z.string().nullable().openapi({ format: "date-time" }),
+    deliveredAt: z.string().nullable().openapi({ format: "date-time" }),
+    lastError: z.string().nullable(),
+    attemptLog: z.array(attemptSchema).openapi({ description: "Every attempt, oldest first." }),
+  })
+  .openapi("WebhookDelivery");
+
+export const deliveryPageSchema = z.object({ data: z.array(deliverySchema), nextCursor: z.string().nullable() }).openapi("WebhookDeliveryPage");
+
+const endpointIdParams = z.object({ endpointId: z.string().openapi({ param: { name: "endpointId", in: "path" }, example: "we_01JD3S6X2V8Q0000000000000" }) });
+
+export const createEndpoint = createRoute({
+  operationId: "createWebhookEndpoint",
+  method: "post",
+  path: "/v1/webhook-endpoints",
+  tags,
+  security,
+  summary: "Register a webhook endpoint; the response shows its signing secret, once",
+  request: {
+    headers: idempotencyHeaders,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .strictObject({ url, eventTypes: eventTypeFilter.nullable().optional(), description: z.string().max(500).optional() })
+            .openapi("CreateWebhookEndpointRequest"),
+        },
+      },
+    },
+  },
+  responses: { 201: jsonContent(endpointWithSecretSchema, "The endpoint and its secret"), ...postErrors },
+});
+
+export const listEndpoints = createRoute({
+  operationId: "listWebhookEndpoints",
+  method: "get",
+  path: "/v1/webhook-endpoints",
+  tags,
+  security,
+  responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema) }), "Your endpoints, oldest first"), ...authErrors },
+});
+
+export const getEndpoint = createRoute({
+  operationId: "getWebhookEndpoint",
+  method: "get",
+  path: "/v1/webhook-endpoints/{endpointId}",
+  tags,
+  security,
+  request: { params: endpointIdParams },
+  responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...errorResponses(404), ...authErrors },
+});
+
+export const updateEndpoint = createRoute({
+  operationId: "updateWebhookEndpoint",
+  method: "patch",
+  path: "/v1/webhook-endpoints/{endpointId}",
+  tags,
+  security,
+  summary: "Change the URL or event types; disable or enable",
+  request: {
+    params: endpointIdParams,
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z
+            .strictObject({
+              url: url.optional(),
+              eventTypes: eventTypeFilter.nullable().optional(),
+              description: z.string().max(500).nullable().optional(),
+              enabled: z.boolean().optional().openapi({ description: "false disables the endpoint; true enables it again and clears the failure record." }),
+            })
+            .openapi("UpdateWebhookEndpointRequest"),
+        },
+      },
+    },
+  },
+  responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...errorResponses(404), ...postErrors },
+});
+
+export const deleteEndpoint = createRoute({
+  operationId: "deleteWebhookEndpoint",
+  method: "delete",
+  path: "/v1/webhook-endpoints/{endpointId}",
+  tags,
+  security,
+  request: { params: endpointIdParams },
+  responses: { 204: { description: "Deleted; its pending deliveries are dropped" }, ...errorResponses(404), ...authErrors },
+});
+
+export const rotateSecret = createRoute({
+  operationId: "rotateWebhookSecret",
+  method: "post",
+  path: "/v1/webhook-endpoints/{endpointId}/rotate-secret",
+  tags,
+  security,
+  summary: "A new signing secret, shown once; the old one keeps signing too during the overlap",
+  request: { params: endpointIdParams, headers: idempotencyHeaders },
+  responses: { 200: jsonContent(endpointWithSecretSchema, "The endpoint and its new secret"), ...errorResponses(404), ...postErrors },
+});
+
+export const listEndpointDeliveries = createRoute({
+  operationId: "listWebhookEndpointDeliveries",
+  method: "get",
+  path: "/v1/webhook-endpoints/{endpointId}/deliveries",
+  tags,
+  security,
+  request: {
+    params: endpointIdParams,
+    query: z.object({
+      status: z.enum(["pending", "delivered", "failed"]).optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: z.string().regex(/^wd_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page").optional(),
+    }),
+  },
+  responses: { 200: jsonContent(deliveryPageSchema, "Deliveries, newest first, with their attempts"), ...errorResponses(404, 422), ...authErrors },
+});

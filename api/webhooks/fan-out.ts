@@ -1,0 +1,41 @@
+/**
+ * Fan-out: one delivery row per event and enabled endpoint of the merchant whose filter takes the event's type,
+ * written in the transaction that writes the event, so an event is never committed without its deliveries.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import type { Queryable } from "../db/client.js";
+import { webhookDeliveries, webhookEndpoints } from "../db/schema.js";
+import { newId } from "../lib/ids.js";
+
+export function endpointWants(eventTypes: readonly string[] | null, type: string): boolean {
+  return eventTypes === null || eventTypes.includes(type);
+}
+
+/** Queues `event` for every enabled endpoint that wants it (or only `endpointIds`); returns the endpoints queued. */
+export async function enqueueDeliveries(
+  tx: Queryable,
+  event: { id: string; merchantId: string; type: string },
+  { now }: { now: Date },
+): Promise<string[]> {
+  const endpoints = await tx
+    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.merchantId, event.merchantId), isNull(webhookEndpoints.disabledAt), isNull(webhookEndpoints.deletedAt)));
+  const wanted = endpoints.filter((endpoint) => endpointWants(endpoint.eventTypes, event.type));
+  if (wanted.length === 0) return [];
+  await tx
+    .insert(webhookDeliveries)
+    .values(
+      wanted.map((endpoint) => ({
+        id: newId("wd", now.getTime()),
+        eventId: event.id,
+        endpointId: endpoint.id,
+        merchantId: event.merchantId,
+        status: "pending" as const,
+        nextAttemptAt: now,
+        createdAt: now,
+      })),
+    )
+    .onConflictDoNothing();
+  return wanted.map((endpoint) => endpoint.id);
+}

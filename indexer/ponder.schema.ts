@@ -1,0 +1,36 @@
+/**
+ * The indexer's tables. The API imports this module to read them over HTTP with `@ponder/client`
+ * (`createClient(url + "/sql", { schema: { payment } })`). Hex columns (addresses, hashes, order references) are stored
+ * lowercase; amounts and block numbers are bigint.
+ */
+import { index, onchainTable, primaryKey } from "ponder";
+
+/** One immutable row per `PaymentReceived` log; a reorg deletes the rows of the blocks it removes. */
+export const payment = onchainTable(
+  "payment",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    /** The PaymentRouter that emitted the event. */
+    router: t.hex().notNull(),
+    txHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    blockHash: t.hex().notNull(),
+    /** Unix seconds. */
+    blockTimestamp: t.bigint().notNull(),
+    /** The API's opaque bytes32 order reference. */
+    orderRef: t.hex().notNull(),
+    merchant: t.hex().notNull(),
+    payer: t.hex().notNull(),
+    token: t.hex().notNull(),
+    /** What the merchant's balance grew by, in the token's base units. */
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({
+    // A log is identified by its chain, transaction and position: replays and re-indexing can never double a payment.
+    pk: primaryKey({ columns: [table.chainId, table.txHash, table.logIndex] }),
+    // The API's look-ups: an order's payments, and new payments on a chain since a block.
+    orderRefIndex: index().on(table.orderRef),
+    chainBlockIndex: index().on(table.chainId, table.blockNumber),
+  }),
+);

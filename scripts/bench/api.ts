@@ -1,0 +1,178 @@
+/**
+ * `npm run bench:api`: HTTP throughput of the API with autocannon (100 connections, 10 s each): `GET /health` and
+ * `createQrOrder` (auth, validation, idempotency-free insert), against the embedded PGlite and, when DATABASE_URL is
+ * set, Postgres (a fresh database on that server, dropped afterwards). The API runs as its own process, as in
+ * production. Writes scripts/bench/results/api.json.
+ *
+ * BENCH_DURATION_S and BENCH_CONNECTIONS shorten or change a run.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { writeDeploymentRecord } from "../../contracts/deployments/record.js";
+import { createMerchant, issueApiKey, setPayoutAddress } from "../../api/admin/commands.js";
+import { openDatabase } from "../../api/db/client.js";
+import { migrate } from "../../api/db/migrate.js";
+import { ChainCatalog } from "../../api/lib/chains.js";
+import { writeBenchResult } from "./results.js";
+
+type AutocannonResult = {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+};
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = (await import("autocannon" as string)).default as Autocannon;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const duration = Number(process.env.BENCH_DURATION_S ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 100);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+type Backend = { name: "pglite" | "postgres"; env: Record<string, string>; cleanup(): Promise<void> };
+
+async function pgliteBackend(): Promise<Backend> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-bench-pglite-"));
+  return { name: "pglite", env: { API_DATA_DIR: dataDir, DATABASE_URL: "" }, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+}
+
+async function postgresBackend(serverUrl: string): Promise<Backend> {
+  const name = `sg_api_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name: "postgres",
+    env: { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: "20", SECRETS_KEY: process.env.SECRETS_KEY ?? randomBytes(32).toString("base64") },
+    cleanup: async () => {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists "${name}" with (force)`);
+      await client.end();
+    },
+  };
+}
+
+async function measure(backend: Backend, deploymentsDir: string) {
+  // The merchant and key, made before the API opens the database (PGlite allows one process at a time).
+  const handle = await openDatabase({ url: backend.env.DATABASE_URL || undefined, dataDir: backend.env.API_DATA_DIR });
+  await migrate(handle.db);
+  const chains = await ChainCatalog.load({ dir: deploymentsDir });
+  const merchant = await createMerchant(handle.db, { name: "Bench shop" });
+  await setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: 31337, address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
+  const { key } = await issueApiKey(handle.db, { merchantId: merchant.id });
+  await handle.close();
+
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "api/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...backend.env,
+      API_PORT: String(port),
+      DEPLOYMENTS_DIR: deploymentsDir,
+      RATE_LIMIT_PER_MINUTE: "100000000",
+      NODE_ENV: "production",
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`API exited: ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`API did not start: ${stderr}`);
+      const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Warm up both paths (JIT, connection pool) before measuring.
+    await autocannon({ url: `${url}/health`, connections: 10, duration: 2 });
+    const health = await autocannon({ url: `${url}/health`, connections, duration });
+    const create = await autocannon({
+      url: `${url}/v1/orders`,
+      connections,
+      duration,
+      method: "POST",
+      idReplacement: true,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ chainId: 31337, symbol: "USDT", amount: "12.50", merchantOrderId: "bench-[<id>]" }),
+    });
+    const figures = {
+      healthRps: Math.round(health.requests.average),
+      healthP99Ms: health.latency.p99,
+      createOrderRps: Math.round(create.requests.average),
+      createOrderP50Ms: create.latency.p50,
+      createOrderP99Ms: create.latency.p99,
+      createOrderTotal: create.requests.total,
+      non2xx: health.non2xx + create.non2xx,
+      errors: health.errors + create.errors + health.timeouts + create.timeouts,
+    };
+    return { ...figures, createToHealthRatio: Number((figures.createOrderRps / Math.max(figures.healthRps, 1)).toFixed(3)) };
+  } finally {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+
+const deploymentsDir = await mkdtemp(path.join(tmpdir(), "stablegate-bench-deployments-"));
+await writeDeploymentRecord(
+  {
+    chainId: 31337,
+    chainName: "Local dev chain",
+    router: "0xe56eDf8599a241E8097ae3494D967dbB129d8cE3",
+    deployBlock: 1,
+    tokens: [{ symbol: "USDT", name: "Tether USD (test)", address: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9", decimals: 6, permit: false }],
+  },
+  deploymentsDir,
+);
+
+const results: Record<string, unknown> = {};
+const backends: Backend[] = [await pgliteBackend()];
+if (process.env.DATABASE_URL) backends.push(await postgresBackend(process.env.DATABASE_URL));
+else console.warn("DATABASE_URL is not set: measuring PGlite only");
+try {
+  for (const backend of backends) {
+    try {
+      console.log(`${backend.name}: ${connections} connections, ${duration} s per endpoint…`);
+      results[backend.name] = await measure(backend, deploymentsDir);
+      console.log(backend.name, results[backend.name]);
+    } finally {
+      await backend.cleanup();
+    }
+  }
+} finally {
+  await rm(deploymentsDir, { recursive: true, force: true });
+}
+
+const file = await writeBenchResult("api", {
+  connections,
+  durationSeconds: duration,
+  goals: { createToHealthRatioOnPostgres: ">= 0.2", createOrderP99Ms: "< 50", non2xx: 0 },
+  ...results,
+});
+console.log(`Wrote ${file}`);

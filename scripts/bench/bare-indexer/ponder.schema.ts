@@ -1,0 +1,2 @@
+// No tables: the bare app measures Ponder's sync and event pipeline alone.
+export {};

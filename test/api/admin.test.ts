@@ -1,0 +1,72 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runAdmin } from "../../api/admin/cli.js";
+import { writeTestDeployments } from "./support/harness.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+describe("operator CLI", () => {
+  let dataDir: string;
+  let deployments: Awaited<ReturnType<typeof writeTestDeployments>>;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-admin-"));
+    deployments = await writeTestDeployments();
+    env = { API_DATA_DIR: dataDir, DEPLOYMENTS_DIR: deployments.dir };
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    await deployments.remove();
+  });
+
+  const admin = async <T>(...args: string[]) => JSON.parse(await runAdmin([...args, "--json"], env)) as T;
+
+  it("creates a merchant, sets a payout address, issues, lists and revokes keys, toggles signed requests", async () => {
+    const merchant = await admin<{ id: string; name: string; underpaymentToleranceBps: number; confirmations: Record<string, number> }>(
+      "merchant:create",
+      "--name",
+      "Corner shop",
+      "--underpayment-bps",
+      "50",
+      "--confirmations",
+      "8453=30",
+    );
+    expect(merchant).toMatchObject({ name: "Corner shop", underpaymentToleranceBps: 50, confirmations: { 8453: 30 } });
+
+    const payout = await admin<{ address: string }>("payout:set", merchant.id, "31337", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
+    expect(payout.address).toBe("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    await expect(runAdmin(["payout:set", merchant.id, "5", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"], env)).rejects.toThrow(/chain 5/);
+    await expect(runAdmin(["payout:set", merchant.id, "31337", "0x1234"], env)).rejects.toThrow(/not an address/);
+
+    const key = await admin<{ id: string; key: string; prefix: string }>("key:issue", merchant.id, "--label", "server");
+    expect(key.key).toMatch(/^sk_live_[A-Za-z0-9_-]{43}$/);
+    const human = await runAdmin(["key:list", merchant.id], env);
+    expect(human).toContain(`${key.prefix}…`);
+    expect(human).not.toContain(key.key);
+    await admin("key:revoke", key.id);
+    expect(await runAdmin(["key:list", merchant.id], env)).toContain("revoked");
+
+    const on = await admin<{ secret: string }>("signed-requests", merchant.id, "on");
+    expect(on.secret).toMatch(/^rsk_/);
+    const off = await admin<{ secret: null }>("signed-requests", merchant.id, "off");
+    expect(off.secret).toBeNull();
+    expect(await runAdmin(["unmatched:list"], env)).toBe("No unmatched payments.");
+    expect(await runAdmin(["--help"], env)).toContain("Usage");
+  });
+
+  it("runs as `npm run admin` and prints errors without a stack", async () => {
+    const exec = promisify(execFile);
+    const ok = await exec(path.join(root, "node_modules/.bin/tsx"), ["api/admin/cli.ts", "merchant:list"], { cwd: root, env: { ...process.env, ...env, DATABASE_URL: "" } });
+    expect(ok.stdout).toContain("Corner shop");
+    const failed = await exec(path.join(root, "node_modules/.bin/tsx"), ["api/admin/cli.ts", "key:revoke", "key_nope"], {
+      cwd: root,
+      env: { ...process.env, ...env, DATABASE_URL: "" },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stderr: string }).stderr.trim()).toBe("no active key key_nope");
+  });
+});

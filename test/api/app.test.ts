@@ -1,0 +1,100 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+
+describeBackends("app: health, OpenAPI, docs, error shape", (backend) => {
+  let h: Harness;
+  let m: TestMerchant;
+  beforeAll(async () => {
+    h = await createHarness(backend);
+    m = await h.merchant();
+  });
+  afterAll(() => h?.close());
+
+  it("GET /health answers without auth; /ready checks the database", async () => {
+    const health = await h.app.request("/health");
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    expect(health.headers.get("x-request-id")).toBeTruthy();
+    const ready = await h.app.request("/ready");
+    expect(await ready.json()).toEqual({ status: "ready", database: backend });
+  });
+
+  it("serves an OpenAPI 3.1 document built from the route schemas", async () => {
+    const res = await h.app.request("/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    const operations = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
+    expect(operations).toEqual(
+      expect.arrayContaining(["createQrOrder", "contractPayment", "getOrder", "listOrders", "cancelOrder", "listPayments", "getBalance", "listEvents", "getHealth"]),
+    );
+    expect(doc.paths["/v1/orders"]!.post!.responses).toHaveProperty("422");
+    expect(doc.paths["/v1/orders"]!.post!.responses).toHaveProperty("429");
+    expect(doc.components.schemas).toHaveProperty("Error");
+    expect(doc.components.schemas).toHaveProperty("Order");
+    expect(doc.components.securitySchemes).toHaveProperty("bearerAuth");
+  });
+
+  it("serves the interactive reference and its assets locally", async () => {
+    const page = await h.app.request("/docs");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("/docs/assets/swagger-ui-bundle.js");
+    expect(html).not.toMatch(/https?:\/\//);
+    const bundle = await h.app.request("/docs/assets/swagger-ui-bundle.js");
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toContain("javascript");
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+    expect((await h.app.request("/docs/init.js")).status).toBe(200);
+    expect((await h.app.request("/docs/assets/..%2Fpackage.json")).status).toBe(404);
+  });
+
+  it("answers unknown routes with 404 and wrong methods with 405 + Allow, in the error shape", async () => {
+    const missing = await h.app.request("/nope");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as ErrorBody).error.code).toBe("not_found");
+
+    const wrong = await m.call("DELETE", "/v1/orders");
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toContain("POST");
+    expect(((await wrong.json()) as ErrorBody).error.code).toBe("method_not_allowed");
+    expect((await h.app.request("/health", { method: "POST" })).status).toBe(405);
+  });
+
+  it("refuses malformed JSON (400), non-JSON bodies (415) and oversized bodies (413)", async () => {
+    const malformed = await m.call("POST", "/v1/orders", { body: "{not json" });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as ErrorBody).error.code).toBe("invalid_json");
+
+    const form = await m.call("POST", "/v1/orders", { body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(form.status).toBe(415);
+
+    const huge = await m.call("POST", "/v1/orders", { body: orderBody({ description: "x".repeat(70_000) }) });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as ErrorBody).error.code).toBe("payload_too_large");
+  });
+  // Last: it breaks the database.
+  it("answers an internal failure with a 500 in the error shape, without a stack", async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => errors.push(args);
+    try {
+      // Break the database under the running app: auth still works, the orders query fails.
+      await h.db.execute(sql`drop table stablegate.orders cascade`);
+      const res = await m.call("GET", "/v1/orders");
+      expect(res.status).toBe(500);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error.code).toBe("internal_error");
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+      expect(JSON.stringify(body)).not.toContain("stablegate.orders");
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
+      console.error = original;
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_CONFIRMATIONS, parseConfig } from "../../api/config.js";
+import { ChainCatalog } from "../../api/lib/chains.js";
+import { writeTestDeployments } from "./support/harness.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+describe("configuration", () => {
+  it("has working defaults", () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 3000,
+      publicBaseUrl: "http://127.0.0.1:3000",
+      indexerUrl: "http://127.0.0.1:42069",
+      rateLimitPerMinute: 120,
+      database: { url: undefined, dataDir: ".data/api" },
+      confirmerEnabled: true,
+    });
+    expect(DEFAULT_CONFIRMATIONS).toMatchObject({ 31337: 0, 1: 12, 56: 15, 137: 128, 42161: 20, 8453: 20 });
+  });
+
+  it("reads every setting", () => {
+    const config = parseConfig({
+      API_HOST: "0.0.0.0",
+      API_PORT: "8080",
+      PUBLIC_BASE_URL: "https://pay.example.com/",
+      INDEXER_URL: "http://indexer:42069",
+      CHAIN_CONFIRMATIONS: "1=20, 137=256",
+      DATABASE_URL: "postgres://u@db:5432/gw",
+      SECRETS_KEY: "a".repeat(64),
+      RATE_LIMIT_PER_MINUTE: "600",
+      CONFIRMER_ENABLED: "false",
+    });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 8080,
+      publicBaseUrl: "https://pay.example.com",
+      confirmations: { 1: 20, 137: 256 },
+      database: { url: "postgres://u@db:5432/gw" },
+      rateLimitPerMinute: 600,
+      confirmerEnabled: false,
+    });
+  });
+
+  it.each([
+    ["API_PORT", "eighty"],
+    ["API_PORT", "70000"],
+    ["PUBLIC_BASE_URL", "pay.example.com"],
+    ["INDEXER_URL", "ftp://indexer"],
+    ["DATABASE_URL", "mysql://db/x"],
+    ["CHAIN_CONFIRMATIONS", "ethereum=12"],
+    ["RATE_LIMIT_PER_MINUTE", "0"],
+    ["CONFIRMER_ENABLED", "maybe"],
+  ])("names %s when it is bad (%j)", (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it("takes chains and tokens from the deployment records, with confirmations from defaults or overrides", async () => {
+    const deployments = await writeTestDeployments();
+    try {
+      const chains = await ChainCatalog.load({ dir: deployments.dir, confirmations: { 8453: 5 } });
+      expect(chains.list().map((c) => [c.chainId, c.confirmations])).toEqual([
+        [8453, 5],
+        [31337, 0],
+      ]);
+      expect(chains.token(31337, "usdt")?.decimals).toBe(6);
+    } finally {
+      await deployments.remove();
+    }
+    await expect(ChainCatalog.load({ dir: "/nonexistent" })).rejects.toThrow(/DEPLOYMENTS_DIR/);
+  });
+
+  it("stops `npm run api` with a message naming the setting", () => {
+    const result = spawnSync(path.join(root, "node_modules/.bin/tsx"), ["api/main.ts"], {
+      cwd: root,
+      env: { ...process.env, API_PORT: "not-a-port", DATABASE_URL: "" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("API_PORT");
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { idempotencyKeys } from "../../api/db/schema.js";
+import { IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
+import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+
+describeBackends("Idempotency-Key", (backend) => {
+  let h: Harness;
+  let m: TestMerchant;
+  beforeAll(async () => {
+    h = await createHarness(backend);
+    m = await h.merchant();
+  });
+  afterAll(() => h?.close());
+
+  const post = (key: string, body: unknown, path = "/v1/orders") => m.call("POST", path, { body, headers: { "Idempotency-Key": key } });
+
+  it("returns the first response to a retry with the same key and body, creating one order", async () => {
+    const body = orderBody();
+    const first = await post("key-same", body);
+    expect(first.status).toBe(201);
+    const firstBody = await first.text();
+    const retry = await post("key-same", body);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await retry.text()).toBe(firstBody);
+    const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${body.merchantOrderId}`)).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(1);
+  });
+
+  it("refuses the same key with a different body or path (422)", async () => {
+    await post("key-diff", orderBody());
+    const other = await post("key-diff", orderBody());
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as ErrorBody).error.code).toBe("idempotency_key_reused");
+    const otherPath = await post("key-diff", {}, "/v1/orders/ord_00000000000000000000000000/cancel");
+    expect(otherPath.status).toBe(422);
+  });
+
+  it("runs concurrent duplicates once: the others get 409 or, once it finished, its response", async () => {
+    const body = orderBody();
+    const results = await Promise.all([post("key-race", body), post("key-race", body), post("key-race", body)]);
+    const ran = results.filter((r) => r.status === 201 && r.headers.get("idempotent-replayed") === null);
+    expect(ran).toHaveLength(1);
+    for (const res of results.filter((r) => !ran.includes(r))) {
+      if (res.status === 201) expect(res.headers.get("idempotent-replayed")).toBe("true");
+      else {
+        expect(res.status).toBe(409);
+        expect(((await res.json()) as ErrorBody).error.code).toBe("idempotency_in_progress");
+      }
+    }
+    const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${body.merchantOrderId}`)).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(1);
+  });
+
+  it("answers 409 while the first request with the key is still in flight", async () => {
+    const body = JSON.stringify(orderBody());
+    // The first request has claimed the key and not finished: its row has no response yet.
+    await h.db.insert(idempotencyKeys).values({
+      merchantId: m.id,
+      key: "key-in-flight",
+      requestHash: createHash("sha256").update(`POST\n/v1/orders\n${body}`).digest("hex"),
+      createdAt: h.clock.now(),
+      expiresAt: new Date(h.clock.current.getTime() + IDEMPOTENCY_TTL_MS),
+    });
+    const res = await post("key-in-flight", body);
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as ErrorBody).error.code).toBe("idempotency_in_progress");
+  });
+
+  it("keeps business outcomes (409 duplicate) but frees the key after a validation failure", async () => {
+    const body = orderBody();
+    await post("key-a", body);
+    const duplicate = orderBody({ merchantOrderId: body.merchantOrderId });
+    expect((await post("key-dup", duplicate)).status).toBe(409);
+    const replayed = await post("key-dup", duplicate);
+    expect(replayed.status).toBe(409);
+    expect(replayed.headers.get("idempotent-replayed")).toBe("true");
+
+    expect((await post("key-fix", orderBody({ amount: "1.0000001" }))).status).toBe(422);
+    expect((await post("key-fix", orderBody())).status).toBe(201);
+  });
+
+  it("forgets a key after 24 hours", async () => {
+    const body = orderBody();
+    expect((await post("key-old", body)).status).toBe(201);
+    h.clock.advance(IDEMPOTENCY_TTL_MS + 1000);
+    // Same body, so the same merchantOrderId: the request now really runs, and is a duplicate.
+    const later = await post("key-old", body);
+    expect(later.status).toBe(409);
+    expect(later.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("applies to cancel as well", async () => {
+    const order = (await (await m.call("POST", "/v1/orders", { body: orderBody() })).json()) as { id: string };
+    const first = await post("key-cancel", undefined, `/v1/orders/${order.id}/cancel`);
+    expect(first.status).toBe(200);
+    const retry = await post("key-cancel", undefined, `/v1/orders/${order.id}/cancel`);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  it("refuses a malformed key with 422 naming the header", async () => {
+    const res = await post("x".repeat(256), orderBody());
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as ErrorBody).error.details).toEqual([expect.objectContaining({ field: "Idempotency-Key", in: "header" })]);
+  });
+});

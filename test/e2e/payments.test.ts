@@ -1,0 +1,307 @@
+/**
+ * The confirmation path end to end, every part real: a Hardhat/EDR chain, the router and the Tether-faithful token,
+ * the Ponder indexer, and the API as its own process reading the indexer over HTTP. A merchant's engineer's view:
+ * create orders with the API key, pay them from a wallet, watch `contractPayment`.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Address, type Hex, parseUnits } from "viem";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as admin from "../../api/admin/commands.js";
+import { openDatabase } from "../../api/db/client.js";
+import { migrate } from "../../api/db/migrate.js";
+import { ChainCatalog } from "../../api/lib/chains.js";
+import type { RunningIndexer } from "../../indexer/start.js";
+import { freePort } from "../../scripts/stack/local-chain.js";
+import { mine, revertTo, snapshot } from "../support/chain.js";
+import { DEV_ACCOUNTS, pay, sendPayments, tokenBySymbol } from "../support/payments.js";
+import { type TestStack, startTestStack } from "../support/stack.js";
+import { waitFor } from "../support/wait.js";
+import { type ApiProcess, startApiProcess } from "./support/api-process.js";
+
+const CHAIN = 31337;
+/** Blocks on top of and including the payment's: a payment stays `confirming` until two more blocks are mined. */
+const CONFIRMATIONS = 3;
+const [payer, otherPayer] = DEV_ACCOUNTS.payers;
+
+type Order = {
+  id: string;
+  status: string;
+  amount: string;
+  amountReceived: string;
+  orderRef: Hex;
+  toAddress: Address;
+  expiresAt: string;
+  payments: { txHash: Hex; logIndex: number; amount: string; state: string; confirmations: number }[];
+};
+
+describe("orders paid on a real chain, seen by the real indexer, confirmed by the API", () => {
+  let stack: TestStack;
+  let indexer: RunningIndexer;
+  let api: ApiProcess;
+  let apiKey: string;
+  let dataDir: string;
+  let apiEnv: Record<string, string | undefined>;
+  let apiPort: number;
+  /** The merchant's webhook receiver: every delivery verified with the `standardwebhooks` package. */
+  let receiver: Server;
+  let verifier: Webhook | undefined;
+  const delivered: { id: string; type: string; orderId: string; status: string }[] = [];
+  const rejected: string[] = [];
+
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${api.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  let orderCount = 0;
+  const createOrder = async (amount: string, extra: Record<string, unknown> = {}) =>
+    (await call("POST", "/v1/orders", {
+      chainId: CHAIN,
+      symbol: "USDT",
+      amount,
+      merchantOrderId: `e2e-${++orderCount}`,
+      ...extra,
+    })) as unknown as Order;
+  const contractPayment = async (orderId: string) =>
+    (await call("GET", `/v1/contract-payment?orderId=${orderId}`)) as unknown as Order;
+  const getOrder = async (orderId: string) => (await call("GET", `/v1/orders/${orderId}`)) as unknown as Order;
+  const waitForStatus = (orderId: string, status: string) =>
+    waitFor(`order ${orderId} to be ${status}`, async () => {
+      const order = await getOrder(orderId);
+      return order.status === status ? order : undefined;
+    }, { intervalMs: 150 });
+  const usdt = () => tokenBySymbol(stack.chain(CHAIN).record, "USDT");
+  const url = () => stack.chain(CHAIN).url;
+  const record = () => stack.chain(CHAIN).record;
+  const payOrder = (order: Order, amount: string, more: { payer?: Address; merchant?: Address; symbol?: string } = {}) => {
+    const token = tokenBySymbol(record(), more.symbol ?? "USDT");
+    return pay(url(), record(), {
+      token: token.address,
+      amount: parseUnits(amount, token.decimals),
+      orderRef: order.orderRef,
+      payer: more.payer ?? payer,
+      merchant: more.merchant,
+    });
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ payers: [payer!, otherPayer!] });
+    indexer = await stack.startIndexer();
+
+    // The operator's set-up, as `npm run admin` does it: a merchant, its payout wallet, an API key.
+    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-e2e-api-"));
+    const handle = await openDatabase({ dataDir });
+    await migrate(handle.db);
+    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: { [CHAIN]: CONFIRMATIONS } });
+    const merchant = await admin.createMerchant(handle.db, { name: "E2E Shop" });
+    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
+    apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
+    await handle.close();
+
+    apiPort = await freePort();
+    apiEnv = {
+      API_DATA_DIR: dataDir,
+      DEPLOYMENTS_DIR: stack.deploymentsDir,
+      INDEXER_URL: indexer.url,
+      CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}`,
+      CONFIRMER_INTERVAL_MS: "100",
+      EXPIRY_INTERVAL_MS: "200",
+      AUTH_CACHE_MS: "0",
+      RATE_LIMIT_PER_MINUTE: "100000", // the test polls; the limit itself is covered by the API suites
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // the receiver is on 127.0.0.1
+      DATABASE_URL: undefined, // this suite's API runs on embedded PGlite; the API suites cover Postgres
+    };
+    api = await startApiProcess(apiEnv, apiPort);
+
+    receiver = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        try {
+          const event = verifier!.verify(body, request.headers as Record<string, string>) as {
+            id: string;
+            type: string;
+            data: { order: { id: string; status: string } };
+          };
+          delivered.push({ id: event.id, type: event.type, orderId: event.data.order.id, status: event.data.order.status });
+          response.writeHead(204).end();
+        } catch (error) {
+          rejected.push(String(error));
+          response.writeHead(400).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const endpoint = (await call("POST", "/v1/webhook-endpoints", {
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+    })) as { secret: string };
+    verifier = new Webhook(endpoint.secret);
+  });
+
+  afterAll(async () => {
+    receiver?.close();
+    await api?.stop();
+    await stack?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("creates an order whose wallet target is the router and whose reference is a random bytes32", async () => {
+    const order = await createOrder("10");
+    expect(order.status).toBe("pending");
+    expect(order.toAddress).toBe(record().router);
+    expect(order.orderRef).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await createOrder("10").then((o) => o.orderRef)).not.toBe(order.orderRef);
+  });
+
+  it("moves a paid order through confirming to paid, with the payment's chain facts", async () => {
+    const order = await createOrder("25.5");
+    const log = await payOrder(order, "25.5");
+    const confirming = await waitForStatus(order.id, "confirming");
+    expect(confirming.amountReceived).toBe("0");
+    await mine(url(), CONFIRMATIONS - 1);
+    await waitForStatus(order.id, "paid");
+    const seen = await contractPayment(order.id);
+    expect(seen.status).toBe("paid");
+    expect(seen.payments).toHaveLength(1);
+    expect(seen.payments[0]).toMatchObject({
+      txHash: log.txHash,
+      logIndex: log.logIndex,
+      amount: "25.5",
+      state: "confirmed",
+    });
+    expect(seen.payments[0]!.confirmations).toBeGreaterThanOrEqual(CONFIRMATIONS);
+
+    // The merchant's server heard both steps, signed and verified.
+    const events = await waitFor("order.confirming and order.paid at the receiver", () => {
+      const mine = delivered.filter((e) => e.orderId === order.id);
+      return mine.some((e) => e.type === "order.paid") ? mine : undefined;
+    });
+    expect(events.map((e) => [e.type, e.status])).toEqual(
+      expect.arrayContaining([
+        ["order.confirming", "confirming"],
+        ["order.paid", "paid"],
+      ]),
+    );
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    expect(rejected).toEqual([]);
+  });
+
+  it("adds up several payments: underpaid, then topped up to paid", async () => {
+    const order = await createOrder("10");
+    await payOrder(order, "4");
+    await mine(url(), CONFIRMATIONS - 1);
+    const under = await waitForStatus(order.id, "underpaid");
+    expect(under.amountReceived).toBe("4");
+    await payOrder(order, "6", { payer: otherPayer });
+    await mine(url(), CONFIRMATIONS - 1);
+    const paid = await waitForStatus(order.id, "paid");
+    expect(paid.amountReceived).toBe("10");
+    expect((await contractPayment(order.id)).payments).toHaveLength(2);
+  });
+
+  it("marks an order paid with more than asked as overpaid", async () => {
+    const order = await createOrder("3");
+    await payOrder(order, "3.000001");
+    await mine(url(), CONFIRMATIONS - 1);
+    expect((await waitForStatus(order.id, "overpaid")).amountReceived).toBe("3.000001");
+  });
+
+  let mismatched: Order | undefined;
+  it("never credits a payment whose merchant or token does not match the order", async () => {
+    const order = await createOrder("7");
+    mismatched = order;
+    await payOrder(order, "7", { merchant: otherPayer }); // right reference, someone else's wallet
+    await payOrder(order, "7", { symbol: "USDT18" }); // right reference and wallet, another token
+    await mine(url(), CONFIRMATIONS);
+    // A later order's payment confirming shows the confirmer has passed those blocks; nothing was credited.
+    const marker = await createOrder("1");
+    await payOrder(marker, "1");
+    await mine(url(), CONFIRMATIONS - 1);
+    await waitForStatus(marker.id, "paid");
+    const untouched = await contractPayment(order.id);
+    expect(untouched.status).toBe("pending");
+    expect(untouched.payments).toHaveLength(0);
+  });
+
+  it("moves an order back when a reorg removes its payment before confirmation, and records it reverted", async () => {
+    const order = await createOrder("5");
+    const before = await snapshot(url());
+    const log = await payOrder(order, "5");
+    await waitForStatus(order.id, "confirming");
+    // The payment's block is replaced by other blocks, longer than the old branch.
+    await revertTo(url(), before);
+    await mine(url(), 3);
+    const back = await waitForStatus(order.id, "pending");
+    expect(back.amountReceived).toBe("0");
+    const { payments } = await contractPayment(order.id);
+    expect(payments.map((p) => [p.txHash, p.state])).toEqual([[log.txHash, "reverted"]]);
+    // Paying again after the reorg confirms normally.
+    await payOrder(order, "5");
+    await mine(url(), CONFIRMATIONS - 1);
+    expect((await waitForStatus(order.id, "paid")).amountReceived).toBe("5");
+  });
+
+  it("loses and doubles nothing when the API is killed mid-stream and restarted", async () => {
+    const orders = await Promise.all(Array.from({ length: 8 }, (_, i) => createOrder(`${i + 1}.25`)));
+    const token = usdt();
+    // Half the payments land before the crash, half while the API is down.
+    const first = orders.slice(0, 4);
+    const second = orders.slice(4);
+    const payAll = (batch: Order[]) =>
+      sendPayments(
+        url(),
+        record(),
+        batch.map((o) => ({ token: token.address, amount: parseUnits(o.amount, token.decimals), orderRef: o.orderRef })),
+      );
+    await payAll(first);
+    await waitFor("some of the first batch to be seen", async () => {
+      const statuses = await Promise.all(first.map((o) => getOrder(o.id).then((x) => x.status)));
+      return statuses.some((s) => s !== "pending");
+    });
+    await api.kill();
+    await payAll(second);
+    await mine(url(), CONFIRMATIONS);
+    api = await startApiProcess(apiEnv, apiPort);
+    for (const order of orders) {
+      const paid = await waitForStatus(order.id, "paid");
+      expect(paid.amountReceived).toBe(order.amount);
+      expect((await contractPayment(order.id)).payments).toHaveLength(1);
+    }
+  });
+
+  it("credits a payment made after the order expired as paid_late (judged by the block's time)", async () => {
+    const order = await createOrder("2", { expiresIn: 60 });
+    // Move the chain's clock past the expiry; the payment's block carries that time.
+    await fetch(url(), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_increaseTime", params: [3600] }),
+    });
+    await payOrder(order, "2");
+    await mine(url(), CONFIRMATIONS - 1);
+    const late = await waitForStatus(order.id, "paid_late");
+    expect(late.amountReceived).toBe("2");
+  });
+
+  it("shows the operator the mismatched payments as unmatched (the API stopped, its database opened as `admin` does)", async () => {
+    await api.stop();
+    const handle = await openDatabase({ dataDir });
+    try {
+      const unmatched = await admin.listUnmatchedPayments(handle.db, { limit: 100 });
+      const forOrder = unmatched.filter((u) => u.orderRef.toLowerCase() === mismatched!.orderRef.toLowerCase());
+      expect(forOrder).toHaveLength(2);
+    } finally {
+      await handle.close();
+    }
+  });
+});

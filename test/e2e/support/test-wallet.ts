@@ -1,0 +1,96 @@
+/**
+ * A browser wallet for Playwright tests: an EIP-1193 provider announced through EIP-6963, whose requests go to the
+ * test process (an exposed binding, which the page's CSP does not restrict) and from there to the dev chain's
+ * JSON-RPC, where the dev accounts are unlocked. The test controls what a person would: which network the wallet is
+ * on, and whether the next signature or transaction is rejected.
+ */
+import type { Page } from "playwright-core";
+import { type Address, type Hex, numberToHex } from "viem";
+
+export type WalletCall = { method: string; params: unknown[] };
+
+export interface TestWallet {
+  account: Address;
+  /** The chain the wallet says it is on; `wallet_switchEthereumChain` to the real chain changes it. */
+  chainId: number;
+  /** The next `eth_sendTransaction`, `eth_signTypedData_v4` or network switch fails with 4001, as when the person clicks Reject. */
+  rejectNext: boolean;
+  /** Every request the page made, in order. */
+  calls: WalletCall[];
+}
+
+type RpcResult = { result?: unknown; error?: { code: number; message: string } };
+
+const USER_ACTIONS = new Set(["eth_sendTransaction", "eth_signTypedData_v4"]);
+
+export async function installTestWallet(
+  page: Page,
+  { rpcUrl, nodeChainId, account, chainId = nodeChainId }: { rpcUrl: string; nodeChainId: number; account: Address; chainId?: number },
+): Promise<TestWallet> {
+  const wallet: TestWallet = { account, chainId, rejectNext: false, calls: [] };
+  let rpcId = 0;
+  const forward = async (method: string, params: unknown[]): Promise<RpcResult> => {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: ++rpcId, method, params }),
+    });
+    const body = (await response.json()) as RpcResult;
+    return body.error ? { error: { code: body.error.code, message: body.error.message } } : { result: body.result };
+  };
+
+  await page.exposeFunction("__testWalletRequest", async (method: string, params: unknown[] = []): Promise<RpcResult> => {
+    wallet.calls.push({ method, params });
+    switch (method) {
+      case "eth_requestAccounts":
+      case "eth_accounts":
+        return { result: [account] };
+      case "eth_chainId":
+        return { result: numberToHex(wallet.chainId) };
+      case "net_version":
+        return { result: String(wallet.chainId) };
+      case "wallet_switchEthereumChain": {
+        if (wallet.rejectNext) {
+          wallet.rejectNext = false;
+          return { error: { code: 4001, message: "User rejected the request." } };
+        }
+        const wanted = Number.parseInt((params[0] as { chainId: Hex }).chainId, 16);
+        if (wanted !== nodeChainId) return { error: { code: 4902, message: `Unrecognized chain ID ${wanted}` } };
+        wallet.chainId = wanted;
+        return { result: null };
+      }
+    }
+    if (USER_ACTIONS.has(method) && wallet.rejectNext) {
+      wallet.rejectNext = false;
+      return { error: { code: 4001, message: "User rejected the request." } };
+    }
+    if (wallet.chainId !== nodeChainId && method !== "eth_getTransactionReceipt") {
+      return { error: { code: -32000, message: `The test wallet is on chain ${wallet.chainId}, not the node's ${nodeChainId}` } };
+    }
+    return forward(method, params);
+  });
+
+  await page.addInitScript(() => {
+    type Result = { result?: unknown; error?: { code: number; message: string } };
+    const call = (window as unknown as { __testWalletRequest(method: string, params: unknown): Promise<Result> }).__testWalletRequest;
+    const provider = {
+      async request({ method, params }: { method: string; params?: unknown[] }) {
+        const { result, error } = await call(method, params ?? []);
+        if (error) throw Object.assign(new Error(error.message), { code: error.code });
+        return result;
+      },
+      on() {},
+      removeListener() {},
+    };
+    const info = Object.freeze({
+      uuid: "6f1c3f0e-0000-4000-8000-00000000c0de",
+      name: "Test Wallet",
+      icon: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'/%3E",
+      rdns: "dev.stablegate.test-wallet",
+    });
+    const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: Object.freeze({ info, provider }) }));
+    window.addEventListener("eip6963:requestProvider", announce);
+    announce();
+  });
+  return wallet;
+}

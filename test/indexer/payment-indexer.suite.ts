@@ -1,0 +1,211 @@
+/**
+ * The indexer's core behaviour against real parts: two Hardhat/EDR chains, the gateway deployed by the operator's
+ * script, a real `ponder start` process and HTTP reads through `@ponder/client`. Run once per database
+ * (`payment-indexer.pglite.test.ts`, `payment-indexer.postgres.test.ts`). The tests share one stack and run in order.
+ */
+import { eq } from "@ponder/client";
+import type { Hash, Hex } from "viem";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { payment } from "../../indexer/ponder.schema.js";
+import type { RunningIndexer } from "../../indexer/start.js";
+import { rpc } from "../../scripts/stack/local-chain.js";
+import { blockNumber, mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
+import type { TestDatabaseKind } from "../support/database.js";
+import { type IndexerStatus, indexedPayments, paymentClient, type PaymentRow, waitForIndexedHead } from "../support/indexer.js";
+import {
+  allPaymentLogs,
+  type Payment,
+  type PaymentLog,
+  pay,
+  paymentLogsOf,
+  randomOrderRef,
+  sendPayments,
+  tokenBySymbol,
+} from "../support/payments.js";
+import { type StackChain, type TestStack, startTestStack } from "../support/stack.js";
+import { waitFor } from "../support/wait.js";
+
+const MAIN = 31337;
+const SECOND = 1337;
+
+export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
+  let stack: TestStack;
+  let indexer: RunningIndexer;
+  const backfilled: PaymentLog[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack({ chainIds: [MAIN, SECOND], database: databaseKind });
+    for (const chain of stack.chains) backfilled.push(...(await payBeforeTheIndexerStarts(chain)));
+    indexer = await stack.startIndexer();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** Waits until the indexer has every block the chains have mined so far. */
+  async function caughtUp(): Promise<void> {
+    for (const chain of stack.chains) await waitForIndexedHead(indexer.url, chain.chainId, await blockNumber(chain.url));
+  }
+
+  /** The rows must be exactly the chains' PaymentReceived logs: none missing, none doubled, none left from a fork. */
+  async function expectRowsToMatchTheChains(): Promise<PaymentRow[]> {
+    await caughtUp();
+    const rows = await indexedPayments(indexer.url);
+    const logs = (await Promise.all(stack.chains.map((chain) => allPaymentLogs(chain.url, chain.record)))).flat();
+    const key = (p: Pick<PaymentLog, "chainId" | "txHash" | "logIndex" | "blockHash" | "amount">) =>
+      `${p.chainId}:${p.txHash}:${p.logIndex}:${p.blockHash}:${p.amount}`.toLowerCase();
+    expect(rows.map(key).sort()).toEqual(logs.map(key).sort());
+    return rows;
+  }
+
+  it("backfills the payments mined before it started: count and sum match the chain", async () => {
+    const rows = await expectRowsToMatchTheChains();
+    for (const chainId of [MAIN, SECOND]) {
+      const chainRows = rows.filter((row) => row.chainId === chainId);
+      const chainPayments = backfilled.filter((log) => log.chainId === chainId);
+      expect(chainRows).toHaveLength(chainPayments.length);
+      expect(chainRows.reduce((sum, row) => sum + row.amount, 0n)).toBe(chainPayments.reduce((sum, log) => sum + log.amount, 0n));
+    }
+    // Several payments shared a block: they are told apart by log index.
+    expect(new Set(rows.map((row) => `${row.chainId}:${row.blockNumber}`)).size).toBeLessThan(rows.length);
+  });
+
+  it("stores a new payment on each chain with every field, read through @ponder/client", async () => {
+    const { db } = paymentClient(indexer.url);
+    for (const chain of stack.chains) {
+      // 18 decimals and more than 2^64 base units: amounts must survive as exact bigints.
+      const token = tokenBySymbol(chain.record, "USDT18");
+      const paid = await pay(chain.url, chain.record, { token: token.address, amount: 123_456_789_012_345_678_901n, orderRef: randomOrderRef() });
+      const block = await rpc<{ timestamp: Hex }>(chain.url, "eth_getBlockByHash", [paid.blockHash, false]);
+
+      const rows = await waitForRows(() => db.select().from(payment).where(eq(payment.orderRef, paid.orderRef)));
+      expect(rows).toEqual([
+        {
+          chainId: chain.chainId,
+          router: chain.record.router.toLowerCase(),
+          txHash: paid.txHash,
+          logIndex: paid.logIndex,
+          blockNumber: paid.blockNumber,
+          blockHash: paid.blockHash,
+          blockTimestamp: BigInt(block.timestamp),
+          orderRef: paid.orderRef,
+          merchant: paid.merchant.toLowerCase(),
+          payer: paid.payer.toLowerCase(),
+          token: token.address.toLowerCase(),
+          amount: 123_456_789_012_345_678_901n,
+        },
+      ]);
+    }
+  });
+
+  it("serves /status per chain, /ready, /health, /metrics and /graphql", async () => {
+    await caughtUp();
+    const status = (await (await fetch(`${indexer.url}/status`)).json()) as IndexerStatus;
+    expect(Object.keys(status).sort()).toEqual([`chain${SECOND}`, `chain${MAIN}`]);
+    for (const chain of stack.chains) {
+      const head = status[`chain${chain.chainId}`]!;
+      expect(head.id).toBe(chain.chainId);
+      expect(head.block.number).toBe(await blockNumber(chain.url));
+      expect(head.block.timestamp).toBeGreaterThan(0);
+    }
+    expect((await fetch(`${indexer.url}/ready`)).status).toBe(200);
+    expect((await fetch(`${indexer.url}/health`)).status).toBe(200);
+    expect(await (await fetch(`${indexer.url}/metrics`)).text()).toContain("ponder_");
+
+    const graphql = await fetch(`${indexer.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ payments(limit: 1000) { totalCount items { orderRef amount } } }" }),
+    });
+    const { data } = (await graphql.json()) as { data: { payments: { totalCount: number; items: { orderRef: string; amount: string }[] } } };
+    expect(data.payments.totalCount).toBe((await indexedPayments(indexer.url)).length);
+  });
+
+  it("drops a payment that a reorg removes and indexes the one that replaces it", async () => {
+    const chain = stack.chain(MAIN);
+    const usdt = tokenBySymbol(chain.record, "USDT").address;
+    const fork = await snapshot(chain.url);
+    const removed = await pay(chain.url, chain.record, { token: usdt, amount: 1_000_000n, orderRef: randomOrderRef() });
+    await waitForRows(() => rowsOf(removed));
+
+    // The chain goes back to before the payment and grows a different, longer branch.
+    await revertTo(chain.url, fork);
+    const replacement = await pay(chain.url, chain.record, { token: usdt, amount: 2_000_000n, orderRef: randomOrderRef() });
+    await mine(chain.url, 2);
+    expect(replacement.blockNumber).toBe(removed.blockNumber);
+    expect(replacement.blockHash).not.toBe(removed.blockHash);
+
+    const [row] = await waitForRows(() => rowsOf(replacement));
+    expect(row).toMatchObject({ txHash: replacement.txHash, blockHash: replacement.blockHash, amount: 2_000_000n });
+    expect(await rowsOf(removed)).toEqual([]);
+    await expectRowsToMatchTheChains();
+  });
+
+  it("restarts mid-stream without missing or doubling a row", async () => {
+    const chain = stack.chain(MAIN);
+    const usdt = tokenBySymbol(chain.record, "USDT").address;
+    let paying = true;
+    let paid = 0;
+    // Payments keep coming, one block each, while the indexer is stopped and started again.
+    const stream = (async () => {
+      while (paying) {
+        await pay(chain.url, chain.record, { token: usdt, amount: BigInt(1 + paid), orderRef: randomOrderRef() });
+        paid += 1;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    try {
+      await until(() => paid >= 5);
+      await indexer.stop();
+      const paidWhileRunning = paid;
+      await until(() => paid >= paidWhileRunning + 5);
+      indexer = await stack.startIndexer();
+      const paidAtRestart = paid;
+      await until(() => paid >= paidAtRestart + 5);
+    } finally {
+      paying = false;
+      await stream;
+    }
+    const rows = await expectRowsToMatchTheChains();
+    expect(new Set(rows.map((row) => `${row.chainId}:${row.txHash}:${row.logIndex}`)).size).toBe(rows.length);
+  });
+
+  async function rowsOf(log: PaymentLog) {
+    const { db } = paymentClient(indexer.url);
+    return await db.select().from(payment).where(eq(payment.orderRef, log.orderRef));
+  }
+}
+
+/** Twelve payments in two blocks (all three tokens), buried under Ponder's 30-block finality, then two recent ones. */
+async function payBeforeTheIndexerStarts(chain: StackChain): Promise<PaymentLog[]> {
+  const payments: Payment[] = chain.record.tokens.flatMap((token, t) =>
+    [1n, 2n, 3n, 4n].map((n) => ({ token: token.address, amount: n * 10n ** BigInt(token.decimals) + BigInt(t), orderRef: randomOrderRef() })),
+  );
+  await setAutomine(chain.url, false);
+  const hashes: Hash[] = [];
+  try {
+    for (const half of [payments.slice(0, 6), payments.slice(6)]) {
+      hashes.push(...(await sendPayments(chain.url, chain.record, half)));
+      await mine(chain.url);
+    }
+  } finally {
+    await setAutomine(chain.url, true);
+  }
+  const logs = await paymentLogsOf(chain.url, chain.record, hashes);
+  await mine(chain.url, 40);
+  const usdt = tokenBySymbol(chain.record, "USDT").address;
+  for (const amount of [5n, 6n]) logs.push(await pay(chain.url, chain.record, { token: usdt, amount, orderRef: randomOrderRef() }));
+  return logs;
+}
+
+async function waitForRows<T>(query: () => Promise<T[]>): Promise<T[]> {
+  return await waitFor("the payment's row", async () => {
+    const rows = await query();
+    return rows.length > 0 ? rows : undefined;
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
