@@ -21,6 +21,7 @@ import {
 } from "viem";
 import { paymentRouterAbi } from "../contracts/abi/PaymentRouter.js";
 import { permitUSDAbi } from "../contracts/abi/PermitUSD.js";
+import { permitTypes } from "../contracts/eip2612.js";
 import { readDeploymentRecords } from "../contracts/deployments/record.js";
 import type { PublicOrder } from "../api/checkout/public-order.js";
 
@@ -82,15 +83,7 @@ async function main(): Promise<void> {
     const signature = await wallet.signTypedData({
       account: from,
       domain: { name, version, chainId, verifyingContract: token.address },
-      types: {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
+      types: permitTypes,
       primaryType: "Permit",
       message: { owner: from, spender: router, value: amount, nonce, deadline },
     });

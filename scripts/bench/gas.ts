@@ -5,6 +5,7 @@
  */
 import hre from "hardhat";
 import { type Hex, hexToSignature, parseUnits } from "viem";
+import { permitTypes } from "../../contracts/eip2612.js";
 import { writeBenchResult } from "./results.js";
 
 const { viem, networkHelpers } = await hre.network.create({ network: "hardhat", chainType: "l1" });
@@ -59,15 +60,7 @@ const permitTransfer = await measure(() => usdc.write.transfer([merchant.account
 const deadline = BigInt((await publicClient.getBlock()).timestamp) + 3600n;
 const signature = await payer.signTypedData({
   domain: { name: "Permit USD", version: "1", chainId: await publicClient.getChainId(), verifyingContract: usdc.address },
-  types: {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  },
+  types: permitTypes,
   primaryType: "Permit",
   message: { owner: payer.account.address, spender: router.address, value: amount, nonce: 0n, deadline },
 });

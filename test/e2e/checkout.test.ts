@@ -24,6 +24,7 @@ import { DEV_ACCOUNTS, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { installTestWallet, type TestWallet } from "./support/test-wallet.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "./support/webhook-receiver.js";
 
 const CHAIN = 31337;
 const payer = DEV_ACCOUNTS.payers[0];
@@ -39,6 +40,8 @@ describe("hosted checkout in Chromium", () => {
   let dataDir: string;
   let shop: Server;
   let shopUrl: string;
+  /** The merchant's server: hears the signed webhooks, verified with `standardwebhooks`. */
+  let receiver: VerifyingReceiver;
   let browser: Browser;
   let page: Page | undefined;
   let orderCount = 0;
@@ -104,6 +107,13 @@ describe("hosted checkout in Chromium", () => {
       WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
     });
     api = await startApi(config, { log: () => {} });
+    receiver = await startVerifyingReceiver();
+    const endpoint = await fetch(`${api.url}/v1/webhook-endpoints`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: receiver.url, eventTypes: ["order.paid"] }),
+    });
+    receiver.useSecret(((await endpoint.json()) as { secret: string }).secret);
 
     // The merchant's shop: where the checkout sends the customer back.
     shop = createServer((req, res) => {
@@ -128,6 +138,7 @@ describe("hosted checkout in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     if (shop) await new Promise((resolve) => shop.close(resolve));
+    await receiver?.stop();
     await api?.stop();
     await stack?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -198,6 +209,12 @@ describe("hosted checkout in Chromium", () => {
 
     await expect(page.locator("#redirect-notice").textContent()).resolves.toContain("Payment confirmed");
     await page.waitForURL(`${shopUrl}/thanks?order=A-1`, { timeout: 15_000 });
+    // The redirect proves nothing; the merchant's server learns it from the signed webhook.
+    const paidEvent = await waitFor("a verified order.paid at the merchant's receiver", () =>
+      receiver.delivered.find((e) => e.orderId === order.id && e.type === "order.paid"),
+    );
+    expect(paidEvent.status).toBe("paid");
+    expect(receiver.rejected).toEqual([]);
   });
 
   it("pays a permit token (USDC) with one signature and one transaction, after a rejected signature is explained", async () => {

@@ -7,9 +7,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Address, type Hex, parseUnits } from "viem";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as admin from "../../api/admin/commands.js";
 import { openDatabase } from "../../api/db/client.js";
@@ -22,6 +19,7 @@ import { DEV_ACCOUNTS, pay, sendPayments, tokenBySymbol } from "../support/payme
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type ApiProcess, startApiProcess } from "./support/api-process.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "./support/webhook-receiver.js";
 
 const CHAIN = 31337;
 /** Blocks on top of and including the payment's: a payment stays `confirming` until two more blocks are mined. */
@@ -48,10 +46,7 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
   let apiEnv: Record<string, string | undefined>;
   let apiPort: number;
   /** The merchant's webhook receiver: every delivery verified with the `standardwebhooks` package. */
-  let receiver: Server;
-  let verifier: Webhook | undefined;
-  const delivered: { id: string; type: string; orderId: string; status: string }[] = [];
-  const rejected: string[] = [];
+  let receiver: VerifyingReceiver;
 
   const call = async (method: string, route: string, body?: unknown) => {
     const response = await fetch(`${api.url}${route}`, {
@@ -123,33 +118,13 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
     };
     api = await startApiProcess(apiEnv, apiPort);
 
-    receiver = createServer((request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      request.on("end", () => {
-        try {
-          const event = verifier!.verify(body, request.headers as Record<string, string>) as {
-            id: string;
-            type: string;
-            data: { order: { id: string; status: string } };
-          };
-          delivered.push({ id: event.id, type: event.type, orderId: event.data.order.id, status: event.data.order.status });
-          response.writeHead(204).end();
-        } catch (error) {
-          rejected.push(String(error));
-          response.writeHead(400).end();
-        }
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-    const endpoint = (await call("POST", "/v1/webhook-endpoints", {
-      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
-    })) as { secret: string };
-    verifier = new Webhook(endpoint.secret);
+    receiver = await startVerifyingReceiver();
+    const endpoint = (await call("POST", "/v1/webhook-endpoints", { url: receiver.url })) as { secret: string };
+    receiver.useSecret(endpoint.secret);
   });
 
   afterAll(async () => {
-    receiver?.close();
+    await receiver?.stop();
     await api?.stop();
     await stack?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -183,7 +158,7 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
 
     // The merchant's server heard both steps, signed and verified.
     const events = await waitFor("order.confirming and order.paid at the receiver", () => {
-      const mine = delivered.filter((e) => e.orderId === order.id);
+      const mine = receiver.delivered.filter((e) => e.orderId === order.id);
       return mine.some((e) => e.type === "order.paid") ? mine : undefined;
     });
     expect(events.map((e) => [e.type, e.status])).toEqual(
@@ -193,7 +168,7 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
       ]),
     );
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
-    expect(rejected).toEqual([]);
+    expect(receiver.rejected).toEqual([]);
   });
 
   it("adds up several payments: underpaid, then topped up to paid", async () => {

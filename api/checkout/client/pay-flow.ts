@@ -7,6 +7,7 @@
 import { type Address, decodeFunctionResult, encodeFunctionData, erc20Abi, formatUnits, type Hex, numberToHex, parseSignature } from "viem";
 import { paymentRouterAbi } from "../../../contracts/abi/PaymentRouter.js";
 import { permitUSDAbi } from "../../../contracts/abi/PermitUSD.js";
+import { permitTypes } from "../../../contracts/eip2612.js";
 import { UNRECOGNIZED_CHAIN, USER_REJECTED, type Wallet, WalletError } from "./wallet.js";
 
 export type CheckoutOrder = {
@@ -102,13 +103,7 @@ export async function payOrder(wallet: Wallet, account: Address, order: Checkout
           { name: "chainId", type: "uint256" },
           { name: "verifyingContract", type: "address" },
         ],
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
+        ...permitTypes,
       },
       primaryType: "Permit",
       domain: { name, version, chainId: order.chain.id, verifyingContract: token },
