@@ -3,7 +3,6 @@
  * clock. Every failure leaves through `onError` or `notFound` in the one error shape.
  */
 import { randomUUID } from "node:crypto";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -13,6 +12,7 @@ import { createRouter } from "./lib/openapi.js";
 import { TtlCache } from "./lib/ttl-cache.js";
 import { SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
 import { authenticate } from "./middlewares/authenticate.js";
+import { bodyLimit } from "./middlewares/body-limit.js";
 import { idempotency } from "./middlewares/idempotency.js";
 import { rateLimit } from "./middlewares/rate-limit.js";
 import { verifySignedRequest } from "./middlewares/signed-requests.js";
@@ -36,22 +36,20 @@ export function createApp(deps: AppDeps) {
     payouts: new TtlCache({ ttlMs: deps.config.authCacheMs }),
   };
 
+  // Headers set before `next()` go into every response the context builds (c.json, c.body, errors), without
+  // editing the finished response's headers afterwards.
   app.use("*", async (c, next) => {
     c.set("deps", deps);
     c.set("caches", caches);
-    c.set("requestId", c.req.header("x-request-id")?.slice(0, 100) || randomUUID());
+    const requestId = c.req.header("x-request-id")?.slice(0, 100) || randomUUID();
+    c.set("requestId", requestId);
+    c.header("X-Request-Id", requestId);
     await next();
-    c.res.headers.set("X-Request-Id", c.get("requestId"));
   });
 
   app.use(
     "/v1/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
+    bodyLimit(MAX_BODY_BYTES),
     async (c, next) => {
       const type = c.req.header("content-type");
       if (c.req.method === "POST" && type && !/^application\/(.+\+)?json\b/i.test(type)) {

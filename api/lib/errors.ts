@@ -61,11 +61,14 @@ export function validationFailed(fields: FieldError[]): ApiError {
 
 const TARGETS: Record<string, FieldError["in"]> = { json: "body", form: "body", query: "query", param: "path", header: "header" };
 
+/** Where a validator's target is, in field errors. */
+export const fieldLocation = (target: string): FieldError["in"] => TARGETS[target] ?? "body";
+
 export function fromZodError(error: ZodError, target: string): ApiError {
   return validationFailed(
     error.issues.map((issue) => ({
       field: issue.path.map(String).join("."),
-      in: TARGETS[target] ?? "body",
+      in: fieldLocation(target),
       message: issue.message,
     })),
   );

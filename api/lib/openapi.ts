@@ -1,13 +1,16 @@
 /** Shared pieces of the route definitions: the router with our validation hook and the documented error responses. */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { errorSchema, fromZodError } from "./errors.js";
+import { errorSchema, fieldLocation, fromZodError, validationFailed } from "./errors.js";
+import { findUnstorableText } from "./storable-text.js";
 import type { AppEnv } from "./context.js";
 
-/** A router whose zod validation failures become 422s naming the fields. */
+/** A router whose zod validation failures, and text the database cannot hold, become 422s naming the fields. */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw fromZodError(result.error, result.target);
+      const unstorable = findUnstorableText(result.data);
+      if (unstorable) throw validationFailed([{ ...unstorable, in: fieldLocation(result.target) }]);
     },
   });
 }

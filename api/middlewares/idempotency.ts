@@ -9,12 +9,26 @@
 import { createHash } from "node:crypto";
 import { and, eq, lte } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { idempotencyKeys } from "../db/schema.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError, validationFailed } from "../lib/errors.js";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The header in the OpenAPI document of every POST route. Documentation only: this middleware checks the key, once
+ * for every POST, so no per-route validator has to gather the request's headers.
+ */
+export const idempotencyKeyParameter = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description: "Makes the POST safe to retry for 24 h: the same key and request return the first response.",
+  schema: { type: "string", pattern: KEY.source },
+  example: "2f1c3b9e-order-A-1001",
+} as const;
 const kept = (status: number) => (status >= 200 && status < 300) || status === 404 || status === 409;
 
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
@@ -54,9 +68,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     if (existing.responseStatus === null || existing.responseBody === null) {
       throw new ApiError(409, "idempotency_in_progress", "A request with this Idempotency-Key is still being processed; retry later");
     }
-    return new Response(existing.responseBody, {
-      status: existing.responseStatus,
-      headers: { "Content-Type": "application/json", "Idempotent-Replayed": "true" },
+    return c.body(existing.responseBody, existing.responseStatus as ContentfulStatusCode, {
+      "Content-Type": "application/json",
+      "Idempotent-Replayed": "true",
     });
   }
 

@@ -6,16 +6,13 @@ import { ApiError } from "../lib/errors.js";
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   const { rateLimiter, now } = c.get("deps");
   const decision = rateLimiter.hit(c.get("apiKeyId"), now().getTime());
-  const headers = {
-    "RateLimit-Limit": String(decision.limit),
-    "RateLimit-Remaining": String(decision.remaining),
-    "RateLimit-Reset": String(decision.retryAfterSeconds),
-  };
+  c.header("RateLimit-Limit", String(decision.limit));
+  c.header("RateLimit-Remaining", String(decision.remaining));
+  c.header("RateLimit-Reset", String(decision.retryAfterSeconds));
   if (!decision.allowed) {
     throw new ApiError(429, "rate_limited", `Rate limit of ${decision.limit} requests a minute reached; retry in ${decision.retryAfterSeconds} s`, {
-      headers: { ...headers, "Retry-After": String(decision.retryAfterSeconds) },
+      headers: { "Retry-After": String(decision.retryAfterSeconds) },
     });
   }
   await next();
-  for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
 });

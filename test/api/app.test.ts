@@ -25,7 +25,7 @@ describeBackends("app: health, OpenAPI, docs, error shape", (backend) => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
+      paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; parameters?: { name: string; in: string }[] }>>;
       components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
     };
     expect(doc.openapi).toBe("3.1.0");
@@ -35,6 +35,10 @@ describeBackends("app: health, OpenAPI, docs, error shape", (backend) => {
     );
     expect(doc.paths["/v1/orders"]!.post!.responses).toHaveProperty("422");
     expect(doc.paths["/v1/orders"]!.post!.responses).toHaveProperty("429");
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (!methods.post) continue;
+      expect(methods.post.parameters, path).toContainEqual(expect.objectContaining({ name: "Idempotency-Key", in: "header" }));
+    }
     expect(doc.components.schemas).toHaveProperty("Error");
     expect(doc.components.schemas).toHaveProperty("Order");
     expect(doc.components.securitySchemes).toHaveProperty("bearerAuth");
@@ -58,6 +62,9 @@ describeBackends("app: health, OpenAPI, docs, error shape", (backend) => {
     const missing = await h.app.request("/nope");
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as ErrorBody).error.code).toBe("not_found");
+    expect(missing.headers.get("x-request-id")).toBeTruthy();
+    const traced = await h.app.request("/nope", { headers: { "x-request-id": "trace-123" } });
+    expect(traced.headers.get("x-request-id")).toBe("trace-123");
 
     const wrong = await m.call("DELETE", "/v1/orders");
     expect(wrong.status).toBe(405);

@@ -164,6 +164,8 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
       const limited = await m.call("GET", "/v1/orders");
       expect(limited.status).toBe(429);
       expect(await code(limited)).toBe("rate_limited");
+      expect(limited.headers.get("ratelimit-remaining")).toBe("0");
+      expect(limited.headers.get("x-request-id")).toBeTruthy();
       const retryAfter = Number(limited.headers.get("retry-after"));
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(60);

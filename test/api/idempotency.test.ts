@@ -23,6 +23,11 @@ describeBackends("Idempotency-Key", (backend) => {
     const retry = await post("key-same", body);
     expect(retry.status).toBe(201);
     expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.headers.get("content-type")).toBe("application/json");
+    // A replay is still a response to this request: its own request id and rate-limit count.
+    expect(retry.headers.get("x-request-id")).toBeTruthy();
+    expect(retry.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+    expect(Number(retry.headers.get("ratelimit-remaining"))).toBe(Number(first.headers.get("ratelimit-remaining")) - 1);
     expect(await retry.text()).toBe(firstBody);
     const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${body.merchantOrderId}`)).json()) as { data: unknown[] };
     expect(list.data).toHaveLength(1);

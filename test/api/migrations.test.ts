@@ -31,7 +31,8 @@ describeBackends("migrations", (backend) => {
     }
   });
 
-  it.runIf(backend === "postgres")("lets several instances start together: one migrates, the others wait", async () => {
+  // Only Postgres has several instances: an embedded PGlite database belongs to one process.
+  if (backend === "postgres") it("lets several instances start together: one migrates, the others wait", async () => {
     const fresh = await openTestDatabase("postgres");
     try {
       await fresh.handle.db.execute(sql`drop schema stablegate cascade`);

@@ -115,6 +115,13 @@ describeBackends("orders API", (backend) => {
       ["merchantOrderId", { merchantOrderId: "bad\nid" }, /control characters/],
       ["metadata", { metadata: [1, 2] }, /./],
       ["metadata", { metadata: { big: "x".repeat(9000) } }, /8 KiB/],
+      ["metadata", { metadata: { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: 1 } } } } } } } } } } } }, /levels of nesting/],
+      // Text Postgres cannot store: refused up front, never a failed insert (a 500).
+      ["description", { description: "nul \u0000 byte" }, /NUL character/],
+      ["description", { description: "half a pair \ud83d" }, /valid Unicode/],
+      ["merchantOrderId", { merchantOrderId: "A-\udc00" }, /valid Unicode/],
+      ["metadata.items.1.note", { metadata: { items: [{}, { note: "\u0000" }] } }, /NUL character/],
+      ["metadata.bad\ud800key", { metadata: { "bad\ud800key": 1 } }, /key must be valid Unicode/],
       ["successUrl", { successUrl: "javascript:alert(1)" }, /http/],
       ["expiresIn", { expiresIn: 10 }, /./],
       ["expiresAt", { expiresAt: "tomorrow" }, /./],
@@ -130,6 +137,13 @@ describeBackends("orders API", (backend) => {
       expect(named, JSON.stringify(fields)).toBeTruthy();
       expect(named!.in).toBe("body");
       expect(`${named!.message} ${body.error.message}`).toMatch(message);
+    });
+
+    it("refuses metadata nested 20,000 deep with a 422 (a 64 KiB body can nest that far)", async () => {
+      const nested = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+      const body = JSON.stringify(orderBody()).replace(/}$/, `,"metadata":{"deep":${nested}}}`);
+      const res = await json<ErrorBody>(await m.call("POST", "/v1/orders", { body }), 422);
+      expect(res.error.details).toEqual([{ field: "metadata", in: "body", message: "at most 10 levels of nesting" }]);
     });
 
     it("refuses a chain the merchant has no payout address on", async () => {
@@ -221,6 +235,7 @@ describeBackends("orders API", (backend) => {
         ["limit=101", "limit"],
         ["createdFrom=yesterday", "createdFrom"],
         ["cursor=abc", "cursor"],
+        ["merchantOrderId=A%00B", "merchantOrderId"],
       ] as const) {
         const body = await json<ErrorBody>(await mine.call("GET", `/v1/orders?${query}`), 422);
         expect(body.error.details).toEqual([expect.objectContaining({ field, in: "query" })]);
@@ -246,6 +261,10 @@ describeBackends("orders API", (backend) => {
       const neither = await json<ErrorBody>(await mine.call("GET", "/v1/contract-payment"), 422);
       expect(neither.error.message).toMatch(/exactly one/);
       await json<ErrorBody>(await mine.call("GET", `/v1/contract-payment?orderId=${made[1]!.id}&merchantOrderId=R-1`), 422);
+      const nul = await json<ErrorBody>(await mine.call("GET", "/v1/contract-payment?merchantOrderId=%00"), 422);
+      expect(nul.error.details).toEqual([expect.objectContaining({ field: "merchantOrderId", in: "query" })]);
+      const path = await json<ErrorBody>(await mine.call("GET", "/v1/orders/ord_%00"), 422);
+      expect(path.error.details).toEqual([expect.objectContaining({ field: "orderId", in: "path" })]);
     });
   });
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
-import { idempotencyHeaders } from "../orders/orders.routes.js";
+import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { deliveryPageSchema } from "../webhook-endpoints/webhook-endpoints.routes.js";
 
 const eventTypes = ORDER_EVENT_TYPES as [string, ...string[]];
@@ -62,6 +62,7 @@ export const redeliverEvent = createRoute({
   tags: ["Events"],
   security: [{ bearerAuth: [] }],
   summary: "Deliver the event again now to every enabled endpoint that takes its type",
-  request: { params: eventIdParams, headers: idempotencyHeaders },
+  parameters: [idempotencyKeyParameter],
+  request: { params: eventIdParams },
   responses: { 202: jsonContent(deliveryPageSchema, "The deliveries now queued"), ...errorResponses(404), ...postErrors },
 });

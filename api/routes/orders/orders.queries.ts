@@ -1,79 +1,107 @@
 /**
  * The order insert: `createQrOrder` is the hottest write. Orders that arrive in the same turn of the event loop
- * go to the database together, as one `INSERT … SELECT FROM unnest(<one array per column>)`: one round trip and
- * one commit for the batch, and the same statement text whatever its size. If a batch fails, its orders are
- * retried one by one, so one bad row fails only its own request.
+ * go to the database together, as one `INSERT … SELECT FROM json_populate_recordset($1)`: one round trip and one
+ * commit for the batch, one parameter (the batch as a JSON array, which V8 serialises natively), and one
+ * statement whatever the batch's size, prepared once per connection. If a batch fails, its orders are retried
+ * one by one, so one bad row fails only its own request.
  */
-import { sql } from "drizzle-orm";
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import type { orders } from "../../db/schema.js";
+import { orders } from "../../db/schema.js";
 
 type NewOrder = typeof orders.$inferInsert;
 type OrderRow = typeof orders.$inferSelect;
 
-/** Column, its Postgres array type, and its property; the order is the statement's. */
-const COLUMNS = [
-  ["id", "text", "id"],
-  ["merchant_id", "text", "merchantId"],
-  ["merchant_order_id", "text", "merchantOrderId"],
-  ["order_ref", "text", "orderRef"],
-  ["chain_id", "integer", "chainId"],
-  ["router_address", "text", "routerAddress"],
-  ["token_symbol", "text", "tokenSymbol"],
-  ["token_address", "text", "tokenAddress"],
-  ["token_decimals", "integer", "tokenDecimals"],
-  ["payout_address", "text", "payoutAddress"],
-  ["amount", "numeric", "amount"],
-  ["status", "text", "status"],
-  ["confirmations", "integer", "confirmations"],
-  ["underpayment_tolerance_bps", "integer", "underpaymentToleranceBps"],
-  ["overpayment_tolerance_bps", "integer", "overpaymentToleranceBps"],
-  ["description", "text", "description"],
-  ["customer_id", "text", "customerId"],
-  ["metadata", "jsonb", "metadata"],
-  ["success_url", "text", "successUrl"],
-  ["cancel_url", "text", "cancelUrl"],
-  ["expires_at", "timestamptz", "expiresAt"],
-  ["created_at", "timestamptz", "createdAt"],
-  ["updated_at", "timestamptz", "updatedAt"],
-] as const satisfies readonly (readonly [string, string, keyof NewOrder])[];
+/** What each order of a batch carries; every other column starts at its initial value (INITIAL). */
+const FIELDS = [
+  "id",
+  "merchantId",
+  "merchantOrderId",
+  "orderRef",
+  "chainId",
+  "routerAddress",
+  "tokenSymbol",
+  "tokenAddress",
+  "tokenDecimals",
+  "payoutAddress",
+  "amount",
+  "status",
+  "confirmations",
+  "underpaymentToleranceBps",
+  "overpaymentToleranceBps",
+  "description",
+  "customerId",
+  "metadata",
+  "successUrl",
+  "cancelUrl",
+  "expiresAt",
+  "createdAt",
+  "updatedAt",
+] as const satisfies readonly (keyof NewOrder)[];
 
-export type OrderValues = { [K in (typeof COLUMNS)[number][2]]-?: Exclude<NewOrder[K], undefined> };
+const TABLE_COLUMNS = getTableColumns(orders);
+/** Each field with its column's name: the keys of the batch's JSON records. */
+const FIELD_COLUMNS = FIELDS.map((property) => [TABLE_COLUMNS[property].name, property] as const);
+
+export type OrderValues = { [K in (typeof FIELDS)[number]]-?: Exclude<NewOrder[K], undefined> };
+
+/** What the insert writes into the columns an order starts without: their defaults. */
+const INITIAL: Partial<Record<keyof NewOrder, SQL>> = { amountReceived: sql`0`, cancelledAt: sql`null` };
+
+/**
+ * The select list, in the table's column order (Drizzle inserts into every column): the batch's field for the
+ * columns in FIELDS, the initial value for the others. A column added to the schema and known to neither fails here,
+ * when the module loads, rather than inserting a NULL.
+ */
+const provided = new Set<string>(FIELDS);
+const SELECT_LIST = sql.join(
+  Object.entries(TABLE_COLUMNS).map(([property, column]) => {
+    if (provided.has(property)) return sql.identifier(column.name);
+    const initial = INITIAL[property as keyof NewOrder];
+    if (!initial) throw new Error(`orders.${property}: the batched order insert (orders.queries.ts) does not set this column`);
+    return initial;
+  }),
+  sql`, `,
+);
 
 const MAX_BATCH = 100;
 
 type Pending = { values: OrderValues; resolve(row: OrderRow | undefined): void; reject(error: unknown): void };
 
-/** Drivers hand arrays over as they are; each element is made a plain string, number, Date or null here. */
-function toDriver(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value === "object" && !(value instanceof Date)) return JSON.stringify(value);
-  return value;
+/**
+ * One order as a JSON object keyed by column. Amounts travel as decimal strings (exact; Postgres reads them into
+ * `numeric`), times as ISO 8601 (`Date#toJSON`), metadata as the nested object that `jsonb` stores.
+ */
+function toRecord(values: OrderValues): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [column, property] of FIELD_COLUMNS) {
+    const value = values[property];
+    record[column] = typeof value === "bigint" ? value.toString() : value;
+  }
+  return record;
 }
 
-function fromDriver(raw: Record<string, unknown>): OrderRow {
-  const row: Record<string, unknown> = {};
-  for (const [column, type, property] of COLUMNS) {
-    const value = raw[column];
-    if (value === null || value === undefined) row[property] = null;
-    else if (type === "numeric") row[property] = BigInt(value as string);
-    else if (type === "timestamptz") row[property] = value instanceof Date ? value : new Date(value as string);
-    else if (type === "jsonb") row[property] = typeof value === "string" ? JSON.parse(value) : value;
-    else row[property] = value;
-  }
-  row.amountReceived = BigInt(raw.amount_received as string);
-  row.cancelledAt = raw.cancelled_at == null ? null : new Date(raw.cancelled_at as string | Date);
-  return row as OrderRow;
+/** The row as the database now holds it: the values given plus the columns' defaults. */
+function toRow(values: OrderValues): OrderRow {
+  return { ...values, amountReceived: 0n, cancelledAt: null };
+}
+
+function prepareInsert(db: Database) {
+  return db
+    .insert(orders)
+    .select(sql`select ${SELECT_LIST} from json_populate_recordset(null::${orders}, ${sql.placeholder("records")}::json)`)
+    .onConflictDoNothing({ target: [orders.merchantId, orders.merchantOrderId] })
+    .returning({ id: orders.id })
+    .prepare("stablegate_insert_orders");
 }
 
 class OrderInserter {
-  readonly #db: Database;
+  readonly #statement: ReturnType<typeof prepareInsert>;
   #queue: Pending[] = [];
   #scheduled = false;
 
   constructor(db: Database) {
-    this.#db = db;
+    this.#statement = prepareInsert(db);
   }
 
   insert(values: OrderValues): Promise<OrderRow | undefined> {
@@ -91,21 +119,17 @@ class OrderInserter {
     while (this.#queue.length > 0) void this.#write(this.#queue.splice(0, MAX_BATCH));
   }
 
-  async #insert(batch: Pending[]): Promise<Map<string, OrderRow>> {
-    const arrays = COLUMNS.map(([, type, property]) => sql`${sql.param(batch.map((p) => toDriver(p.values[property])))}::${sql.raw(type)}[]`);
-    const result = (await this.#db.execute(sql`
-      insert into stablegate.orders (${sql.raw(COLUMNS.map(([column]) => column).join(", "))})
-      select * from unnest(${sql.join(arrays, sql`, `)})
-      on conflict (merchant_id, merchant_order_id) do nothing
-      returning *`)) as unknown as { rows: Record<string, unknown>[] };
-    return new Map(result.rows.map((raw) => [raw.id as string, fromDriver(raw)]));
+  /** The ids of the orders written; an order whose merchantOrderId the merchant already has is skipped. */
+  async #insert(batch: Pending[]): Promise<Set<string>> {
+    const rows = await this.#statement.execute({ records: JSON.stringify(batch.map((p) => toRecord(p.values))) });
+    return new Set(rows.map((row) => row.id));
   }
 
   async #write(batch: Pending[]) {
     try {
-      const rows = await this.#insert(batch);
-      // Not returned: the merchant already had that merchantOrderId (or an earlier order of this batch did).
-      for (const p of batch) p.resolve(rows.get(p.values.id));
+      const written = await this.#insert(batch);
+      // Not written: the merchant already had that merchantOrderId (or an earlier order of this batch did).
+      for (const p of batch) p.resolve(written.has(p.values.id) ? toRow(p.values) : undefined);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       await Promise.all(batch.map((p) => this.#write([p])));

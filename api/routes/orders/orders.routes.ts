@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orderStatuses } from "../../db/schema.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { decimalString, orderSchema, paymentSchema } from "../../lib/order-view.js";
 
 const tags = ["Orders"];
@@ -13,14 +14,24 @@ const printable = (max: number) =>
     .max(max)
     .regex(/^[^\p{Cc}]+$/u, "must not contain control characters");
 
+/** Metadata may nest this deep (objects and arrays inside the top-level object). */
+const METADATA_MAX_DEPTH = 10;
+
+/** How deeply arrays and objects nest in a parsed JSON value (a scalar is 0); iterative, so any depth is safe. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2048);
 
-export const idempotencyHeaders = z.object({
-  "idempotency-key": z.string().optional().openapi({
-    description: "Makes the POST safe to retry for 24 h: the same key and request return the first response.",
-    example: "2f1c3b9e-order-A-1001",
-  }),
-});
 
 export const createOrderBody = z
   .strictObject({
@@ -36,6 +47,8 @@ export const createOrderBody = z
     customerId: printable(128).optional(),
     metadata: z
       .record(z.string().max(64), z.unknown())
+      // First, and stopping there: the checks after it serialise the value, which deep nesting would overflow.
+      .refine((value) => nestingDepth(value) <= METADATA_MAX_DEPTH, { message: `at most ${METADATA_MAX_DEPTH} levels of nesting`, abort: true })
       .refine((value) => Object.keys(value).length <= 50, "at most 50 keys")
       .refine((value) => JSON.stringify(value).length <= 8192, "at most 8 KiB as JSON")
       .optional()
@@ -58,8 +71,8 @@ export const createQrOrder = createRoute({
   tags,
   security,
   summary: "Create an order to be paid by QR code, wallet link or hosted checkout",
+  parameters: [idempotencyKeyParameter],
   request: {
-    headers: idempotencyHeaders,
     body: { required: true, content: { "application/json": { schema: createOrderBody } } },
   },
   responses: {
@@ -128,7 +141,8 @@ export const cancelOrder = createRoute({
   tags,
   security,
   summary: "Cancel a pending order",
-  request: { params: orderIdParams, headers: idempotencyHeaders },
+  parameters: [idempotencyKeyParameter],
+  request: { params: orderIdParams },
   responses: { 200: jsonContent(orderSchema, "The cancelled order"), ...errorResponses(404), ...postErrors },
 });
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
-import { idempotencyHeaders } from "../orders/orders.routes.js";
+import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 
 const tags = ["Webhook endpoints"];
 const security = [{ bearerAuth: [] }];
@@ -70,8 +70,8 @@ export const createEndpoint = createRoute({
   tags,
   security,
   summary: "Register a webhook endpoint; the response shows its signing secret, once",
+  parameters: [idempotencyKeyParameter],
   request: {
-    headers: idempotencyHeaders,
     body: {
       required: true,
       content: {
@@ -150,7 +150,8 @@ export const rotateSecret = createRoute({
   tags,
   security,
   summary: "A new signing secret, shown once; the old one keeps signing too during the overlap",
-  request: { params: endpointIdParams, headers: idempotencyHeaders },
+  parameters: [idempotencyKeyParameter],
+  request: { params: endpointIdParams },
   responses: { 200: jsonContent(endpointWithSecretSchema, "The endpoint and its new secret"), ...errorResponses(404), ...postErrors },
 });
 
