@@ -244,6 +244,8 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
       return statuses.some((s) => s !== "pending");
     });
     await api.kill();
+    // Really gone: nothing answers on its port while the second half lands.
+    await expect(fetch(`${api.url}/health`)).rejects.toThrow();
     await payAll(second);
     await mine(url(), CONFIRMATIONS);
     api = await startApiProcess(apiEnv, apiPort);

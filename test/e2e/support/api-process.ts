@@ -1,6 +1,8 @@
 /**
- * The API as its own process (`tsx api/main.ts`), so end-to-end tests can kill it mid-stream (SIGKILL, no clean
- * shutdown) and start it again on the same data, as a crash in production would.
+ * The API as its own process (`node --import tsx api/main.ts`), so end-to-end tests can kill it mid-stream
+ * (SIGKILL, no clean shutdown) and start it again on the same data, as a crash in production would. Node itself
+ * runs the API, not the `tsx` command: that one starts Node as a child of its own, which a SIGKILL to `tsx`
+ * would leave running.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
@@ -19,7 +21,7 @@ export interface ApiProcess {
 }
 
 export async function startApiProcess(env: Record<string, string | undefined>, port: number): Promise<ApiProcess> {
-  const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["api/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "api/main.ts"], {
     cwd: root,
     env: withoutUnset({ ...process.env, ...env, API_HOST: "127.0.0.1", API_PORT: String(port) }),
     stdio: ["ignore", "pipe", "pipe"],
