@@ -10,10 +10,10 @@ import type { AppCaches, AppDeps, AppEnv } from "./lib/context.js";
 import { ApiError } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
 import { TtlCache } from "./lib/ttl-cache.js";
+import { API_SCOPES } from "./lib/scopes.js";
 import { SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
 import { authenticate } from "./middlewares/authenticate.js";
 import { bodyLimit } from "./middlewares/body-limit.js";
-import { idempotency } from "./middlewares/idempotency.js";
 import { rateLimit } from "./middlewares/rate-limit.js";
 import { verifySignedRequest } from "./middlewares/signed-requests.js";
 import { balanceRouter } from "./routes/balance/balance.index.js";
@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps) {
     authenticate,
     rateLimit,
     verifySignedRequest,
-    idempotency,
+    // Then, per route: its scope, and Idempotency-Key (middlewares/require-scope.ts).
   );
 
   app
@@ -81,7 +81,9 @@ export function createApp(deps: AppDeps) {
       `An API key from the operator (\`sk_live_…\`). Merchants that require signed requests also send ` +
       `\`${TIMESTAMP_HEADER}: <unix seconds>\` and \`${SIGNATURE_HEADER}: v1=<hex HMAC-SHA256>\` over ` +
       `\`<timestamp>.<METHOD>.<path with query>.<raw body>\` keyed with the request signing secret; ` +
-      `${SIGNATURE_WINDOW_SECONDS} s window, each signature accepted once.`,
+      `${SIGNATURE_WINDOW_SECONDS} s window, each signature accepted once. A restricted key holds scopes; each ` +
+      `operation's security requirement names the one it needs (403 \`insufficient_scope\` without it): ` +
+      Object.entries(API_SCOPES).map(([scope, what]) => `\`${scope}\` (${what})`).join(", ") + ".",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -8,6 +8,7 @@ import { ConfigError, parseConfig } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
 import { ChainCatalog } from "../lib/chains.js";
+import { API_SCOPES } from "../lib/scopes.js";
 import * as admin from "./commands.js";
 
 const USAGE = `Usage: npm run admin -- <command> [arguments] [--json]
@@ -23,7 +24,9 @@ Payout addresses (the merchant's own wallets; the router pays into them)
   payout:set <merchantId> <chainId> <address>
 
 API keys (printed once, stored hashed)
-  key:issue <merchantId> [--label <text>]
+  key:issue <merchantId> [--label <text>] [--scopes <scope,...>]
+                                                without --scopes a full key; with them a restricted one
+                                                (${Object.keys(API_SCOPES).join(", ")})
   key:list <merchantId>
   key:revoke <keyId>
 
@@ -39,6 +42,7 @@ Database
 const options = {
   name: { type: "string" },
   label: { type: "string" },
+  scopes: { type: "string" },
   confirmations: { type: "string" },
   "expiry-seconds": { type: "string" },
   "underpayment-bps": { type: "string" },
@@ -115,13 +119,16 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
         return out(`Payout address of ${row.merchantId} on chain ${row.chainId}: ${row.address}`, row);
       }
       case "key:issue": {
-        const k = await admin.issueApiKey(db, { merchantId: arg(rest, 0, "merchantId"), label: values.label });
-        return out(`API key ${k.id} (shown once; store it now):\n\n  ${k.key}\n`, k);
+        const scopes = values.scopes?.split(",").map((scope) => scope.trim()).filter(Boolean);
+        const k = await admin.issueApiKey(db, { merchantId: arg(rest, 0, "merchantId"), label: values.label, scopes });
+        return out(`API key ${k.id}, ${k.scopes ? `scopes ${k.scopes.join(", ")}` : "full access"} (shown once; store it now):\n\n  ${k.key}\n`, k);
       }
       case "key:list": {
         const keys = await admin.listApiKeys(db, arg(rest, 0, "merchantId"));
         return out(
-          keys.map((k) => `${k.id}  ${k.prefix}…  ${k.label ?? ""}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active"}`).join("\n") || "No keys.",
+          keys
+            .map((k) => `${k.id}  ${k.prefix}…  ${k.label ?? ""}  ${k.scopes?.join(",") ?? "full access"}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active"}`)
+            .join("\n") || "No keys.",
           keys,
         );
       }

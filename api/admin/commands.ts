@@ -8,6 +8,7 @@ import { apiKeys, merchants, payoutAddresses, unmatchedPayments } from "../db/sc
 import { generateApiKey, generateRequestSigningSecret } from "../lib/api-keys.js";
 import type { ChainCatalog } from "../lib/chains.js";
 import { newId } from "../lib/ids.js";
+import { API_SCOPES, isApiScope, type ApiScope } from "../lib/scopes.js";
 
 export class AdminError extends Error {
   override name = "AdminError";
@@ -81,20 +82,35 @@ export async function setPayoutAddress(
   return row!;
 }
 
-/** Issues a key; the returned `key` is the only time anyone sees it. */
-export async function issueApiKey(db: Database, { merchantId, label }: { merchantId: string; label?: string | undefined }) {
+/**
+ * Issues a key; the returned `key` is the only time anyone sees it. Without `scopes` it is a full key; with them, a
+ * restricted key that may do only what they name.
+ */
+export async function issueApiKey(
+  db: Database,
+  { merchantId, label, scopes }: { merchantId: string; label?: string | undefined; scopes?: readonly string[] | undefined },
+) {
+  const checked = scopes === undefined ? null : checkScopes(scopes);
   await requireMerchant(db, merchantId);
   const { key, prefix, hash } = generateApiKey();
   const [row] = await db
     .insert(apiKeys)
-    .values({ id: newId("key"), merchantId, prefix, hash, label: label ?? null })
-    .returning({ id: apiKeys.id, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt });
+    .values({ id: newId("key"), merchantId, prefix, hash, label: label ?? null, scopes: checked })
+    .returning({ id: apiKeys.id, prefix: apiKeys.prefix, scopes: apiKeys.scopes, createdAt: apiKeys.createdAt });
   return { ...row!, key };
+}
+
+function checkScopes(scopes: readonly string[]): ApiScope[] {
+  const known = Object.keys(API_SCOPES).join(", ");
+  if (scopes.length === 0) throw new AdminError(`give at least one scope (${known}), or none for a full key`);
+  const unknown = scopes.filter((scope) => !isApiScope(scope));
+  if (unknown.length > 0) throw new AdminError(`unknown scope ${unknown.join(", ")} (scopes: ${known})`);
+  return [...new Set(scopes as ApiScope[])];
 }
 
 export async function listApiKeys(db: Database, merchantId: string) {
   return db
-    .select({ id: apiKeys.id, prefix: apiKeys.prefix, label: apiKeys.label, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
+    .select({ id: apiKeys.id, prefix: apiKeys.prefix, label: apiKeys.label, scopes: apiKeys.scopes, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
     .from(apiKeys)
     .where(eq(apiKeys.merchantId, merchantId))
     .orderBy(apiKeys.id);

@@ -20,6 +20,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { ApiScope } from "../lib/scopes.js";
 
 /** Every table lives in its own schema, so the API can share a Postgres database with the indexer. */
 export const apiSchema = pgSchema("stablegate");
@@ -68,6 +69,8 @@ export const apiKeys = pgTable(
     /** SHA-256 of the whole key, hex. The key itself is never stored. */
     hash: text("hash").notNull(),
     label: text("label"),
+    /** What the key may do (lib/scopes.ts); null: everything. */
+    scopes: text("scopes").array().$type<ApiScope[]>(),
     createdAt: createdAt(),
     revokedAt: time("revoked_at"),
   },

@@ -4,6 +4,7 @@ import type { Database } from "../db/client.js";
 import type { merchants } from "../db/schema.js";
 import type { ChainCatalog } from "./chains.js";
 import type { RateLimiter } from "./rate-limiter.js";
+import type { ApiScope } from "./scopes.js";
 import type { TtlCache } from "./ttl-cache.js";
 
 export type Merchant = typeof merchants.$inferSelect;
@@ -19,8 +20,8 @@ export type AppDeps = {
 
 /** What the hot path may remember for `AUTH_CACHE_MS`. */
 export type AppCaches = {
-  /** API key hash → key id and merchant (active keys only). */
-  apiKeys: TtlCache<{ keyId: string; merchant: Merchant }>;
+  /** API key hash → key id, its scopes and merchant (active keys only). */
+  apiKeys: TtlCache<{ keyId: string; scopes: ApiScope[] | null; merchant: Merchant }>;
   /** Merchant id → chain id → payout address. */
   payouts: TtlCache<Map<number, string>>;
 };
@@ -32,5 +33,7 @@ export type AppEnv = {
     requestId: string;
     merchant: Merchant;
     apiKeyId: string;
+    /** The key's scopes; null for a full key. */
+    apiKeyScopes: readonly ApiScope[] | null;
   };
 };

@@ -18,7 +18,7 @@ export function createRouter() {
 const ERROR_DESCRIPTIONS = {
   400: "Malformed request (invalid JSON)",
   401: "Missing, unknown or revoked API key; bad, stale or replayed request signature",
-  403: "The merchant requires signed requests and this one is not signed",
+  403: "The merchant requires signed requests and this one is not signed, or the API key lacks the operation's scope",
   404: "No such resource for this merchant",
   409: "Conflict: duplicate merchant order id, order not cancellable, or the same Idempotency-Key still in flight",
   413: "Body larger than the limit",

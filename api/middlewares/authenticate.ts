@@ -20,7 +20,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const hash = hashApiKey(match[1]!);
   const found = await c.get("caches").apiKeys.get(hash, now().getTime(), async () => {
     const [row] = await db
-      .select({ keyId: apiKeys.id, merchant: merchants })
+      .select({ keyId: apiKeys.id, scopes: apiKeys.scopes, merchant: merchants })
       .from(apiKeys)
       .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
       .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
@@ -30,5 +30,6 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (!found) throw unauthorized("Unknown or revoked API key");
   c.set("merchant", found.merchant);
   c.set("apiKeyId", found.keyId);
+  c.set("apiKeyScopes", found.scopes);
   await next();
 });

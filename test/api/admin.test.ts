@@ -47,6 +47,11 @@ describe("operator CLI", () => {
     const human = await runAdmin(["key:list", merchant.id], env);
     expect(human).toContain(`${key.prefix}…`);
     expect(human).not.toContain(key.key);
+    expect(human).toContain("full access");
+    const restricted = await admin<{ id: string; scopes: string[] }>("key:issue", merchant.id, "--scopes", "orders:write, orders:read");
+    expect(restricted.scopes).toEqual(["orders:write", "orders:read"]);
+    expect(await runAdmin(["key:list", merchant.id], env)).toContain("orders:write,orders:read");
+    await expect(runAdmin(["key:issue", merchant.id, "--scopes", "orders:everything"], env)).rejects.toThrow(/unknown scope orders:everything/);
     await admin("key:revoke", key.id);
     expect(await runAdmin(["key:list", merchant.id], env)).toContain("revoked");
 

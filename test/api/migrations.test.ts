@@ -38,7 +38,7 @@ describeBackends("migrations", (backend) => {
       await fresh.handle.db.execute(sql`drop schema stablegate cascade`);
       const instances = await Promise.all([0, 1, 2].map(() => openDatabase({ url: fresh.url, poolSize: 2 })));
       const applied = await Promise.all(instances.map((i) => migrate(i.db)));
-      expect(applied.flat()).toEqual(["0000_initial", "0001_webhooks"]);
+      expect(applied.flat()).toEqual(["0000_initial", "0001_webhooks", "0002_api_key_scopes"]);
       await Promise.all(instances.map((i) => i.close()));
     } finally {
       await fresh.drop();

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authErrors, jsonContent } from "../../lib/openapi.js";
+import { requiresScope } from "../../middlewares/require-scope.js";
 import { decimalString } from "../../lib/order-view.js";
 
 export const balanceSchema = z
@@ -22,7 +23,7 @@ export const getBalance = createRoute({
   method: "get",
   path: "/v1/balance",
   tags: ["Balance"],
-  security: [{ bearerAuth: [] }],
+  ...requiresScope("payments:read"),
   summary: "Totals received per chain and token",
   description:
     "Stablegate holds no funds: these are the totals of the payments the gateway credited, which went straight to your payout wallets.",

@@ -18,7 +18,7 @@ export const listChains = createRoute({
   method: "get",
   path: "/v1/chains",
   tags: ["Chains"],
-  security: [{ bearerAuth: [] }],
+  security: [{ bearerAuth: [] }], // any key, restricted or not: what the gateway accepts is no secret
   summary: "The chains and tokens you can create orders for",
   responses: { 200: jsonContent(z.object({ chains: z.array(chainSchema) }), "Accepted chains"), ...authErrors },
 });

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { deliveryPageSchema } from "../webhook-endpoints/webhook-endpoints.routes.js";
 
@@ -32,7 +33,7 @@ export const listEvents = createRoute({
   method: "get",
   path: "/v1/events",
   tags: ["Events"],
-  security: [{ bearerAuth: [] }],
+  ...requiresScope("events:read"),
   summary: "Events, newest first: replay what a webhook endpoint missed",
   request: { query: listEventsQuery },
   responses: {
@@ -49,7 +50,7 @@ export const listEventDeliveries = createRoute({
   method: "get",
   path: "/v1/events/{eventId}/deliveries",
   tags: ["Events"],
-  security: [{ bearerAuth: [] }],
+  ...requiresScope("events:read"),
   summary: "The event's webhook deliveries, one per endpoint, with every attempt",
   request: { params: eventIdParams },
   responses: { 200: jsonContent(deliveryPageSchema, "Deliveries, newest first"), ...errorResponses(404), ...authErrors },
@@ -60,7 +61,7 @@ export const redeliverEvent = createRoute({
   method: "post",
   path: "/v1/events/{eventId}/redeliver",
   tags: ["Events"],
-  security: [{ bearerAuth: [] }],
+  ...requiresScope("webhooks:write"),
   summary: "Deliver the event again now to every enabled endpoint that takes its type",
   parameters: [idempotencyKeyParameter],
   request: { params: eventIdParams },

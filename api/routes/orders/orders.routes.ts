@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orderStatuses } from "../../db/schema.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { decimalString, orderSchema, paymentSchema } from "../../lib/order-view.js";
 
 const tags = ["Orders"];
-const security = [{ bearerAuth: [] }];
 
 const printable = (max: number) =>
   z
@@ -69,7 +69,7 @@ export const createQrOrder = createRoute({
   method: "post",
   path: "/v1/orders",
   tags,
-  security,
+  ...requiresScope("orders:write"),
   summary: "Create an order to be paid by QR code, wallet link or hosted checkout",
   parameters: [idempotencyKeyParameter],
   request: {
@@ -90,7 +90,7 @@ export const getOrder = createRoute({
   method: "get",
   path: "/v1/orders/{orderId}",
   tags,
-  security,
+  ...requiresScope("orders:read"),
   request: { params: orderIdParams },
   responses: { 200: jsonContent(orderSchema, "The order"), ...errorResponses(404), ...authErrors },
 });
@@ -128,7 +128,7 @@ export const listOrders = createRoute({
   method: "get",
   path: "/v1/orders",
   tags,
-  security,
+  ...requiresScope("orders:read"),
   summary: "List orders, newest first",
   request: { query: listOrdersQuery },
   responses: { 200: jsonContent(orderPageSchema, "A page of orders"), ...errorResponses(422), ...authErrors },
@@ -139,7 +139,7 @@ export const cancelOrder = createRoute({
   method: "post",
   path: "/v1/orders/{orderId}/cancel",
   tags,
-  security,
+  ...requiresScope("orders:write"),
   summary: "Cancel a pending order",
   parameters: [idempotencyKeyParameter],
   request: { params: orderIdParams },
@@ -151,7 +151,7 @@ export const listOrderPayments = createRoute({
   method: "get",
   path: "/v1/orders/{orderId}/payments",
   tags,
-  security,
+  ...requiresScope("orders:read"),
   request: { params: orderIdParams },
   responses: {
     200: jsonContent(z.object({ data: z.array(paymentSchema) }), "The order's payments, oldest first"),
@@ -191,7 +191,7 @@ export const contractPayment = createRoute({
   method: "get",
   path: "/v1/contract-payment",
   tags,
-  security,
+  ...requiresScope("orders:read"),
   summary: "An order's status and its on-chain payments, by order id or merchant order id",
   request: { query: contractPaymentQuery },
   responses: { 200: jsonContent(contractPaymentSchema, "Status and payments"), ...errorResponses(404, 422), ...authErrors },

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authErrors, errorResponses, jsonContent } from "../../lib/openapi.js";
+import { requiresScope } from "../../middlewares/require-scope.js";
 import { paymentSchema } from "../../lib/order-view.js";
 
 export const listPaymentsQuery = z.object({
@@ -15,7 +16,7 @@ export const listPayments = createRoute({
   method: "get",
   path: "/v1/payments",
   tags: ["Payments"],
-  security: [{ bearerAuth: [] }],
+  ...requiresScope("payments:read"),
   summary: "Payments credited to your orders, newest first",
   request: { query: listPaymentsQuery },
   responses: {

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 
 const tags = ["Webhook endpoints"];
-const security = [{ bearerAuth: [] }];
 const eventTypes = ORDER_EVENT_TYPES as [string, ...string[]];
 
 const url = z.string().max(2048).openapi({ description: "http(s) URL that receives signed POSTs.", example: "https://shop.example.com/webhooks/stablegate" });
@@ -68,7 +68,7 @@ export const createEndpoint = createRoute({
   method: "post",
   path: "/v1/webhook-endpoints",
   tags,
-  security,
+  ...requiresScope("webhooks:write"),
   summary: "Register a webhook endpoint; the response shows its signing secret, once",
   parameters: [idempotencyKeyParameter],
   request: {
@@ -91,7 +91,7 @@ export const listEndpoints = createRoute({
   method: "get",
   path: "/v1/webhook-endpoints",
   tags,
-  security,
+  ...requiresScope("webhooks:read"),
   responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema) }), "Your endpoints, oldest first"), ...authErrors },
 });
 
@@ -100,7 +100,7 @@ export const getEndpoint = createRoute({
   method: "get",
   path: "/v1/webhook-endpoints/{endpointId}",
   tags,
-  security,
+  ...requiresScope("webhooks:read"),
   request: { params: endpointIdParams },
   responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...errorResponses(404), ...authErrors },
 });
@@ -110,7 +110,7 @@ export const updateEndpoint = createRoute({
   method: "patch",
   path: "/v1/webhook-endpoints/{endpointId}",
   tags,
-  security,
+  ...requiresScope("webhooks:write"),
   summary: "Change the URL or event types; disable or enable",
   request: {
     params: endpointIdParams,
@@ -138,7 +138,7 @@ export const deleteEndpoint = createRoute({
   method: "delete",
   path: "/v1/webhook-endpoints/{endpointId}",
   tags,
-  security,
+  ...requiresScope("webhooks:write"),
   request: { params: endpointIdParams },
   responses: { 204: { description: "Deleted; its pending deliveries are dropped" }, ...errorResponses(404), ...authErrors },
 });
@@ -148,7 +148,7 @@ export const rotateSecret = createRoute({
   method: "post",
   path: "/v1/webhook-endpoints/{endpointId}/rotate-secret",
   tags,
-  security,
+  ...requiresScope("webhooks:write"),
   summary: "A new signing secret, shown once; the old one keeps signing too during the overlap",
   parameters: [idempotencyKeyParameter],
   request: { params: endpointIdParams },
@@ -160,7 +160,7 @@ export const listEndpointDeliveries = createRoute({
   method: "get",
   path: "/v1/webhook-endpoints/{endpointId}/deliveries",
   tags,
-  security,
+  ...requiresScope("webhooks:read"),
   request: {
     params: endpointIdParams,
     query: z.object({

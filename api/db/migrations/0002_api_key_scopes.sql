@@ -1,0 +1,1 @@
+ALTER TABLE "stablegate"."api_keys" ADD COLUMN "scopes" text[];
