@@ -13,7 +13,7 @@ import { TtlCache } from "./lib/ttl-cache.js";
 import { API_SCOPES } from "./lib/scopes.js";
 import { SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
 import { authenticate } from "./middlewares/authenticate.js";
-import { bodyLimit } from "./middlewares/body-limit.js";
+import { jsonBody } from "./middlewares/json-body.js";
 import { rateLimit } from "./middlewares/rate-limit.js";
 import { verifySignedRequest } from "./middlewares/signed-requests.js";
 import { balanceRouter } from "./routes/balance/balance.index.js";
@@ -49,14 +49,7 @@ export function createApp(deps: AppDeps) {
 
   app.use(
     "/v1/*",
-    bodyLimit(MAX_BODY_BYTES),
-    async (c, next) => {
-      const type = c.req.header("content-type");
-      if (c.req.method === "POST" && type && !/^application\/(.+\+)?json\b/i.test(type)) {
-        throw new ApiError(415, "unsupported_media_type", "Send JSON bodies with Content-Type: application/json");
-      }
-      await next();
-    },
+    jsonBody(MAX_BODY_BYTES),
     authenticate,
     rateLimit,
     verifySignedRequest,

@@ -80,6 +80,10 @@ describeBackends("app: health, OpenAPI, docs, error shape", (backend) => {
 
     const form = await m.call("POST", "/v1/orders", { body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(form.status).toBe(415);
+    expect(((await form.json()) as ErrorBody).error.code).toBe("unsupported_media_type");
+    const patch = await m.call("PATCH", "/v1/webhook-endpoints/we_none", { body: "url=x", headers: { "content-type": "text/plain" } });
+    expect(patch.status).toBe(415);
+    expect(((await patch.json()) as ErrorBody).error.code).toBe("unsupported_media_type");
 
     const huge = await m.call("POST", "/v1/orders", { body: orderBody({ description: "x".repeat(70_000) }) });
     expect(huge.status).toBe(413);

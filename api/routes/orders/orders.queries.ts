@@ -70,13 +70,14 @@ type Pending = { values: OrderValues; resolve(row: OrderRow | undefined): void; 
 
 /**
  * One order as a JSON object keyed by column. Amounts travel as decimal strings (exact; Postgres reads them into
- * `numeric`), times as ISO 8601 (`Date#toJSON`), metadata as the nested object that `jsonb` stores.
+ * `numeric`), times as ISO 8601 (converted here: cheaper than `JSON.stringify` calling `Date#toJSON`), metadata
+ * as the nested object that `jsonb` stores.
  */
 function toRecord(values: OrderValues): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [column, property] of FIELD_COLUMNS) {
     const value = values[property];
-    record[column] = typeof value === "bigint" ? value.toString() : value;
+    record[column] = typeof value === "bigint" ? value.toString() : value instanceof Date ? value.toISOString() : value;
   }
   return record;
 }
