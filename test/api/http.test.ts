@@ -88,6 +88,19 @@ describeBackends("API over real HTTP: request bodies", (backend) => {
     expect((await m.call("GET", "/v1/orders?merchantOrderId=HTTP-3").then((r) => r.json())) as { data: unknown[] }).toEqual({ data: [], nextCursor: null });
   });
 
+  it("limits the body of every method, not only POST: a DELETE with 2 MB is a 413 before anything reads it", async () => {
+    const big = "x".repeat(2_000_000);
+    const path = "/v1/webhook-endpoints/we_none";
+    const announced = await fetch(`http://127.0.0.1:${port}${path}`, { method: "DELETE", headers: { authorization: `Bearer ${m.key}` }, body: big });
+    expect(announced.status).toBe(413);
+    // Built in-process, without Content-Length: counted as it is read.
+    const inProcess = await m.call("DELETE", path, { body: big });
+    expect(inProcess.status).toBe(413);
+    expect(((await inProcess.json()) as ErrorBody).error.code).toBe("payload_too_large");
+    // Without a body, the same DELETE reaches its route.
+    expect((await fetch(`http://127.0.0.1:${port}${path}`, { method: "DELETE", headers: { authorization: `Bearer ${m.key}` } })).status).toBe(404);
+  });
+
   it("answers a Content-Length over the limit with 413 without waiting for the body", async () => {
     const answer = await rawRequest(
       port,

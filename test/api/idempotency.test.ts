@@ -110,4 +110,15 @@ describeBackends("Idempotency-Key", (backend) => {
     expect(res.status).toBe(422);
     expect(((await res.json()) as ErrorBody).error.details).toEqual([expect.objectContaining({ field: "Idempotency-Key", in: "header" })]);
   });
+
+  it("runs on every POST the OpenAPI document lists (each one checks the key before anything else)", async () => {
+    const doc = (await (await h.app.request("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    const posts = Object.entries(doc.paths).filter(([, methods]) => "post" in methods).map(([path]) => path.replace(/\{[^}]+\}/g, "x_none"));
+    expect(posts.length).toBeGreaterThanOrEqual(5);
+    for (const path of posts) {
+      const res = await post("not a valid key", {}, path);
+      expect(res.status, path).toBe(422);
+      expect(((await res.json()) as ErrorBody).error.details, path).toEqual([expect.objectContaining({ field: "Idempotency-Key", in: "header" })]);
+    }
+  });
 });

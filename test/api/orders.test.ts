@@ -81,6 +81,14 @@ describeBackends("orders API", (backend) => {
       expect(new Date(order.expiresAt).getTime() - h.clock.current.getTime()).toBe(900_000);
     });
 
+    it("answers the create with the order exactly as later reads show it, metadata key order included", async () => {
+      const res = await m.call("POST", "/v1/orders", { body: orderBody({ metadata: { zzzz: 1, a: { yy: 2, b: 3 }, mid: "x" } }) });
+      const created = await json<OrderView>(res, 201);
+      const read = await json<OrderView>(await m.call("GET", `/v1/orders/${created.id}`), 200);
+      expect(JSON.stringify(created)).toBe(JSON.stringify(read));
+      expect(created.metadata).toEqual({ zzzz: 1, a: { yy: 2, b: 3 }, mid: "x" });
+    });
+
     it("scales by the token's decimals (18) and matches symbols case-insensitively", async () => {
       const order = await create(m, { symbol: "usdt18", amount: "0.000000000000000001" });
       expect(order.symbol).toBe("USDT18");

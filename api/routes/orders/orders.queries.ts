@@ -82,9 +82,12 @@ function toRecord(values: OrderValues): Record<string, unknown> {
   return record;
 }
 
-/** The row as the database now holds it: the values given plus the columns' defaults. */
-function toRow(values: OrderValues): OrderRow {
-  return { ...values, amountReceived: 0n, cancelledAt: null };
+/**
+ * The row as the database now holds it: the values given, the columns' initial values, and the metadata as `jsonb`
+ * stored it (it orders keys its own way), so the response to the create reads the same as every later read.
+ */
+function toRow(values: OrderValues, metadata: OrderRow["metadata"]): OrderRow {
+  return { ...values, metadata, amountReceived: 0n, cancelledAt: null };
 }
 
 function prepareInsert(db: Database) {
@@ -92,7 +95,7 @@ function prepareInsert(db: Database) {
     .insert(orders)
     .select(sql`select ${SELECT_LIST} from json_populate_recordset(null::${orders}, ${sql.placeholder("records")}::json)`)
     .onConflictDoNothing({ target: [orders.merchantId, orders.merchantOrderId] })
-    .returning({ id: orders.id })
+    .returning({ id: orders.id, metadata: orders.metadata })
     .prepare("stablegate_insert_orders");
 }
 
@@ -120,17 +123,17 @@ class OrderInserter {
     while (this.#queue.length > 0) void this.#write(this.#queue.splice(0, MAX_BATCH));
   }
 
-  /** The ids of the orders written; an order whose merchantOrderId the merchant already has is skipped. */
-  async #insert(batch: Pending[]): Promise<Set<string>> {
+  /** Id → stored metadata of the orders written; an order whose merchantOrderId the merchant already has is skipped. */
+  async #insert(batch: Pending[]): Promise<Map<string, OrderRow["metadata"]>> {
     const rows = await this.#statement.execute({ records: JSON.stringify(batch.map((p) => toRecord(p.values))) });
-    return new Set(rows.map((row) => row.id));
+    return new Map(rows.map((row) => [row.id, row.metadata]));
   }
 
   async #write(batch: Pending[]) {
     try {
       const written = await this.#insert(batch);
       // Not written: the merchant already had that merchantOrderId (or an earlier order of this batch did).
-      for (const p of batch) p.resolve(written.has(p.values.id) ? toRow(p.values) : undefined);
+      for (const p of batch) p.resolve(written.has(p.values.id) ? toRow(p.values, written.get(p.values.id) ?? null) : undefined);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       await Promise.all(batch.map((p) => this.#write([p])));
