@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { describe, it } from "vitest";
+import { describe } from "vitest";
 import { writeDeploymentRecord, type DeploymentRecord } from "../../../contracts/deployments/record.js";
 import * as admin from "../../../api/admin/commands.js";
 import { createApp, type App } from "../../../api/app.js";
@@ -16,29 +16,17 @@ import { openDatabase, type DatabaseHandle } from "../../../api/db/client.js";
 import { migrate } from "../../../api/db/migrate.js";
 import { ChainCatalog } from "../../../api/lib/chains.js";
 import { RateLimiter } from "../../../api/lib/rate-limiter.js";
+import { describeWithPostgres } from "../../support/database.js";
 
 export type Backend = "pglite" | "postgres";
 
 /** 32 bytes, base64: the harness's SECRETS_KEY (required with DATABASE_URL). */
 export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
 
-/**
- * Runs `suite` once per database back-end. Without DATABASE_URL the Postgres run is skipped, visibly, except in
- * CI (CI=true), where it fails: CI must exercise both.
- */
+/** Runs `suite` once per database back-end: embedded PGlite, then Postgres (which must be there). */
 export function describeBackends(name: string, suite: (backend: Backend) => void): void {
   describe(`${name} [pglite]`, () => suite("pglite"));
-  if (process.env.DATABASE_URL) {
-    describe(`${name} [postgres]`, () => suite("postgres"));
-  } else if (process.env.CI) {
-    describe(`${name} [postgres]`, () => {
-      it("has a Postgres server (DATABASE_URL)", () => {
-        throw new Error("DATABASE_URL is not set, but CI=true: the Postgres run is required in CI");
-      });
-    });
-  } else {
-    describe.skip(`${name} [postgres: skipped, DATABASE_URL is not set]`, () => suite("postgres"));
-  }
+  describeWithPostgres(`${name} [postgres]`, () => suite("postgres"));
 }
 
 export type TestDatabase = { handle: DatabaseHandle; url?: string; drop(): Promise<void> };
