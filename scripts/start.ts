@@ -150,6 +150,11 @@ try {
   running.push({ name: "webhook receiver", stop: receiver.stop });
 
   const sample = await createSampleOrder(api.url, demo.apiKey, record.chainId);
+  // `npm run pay` defaults to the default ports: name ours when they differ, so the printed command pays here.
+  const payFlags = [
+    api.url === "http://127.0.0.1:3000" ? "" : ` --api ${api.url}`,
+    chain.url === "http://127.0.0.1:8545" ? "" : ` --rpc ${chain.url}`,
+  ].join("");
   step("Ready.");
   console.log(`
   API            ${api.url}
@@ -171,7 +176,7 @@ try {
 
   Sample order   ${sample.id} (12.50 USDT)
   Checkout       ${sample.cashierUrl}
-  Pay it         npm run pay -- ${sample.id}
+  Pay it         npm run pay -- ${sample.id}${payFlags}
   Watch it       curl -s "${api.url}/v1/contract-payment?orderId=${sample.id}" -H "Authorization: Bearer ${demo.apiKey}"
 
   Dev wallets (100,000 of each token; Hardhat's public test keys, never use them elsewhere):

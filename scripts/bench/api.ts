@@ -22,6 +22,7 @@ import { openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/lib/chains.js";
 import { writeBenchResult } from "./results.js";
+import { requirePostgres } from "../../test/support/postgres-server.js";
 
 type AutocannonResult = {
   requests: { average: number; total: number };
@@ -184,8 +185,7 @@ await writeDeploymentRecord(
 
 const results: Record<string, unknown> = {};
 const backends: Backend[] = [await pgliteBackend()];
-if (process.env.DATABASE_URL) backends.push(await postgresBackend(process.env.DATABASE_URL));
-else console.warn("DATABASE_URL is not set: measuring PGlite only");
+backends.push(await postgresBackend(await requirePostgres()));
 try {
   for (const backend of backends) {
     try {

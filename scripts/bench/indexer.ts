@@ -11,7 +11,7 @@
  * Realtime: 100 payments, one block each at random moments; for each, the time from its block being mined (the send
  * returning, automine on) to its row being returned by `@ponder/client`.
  *
- * Postgres runs need DATABASE_URL (a unique schema per run, dropped after); without it they are reported as null.
+ * Postgres runs use DATABASE_URL or the local server (a unique schema per run, dropped after); with neither it stops.
  */
 import { loadavg } from "node:os";
 import path from "node:path";
@@ -28,6 +28,7 @@ import { type StackChain, type TestStack, startTestStack } from "../../test/supp
 import { waitFor } from "../../test/support/wait.js";
 import { freePort } from "../stack/local-chain.js";
 import { writeBenchResult } from "./results.js";
+import { requirePostgres } from "../../test/support/postgres-server.js";
 
 const EVENTS = 5_000;
 const PAYMENTS_PER_BLOCK = 250;
@@ -170,8 +171,7 @@ async function realtime(stack: TestStack, kind: TestDatabaseKind) {
   }
 }
 
-const postgres = Boolean(process.env.DATABASE_URL);
-if (!postgres) log("DATABASE_URL is not set: the Postgres figures will be null");
+const postgres = Boolean(await requirePostgres());
 
 let stack: TestStack | undefined;
 try {

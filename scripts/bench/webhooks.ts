@@ -1,6 +1,6 @@
 /**
  * `npm run bench:webhooks`: webhook delivery against a local receiver on 127.0.0.1, in-process, on the embedded
- * PGlite (and on Postgres too when DATABASE_URL is set).
+ * PGlite and on Postgres (DATABASE_URL, or the local server; it stops when there is none).
  *
  * - Latency, over BENCH_EVENTS (1,000) orders paid one after another through the real confirmer: from the commit
  *   of the transaction that makes the order `paid` (and writes its event and delivery) to the moment the receiver
@@ -36,6 +36,7 @@ import { encryptSecret } from "../../api/webhooks/secret-box.js";
 import { generateSecret } from "../../api/webhooks/signing.js";
 import { MemoryPaymentSource } from "../../test/api/support/memory-source.js";
 import { writeBenchResult } from "./results.js";
+import { requirePostgres } from "../../test/support/postgres-server.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const CHAIN = 31337;
@@ -200,12 +201,13 @@ try {
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
-  if (process.env.DATABASE_URL) {
+  {
+    const postgresUrl = await requirePostgres();
     const name = `sg_webhooks_bench_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    const admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
     await admin.query(`create database "${name}"`);
-    const url = new URL(process.env.DATABASE_URL);
+    const url = new URL(postgresUrl);
     url.pathname = `/${name}`;
     const handle = await openDatabase({ url: url.toString(), poolSize: 20 });
     try {

@@ -1,77 +1,83 @@
 /**
- * `npm start` as a newcomer runs it: the whole stack as a child process, then what its printout says to do: create an
- * order with the printed key, pay it with `npm run pay`, watch it become paid; then Ctrl-C stops everything cleanly.
+ * The newcomer path, for real: a fresh clone of the committed HEAD, README's first command typed as written (the
+ * registry install, then `npm start`, with no compiled artifacts and a system Node that may be 20), then what the
+ * printout says: create an order with the printed key, pay it with the printed command, see it paid and the demo
+ * receiver's verified order.paid; Ctrl-C stops everything and frees the ports. Change README's first line to
+ * something that does not work and this fails.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertPortFree, freePort } from "../../scripts/stack/local-chain.js";
+import { cloneHead, groupAlive, newcomerEnv, readmeFirstCommand, runInShell } from "../support/newcomer.js";
 import { waitFor } from "../support/wait.js";
 
 const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, "../..");
 
-describe("npm start", () => {
-  let child: ChildProcess;
-  let output = "";
-  let dataDir: string;
+describe("README's first command on a fresh clone", () => {
+  let workDir: string;
+  let clone: string;
+  let child: ReturnType<typeof runInShell>;
+  let env: NodeJS.ProcessEnv;
   const ports = { chain: 0, indexer: 0, api: 0 };
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-start-"));
+    workDir = await mkdtemp(path.join(tmpdir(), "stablegate-newcomer-"));
+    clone = await cloneHead(path.join(workDir, "stablegate"));
     ports.chain = await freePort();
     ports.indexer = await freePort();
     ports.api = await freePort();
-    child = spawn(
-      "npm",
-      ["start", "--", "--data-dir", dataDir, "--chain-port", `${ports.chain}`, "--indexer-port", `${ports.indexer}`, "--api-port", `${ports.api}`],
-      // Its own process group, so the test can press Ctrl-C the way a terminal does: SIGINT to the whole group.
-      { cwd: root, env: { ...process.env, DATABASE_URL: "" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
-    );
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor("npm start to print Ready", () => {
-      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      return output.includes("Press Ctrl-C to stop.");
-    }, { timeoutMs: 150_000, intervalMs: 200 });
-  });
+    // The ports by environment (README documents CHAIN_PORT, INDEXER_PORT, API_PORT), so the command stays README's.
+    env = newcomerEnv({ CHAIN_PORT: `${ports.chain}`, INDEXER_PORT: `${ports.indexer}`, API_PORT: `${ports.api}` });
+    child = runInShell(await readmeFirstCommand(), clone, env);
+    await waitFor("README's first command to print Ready", () => {
+      if (child.exitCode !== null) throw new Error(`it exited (${child.exitCode}) before Ready:\n${child.output()}`);
+      return child.output().includes("Press Ctrl-C to stop.");
+    }, { timeoutMs: 480_000, intervalMs: 250 });
+  }, 500_000);
 
   afterAll(async () => {
     if (child?.pid && groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
-    await rm(dataDir, { recursive: true, force: true });
+    if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
   const printed = (label: string) => {
-    const match = new RegExp(`^\\s*${label}\\s+(\\S+)`, "m").exec(output);
-    if (!match) throw new Error(`npm start did not print "${label}":\n${output}`);
-    return match[1]!;
+    const match = new RegExp(`^\\s*${label}\\s+(.+)$`, "m").exec(child.output());
+    if (!match) throw new Error(`npm start did not print "${label}":\n${child.output()}`);
+    return match[1]!.trim();
   };
+  const firstWord = (label: string) => printed(label).split(/\s+/)[0]!;
 
-  it("prints the API, its docs, a demo key, a curl to create an order and a sample order's checkout", async () => {
-    const apiUrl = printed("API");
+  it("compiled the contracts itself and prints the API, its docs, a demo key and a sample order's checkout", async () => {
+    expect(child.output()).toContain("Compiling the contracts (no build artifacts yet)");
+    const apiUrl = firstWord("API");
     expect(apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
-    expect(printed("Demo API key")).toMatch(/^sk_/);
-    expect(output).toContain(`curl -s ${apiUrl}/v1/orders`);
-    expect(printed("Checkout")).toBe(`${apiUrl}/pay/${printed("Sample order")}`);
+    expect(firstWord("Demo API key")).toMatch(/^sk_/);
+    expect(child.output()).toContain(`curl -s ${apiUrl}/v1/orders`);
+    expect(firstWord("Checkout")).toBe(`${apiUrl}/pay/${firstWord("Sample order")}`);
     expect((await fetch(`${apiUrl}/openapi.json`)).ok).toBe(true);
     expect((await fetch(`${apiUrl}/docs`)).ok).toBe(true);
   });
 
-  it("takes a newcomer from the printed key to a paid order with npm run pay", async () => {
-    const apiUrl = printed("API");
-    const key = printed("Demo API key");
+  it("takes the newcomer from the printed key to a paid order with the printed pay command", async () => {
+    const apiUrl = firstWord("API");
+    const key = firstWord("Demo API key");
     const created = await fetch(`${apiUrl}/v1/orders`, {
       method: "POST",
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify({ chainId: 31337, symbol: "USDT", amount: "12.50", merchantOrderId: `smoke-${Date.now()}` }),
+      body: JSON.stringify({ chainId: 31337, symbol: "USDT", amount: "12.50", merchantOrderId: `newcomer-${Date.now()}` }),
     });
     expect(created.status).toBe(201);
-    const order = (await created.json()) as { id: string; cashierUrl: string };
+    const order = (await created.json()) as { id: string };
 
-    const { stdout } = await run("npm", ["run", "pay", "--", order.cashierUrl, "--rpc", `http://127.0.0.1:${ports.chain}`], { cwd: root });
+    // The printed command names the ports it needs; only the order id is the newcomer's own.
+    const payCommand = printed("Pay it").replace(firstWord("Sample order"), order.id);
+    expect(payCommand).toContain(`--api ${apiUrl}`);
+    expect(payCommand).toContain(`--rpc http://127.0.0.1:${ports.chain}`);
+    const { stdout } = await run("bash", ["-c", payCommand], { cwd: clone, env });
     expect(stdout).toMatch(/pay\s+0x[0-9a-f]{64}/);
 
     const paid = await waitFor("the order to be paid", async () => {
@@ -81,28 +87,18 @@ describe("npm start", () => {
     }, { intervalMs: 250 });
     expect(paid.payments).toHaveLength(1);
     // The built-in receiver verified (standardwebhooks) and logged the signed order.paid delivery.
-    await waitFor("the demo receiver to log order.paid", () => output.includes(`webhook order.paid for ${order.id}: paid 12.5 USDT (verified`), {
+    await waitFor("the demo receiver to log order.paid", () => child.output().includes(`webhook order.paid for ${order.id}: paid 12.5 USDT (verified`), {
       timeoutMs: 15_000,
     });
   });
 
   it("stops everything on Ctrl-C and frees its ports", async () => {
     process.kill(-child.pid!, "SIGINT");
-    // npm itself dies of the SIGINT as in a terminal; what matters is that start.ts stopped what it started.
-    await waitFor("start.ts to stop the stack", () => /receiver stopped[\s\S]*API stopped[\s\S]*indexer stopped[\s\S]*chain stopped/.test(output), {
+    await waitFor("start.ts to stop the stack", () => /receiver stopped[\s\S]*API stopped[\s\S]*indexer stopped[\s\S]*chain stopped/.test(child.output()), {
       timeoutMs: 30_000,
     });
     await waitFor("every process of the group to end", () => !groupAlive(child.pid!), { timeoutMs: 15_000 });
-    expect(output).not.toMatch(/did not stop cleanly/);
+    expect(child.output()).not.toMatch(/did not stop cleanly/);
     for (const port of Object.values(ports)) await assertPortFree(port);
   });
 });
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

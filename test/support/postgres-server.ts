@@ -18,3 +18,16 @@ export async function findPostgres(): Promise<string | undefined> {
     await client.end().catch(() => {});
   }
 }
+
+/**
+ * For benchmarks, which report Postgres figures: the server `findPostgres` finds, or an error saying what to set.
+ * Sets DATABASE_URL, so everything after it uses the same server.
+ */
+export async function requirePostgres(): Promise<string> {
+  const url = await findPostgres();
+  if (!url) {
+    throw new Error(`No Postgres answers: set DATABASE_URL to a server that may CREATE DATABASE, or start one at ${LOCAL_POSTGRES}`);
+  }
+  process.env.DATABASE_URL = url;
+  return url;
+}
