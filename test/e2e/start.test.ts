@@ -94,8 +94,9 @@ describe("README's first command on a fresh clone", () => {
 
   it("stops everything on Ctrl-C and frees its ports", async () => {
     process.kill(-child.pid!, "SIGINT");
-    await waitFor("start.ts to stop the stack", () => /receiver stopped[\s\S]*API stopped[\s\S]*indexer stopped[\s\S]*chain stopped/.test(child.output()), {
-      timeoutMs: 30_000,
+    const stopped = () => /receiver stopped[\s\S]*API stopped[\s\S]*indexer stopped[\s\S]*chain stopped/.test(child.output());
+    await waitFor("start.ts to stop the stack", stopped, { timeoutMs: 90_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}; it printed, last:\n${child.output().slice(-3000)}`);
     });
     await waitFor("every process of the group to end", () => !groupAlive(child.pid!), { timeoutMs: 15_000 });
     expect(child.output()).not.toMatch(/did not stop cleanly/);
