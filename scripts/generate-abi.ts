@@ -11,6 +11,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Contracts whose ABI TypeScript code needs, with the source file that holds each. */
 export const ABI_SOURCES = {
   PaymentRouter: "contracts/PaymentRouter.sol",
+  DepositFactory: "contracts/DepositFactory.sol",
+  RefundRouter: "contracts/RefundRouter.sol",
   TetherUSD: "contracts/mocks/TetherUSD.sol",
   PermitUSD: "contracts/mocks/PermitUSD.sol",
   BinancePegUSD: "contracts/mocks/BinancePegUSD.sol",

@@ -1,7 +1,7 @@
 /**
  * The deployment record: one JSON file per chain (`contracts/deployments/<chainId>.json`) written by
- * `scripts/deploy.ts` and read by the indexer and the API. It says where the router lives, from which block to
- * index, and which tokens the gateway accepts on that chain.
+ * `scripts/deploy.ts` and read by the indexer and the API. It says where the router, the deposit-address factory and
+ * the refund router live, from which block to index, and which tokens the gateway accepts on that chain.
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -29,7 +29,14 @@ export const deploymentRecordSchema = z.object({
   chainId: z.number().int().positive(),
   chainName: z.string().min(1),
   router: address,
-  /** The block the router was deployed in: where indexing starts. */
+  /**
+   * The `DepositFactory`: deploys and forwards per-order deposit addresses (see `contracts/deposit-address.ts`).
+   * Optional so that records written before it existed still load; `scripts/deploy.ts` always writes it.
+   */
+  depositFactory: address.optional(),
+  /** The `RefundRouter`: merchants' refunds with `RefundSent(refundRef, orderRef, ...)`. Optional as above. */
+  refundRouter: address.optional(),
+  /** The block the router was deployed in: where indexing starts (the other contracts come with it or later). */
   deployBlock: z.number().int().nonnegative(),
   tokens: z.array(acceptedTokenSchema).min(1),
 });

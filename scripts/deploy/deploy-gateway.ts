@@ -1,7 +1,8 @@
 /**
  * Deploys the gateway's contracts on one chain through Ignition and writes that chain's deployment record.
- * The router goes through the create2 strategy (CreateX), so it has the same address on every chain; chains with
- * official stablecoins accept those, the others (local chains, testnets) get the test tokens.
+ * The router, the deposit-address factory and the refund router go through the create2 strategy (CreateX), so each
+ * has the same address on every chain; chains with official stablecoins accept those, the others (local chains,
+ * testnets) get the test tokens.
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -23,15 +24,23 @@ import {
   readDeploymentRecords,
   writeDeploymentRecord,
 } from "../../contracts/deployments/record.js";
+import DepositFactoryModule from "../ignition/modules/DepositFactory.js";
 import PaymentRouterModule from "../ignition/modules/PaymentRouter.js";
+import RefundRouterModule from "../ignition/modules/RefundRouter.js";
 import TestTokensModule from "../ignition/modules/TestTokens.js";
 import { OFFICIAL_TOKENS } from "./official-tokens.js";
 
-/** CreateX salt: no sender prefix and no cross-chain guard byte, so the router's address is the same everywhere. */
+/**
+ * CreateX salt: no sender prefix and no cross-chain guard byte, so each contract's address is the same everywhere.
+ * The gateway's contracts share it (their bytecodes differ, and with them their addresses).
+ */
 export const ROUTER_SALT = "0x00000000000000000000000000000000000000000053746162656c6761746531";
 export const CREATEX_ADDRESS = "0xba5Ed099633D3B313e4D5F7bdc1305d3c28ba5Ed";
 
-/** Where CreateX puts the router: depends only on the salt and the bytecode, not on the deployer or its nonce. */
+/**
+ * Where CreateX puts a contract deployed with `ROUTER_SALT`: depends only on the salt and the bytecode, not on the
+ * deployer or its nonce. Holds for the router, the deposit factory and the refund router (none takes arguments).
+ */
 export function routerCreate2Address(bytecode: Hex): Address {
   // CreateX hashes a salt with neither sender nor chain guard once more before CREATE2.
   const guardedSalt = keccak256(encodeAbiParameters([{ type: "bytes32" }], [ROUTER_SALT]));
@@ -76,18 +85,17 @@ export async function deployGateway(
   const hasCode = async (address: Address) => ((await publicClient.getCode({ address })) ?? "0x") !== "0x";
 
   try {
-    // The same bytecode at the same CREATE2 address is the same router, whoever deployed it: reuse it.
-    const { bytecode } = await hre.artifacts.readArtifact("PaymentRouter");
-    let routerAddress = routerCreate2Address(bytecode as Hex);
-    if (!(await hasCode(routerAddress))) {
-      const { router } = await connection.ignition.deploy(PaymentRouterModule, {
-        strategy: "create2",
-        strategyConfig: { salt: ROUTER_SALT },
-        deploymentId,
-        displayUi,
-      });
-      routerAddress = getAddress(router.address);
-    }
+    const options = { strategy: "create2", strategyConfig: { salt: ROUTER_SALT }, deploymentId, displayUi } as const;
+    const { ignition } = connection;
+    const routerAddress = await deployAtCreate2Address(hre, connection, "PaymentRouter", async () =>
+      (await ignition.deploy(PaymentRouterModule, options)).router.address,
+    );
+    const depositFactory = await deployAtCreate2Address(hre, connection, "DepositFactory", async () =>
+      (await ignition.deploy(DepositFactoryModule, options)).depositFactory.address,
+    );
+    const refundRouter = await deployAtCreate2Address(hre, connection, "RefundRouter", async () =>
+      (await ignition.deploy(RefundRouterModule, options)).refundRouter.address,
+    );
 
     let tokens: AcceptedToken[];
     const official = OFFICIAL_TOKENS[chainId];
@@ -109,6 +117,8 @@ export async function deployGateway(
       chainId,
       chainName: official?.chainName ?? TEST_CHAIN_NAMES[chainId] ?? `Chain ${chainId}`,
       router: routerAddress,
+      depositFactory,
+      refundRouter,
       deployBlock,
       tokens,
     };
@@ -119,6 +129,23 @@ export async function deployGateway(
       await rm(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
     }
   }
+}
+
+/** Runs `deploy` (an Ignition create2 deployment) unless the same bytecode is already at its CREATE2 address. */
+async function deployAtCreate2Address(
+  hre: HardhatRuntimeEnvironment,
+  connection: NetworkConnection<"l1">,
+  contractName: string,
+  deploy: () => Promise<string>,
+): Promise<Address> {
+  const publicClient = await connection.viem.getPublicClient();
+  // The same bytecode at the same CREATE2 address is the same contract, whoever deployed it: reuse it.
+  const { bytecode } = await hre.artifacts.readArtifact(contractName);
+  const expected = routerCreate2Address(bytecode as Hex);
+  if (((await publicClient.getCode({ address: expected })) ?? "0x") !== "0x") return expected;
+  const deployed = getAddress(await deploy());
+  if (deployed !== expected) throw new Error(`${contractName} landed at ${deployed}, not at its CREATE2 address ${expected}`);
+  return deployed;
 }
 
 /**

@@ -10,9 +10,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { createPublicClient, type Hex, http } from "viem";
+import { createPublicClient, type Hex, http, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { depositFactoryAbi } from "../../contracts/abi/DepositFactory.js";
 import { readDeploymentRecords } from "../../contracts/deployments/record.js";
+import { depositAddress } from "../../contracts/deposit-address.js";
 import { routerCreate2Address } from "../../scripts/deploy/deploy-gateway.js";
 import { type LocalChain, freePort, startLocalChain } from "../../scripts/stack/local-chain.js";
 
@@ -35,7 +37,7 @@ describe("scripts/deploy.ts over HTTP", () => {
     await rm(recordsDir, { recursive: true, force: true });
   });
 
-  it("deploys the router at its CREATE2 address and writes a record the indexer and API can read", async () => {
+  it("deploys the router, deposit factory and refund router at their CREATE2 addresses and writes a record the indexer and API can read", async () => {
     const env = { ...process.env, RPC_URL: chain.url, DEPLOYER_PRIVATE_KEY: DEPLOYER_KEY, DEPLOYMENTS_DIR: recordsDir };
     const { stdout } = await run(path.join(root, "node_modules/.bin/hardhat"), ["run", "scripts/deploy.ts", "--network", "custom"], {
       cwd: root,
@@ -69,6 +71,24 @@ describe("scripts/deploy.ts over HTTP", () => {
     assert.equal(
       (await client.getCode({ address: record.router, blockNumber: BigInt(record.deployBlock - 1) })) ?? "0x",
       "0x",
+    );
+    // The deposit factory and the refund router: CREATE2 addresses from CreateX, the salt and their bytecode too.
+    for (const [name, address] of [
+      ["DepositFactory", record.depositFactory],
+      ["RefundRouter", record.refundRouter],
+    ] as const) {
+      const { bytecode } = JSON.parse(await readFile(path.join(root, `artifacts/contracts/${name}.sol/${name}.json`), "utf8")) as {
+        bytecode: Hex;
+      };
+      assert.equal(address, routerCreate2Address(bytecode), `${name} at its CREATE2 address`);
+      assert.ok(((await client.getCode({ address: address! })) ?? "0x").length > 2, `${name} has code`);
+    }
+    // The off-chain helper agrees with the deployed factory.
+    const orderRef = keccak256(toHex("deployed-factory-order"));
+    const payout = privateKeyToAccount(DEPLOYER_KEY).address;
+    assert.equal(
+      depositAddress({ factory: record.depositFactory!, payout, orderRef }),
+      await client.readContract({ address: record.depositFactory!, abi: depositFactoryAbi, functionName: "depositAddress", args: [payout, orderRef] }),
     );
     // The test tokens were deployed by the operator's key, which therefore holds their supply.
     const deployer = privateKeyToAccount(DEPLOYER_KEY).address;
