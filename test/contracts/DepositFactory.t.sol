@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IDepositFactory} from "../../contracts/interfaces/IDepositFactory.sol";
+import {DepositFactory} from "../../contracts/DepositFactory.sol";
+import {BinancePegUSD} from "../../contracts/mocks/BinancePegUSD.sol";
+import {PermitUSD} from "../../contracts/mocks/PermitUSD.sol";
+import {TetherUSD} from "../../contracts/mocks/TetherUSD.sol";
+import {NativeRefuser} from "./mocks/NativeRefuser.sol";
+import {ReenteringToken} from "./mocks/ReenteringToken.sol";
+import {IVm} from "./utils/Vm.sol";
+import {Test} from "./utils/Test.sol";
+
+/// @title DepositFactoryTest
+/// @author Stablegate
+/// @notice Unit and fuzz tests of `DepositFactory` and its deposit addresses with the three USDT flavours (Tether's
+/// no-return-value token with fee switch and blacklist, a USDC-like token, BSC's 18-decimal token) and native coin.
+contract DepositFactoryTest is Test {
+    /// @notice The order reference used where its value does not matter.
+    bytes32 private constant ORDER_REF = keccak256("order-42");
+
+    /// @notice Each token's supply minted to this contract at deployment.
+    uint256 private constant INITIAL_SUPPLY = 1_000_000_000e6;
+
+    /// @notice The largest fuzzed deposit: no supply overflows, no fee multiplication overflows.
+    uint256 private constant MAX_AMOUNT = type(uint128).max;
+
+    /// @notice `Error(string)` for Tether's blacklist refusal.
+    bytes private constant BLACKLISTED = abi.encodeWithSignature("Error(string)", "blacklisted");
+
+    /// @notice The factory under test.
+    DepositFactory private factory;
+
+    /// @notice Ethereum-style USDT.
+    TetherUSD private tether;
+
+    /// @notice USDC-like token.
+    PermitUSD private permitUsd;
+
+    /// @notice BSC-style USDT.
+    BinancePegUSD private bscUsd;
+
+    /// @notice The merchant's payout address.
+    address private merchant;
+
+    /// @notice Someone who is neither customer nor merchant.
+    address private stranger;
+
+    /// @notice Deploys the factory and the tokens (this contract owns the tokens) and names two accounts.
+    function setUp() public {
+        factory = new DepositFactory();
+        tether = new TetherUSD(INITIAL_SUPPLY, "Tether USD", "USDT", 6);
+        permitUsd = new PermitUSD(INITIAL_SUPPLY);
+        bscUsd = new BinancePegUSD(INITIAL_SUPPLY);
+        merchant = makeAddr("merchant");
+        stranger = makeAddr("stranger");
+    }
+
+    /* DEPOSIT ADDRESS */
+
+    /// @notice The predicted address is where the clone lands, and the clone knows its payout address.
+    function test_depositAddress_isWhereTheCloneIsDeployed() public {
+        address predicted = factory.depositAddress(merchant, ORDER_REF);
+        assertEq(predicted.code.length, 0, "no code before");
+        address deployed = factory.deploy(merchant, ORDER_REF);
+        assertEq(deployed, predicted, "not at the predicted address");
+        assertEq(IDepositFactory(deployed).payout(), merchant, "payout in the clone's code");
+        assertEq(deployed.code.length, 65, "45-byte clone + 20-byte payout");
+    }
+
+    /// @notice Another payout or another order reference gives another address.
+    /// @param otherPayout The fuzzed other payout.
+    /// @param otherRef The fuzzed other order reference.
+    function testFuzz_depositAddress_bindsPayoutAndOrderRef(address otherPayout, bytes32 otherRef) public view {
+        address predicted = factory.depositAddress(merchant, ORDER_REF);
+        if (otherPayout != merchant) {
+            assertTrue(factory.depositAddress(otherPayout, ORDER_REF) != predicted, "other payout, same address");
+        }
+        if (otherRef != ORDER_REF) {
+            assertTrue(factory.depositAddress(merchant, otherRef) != predicted, "other order, same address");
+        }
+    }
+
+    /// @notice `deploy` refuses the zero payout address.
+    function test_deploy_revertsOnZeroPayout() public {
+        vm.expectRevert(IDepositFactory.InvalidPayout.selector);
+        factory.deploy(address(0), ORDER_REF);
+    }
+
+    /* DEPLOY AND FORWARD */
+
+    /// @notice A plain transfer to the counterfactual address is forwarded in full to the payout address, by anyone,
+    /// with the order reference in the event and the amount returned.
+    function test_deployAndForward_forwardsWholeBalanceToPayout() public {
+        address deposit = _fund(address(tether), 125_500_000);
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.Forwarded(ORDER_REF, deposit, merchant, address(tether), 125_500_000);
+        vm.prank(stranger);
+        uint256 received = factory.deployAndForward(address(tether), merchant, ORDER_REF);
+        assertEq(received, 125_500_000, "received");
+        assertEq(tether.balanceOf(merchant), 125_500_000, "merchant balance");
+        assertEq(tether.balanceOf(deposit), 0, "deposit emptied");
+        assertEq(tether.balanceOf(stranger), 0, "caller got nothing");
+    }
+
+    /// @notice With Tether's fee switched on, the event and the return value say what the merchant really got.
+    function test_deployAndForward_reportsBalanceDeltaWithFee() public {
+        address deposit = _fund(address(tether), 1_000e6);
+        tether.setParams(10, 5); // 0.1 %, at most 5 USDT
+        uint256 received = factory.deployAndForward(address(tether), merchant, ORDER_REF);
+        assertEq(received, 999e6, "amount less the 0.1 % fee");
+        assertEq(tether.balanceOf(merchant), 999e6, "merchant balance");
+        assertEq(tether.balanceOf(deposit), 0, "deposit emptied");
+    }
+
+    /// @notice A token other than the expected one (returning `bool`) is forwarded to the same payout address.
+    function test_deployAndForward_forwardsAnyToken() public {
+        bscUsd.mint(address(this), 3e18);
+        _fund(address(bscUsd), 3e18);
+        _fund(address(permitUsd), 7e6);
+        factory.deployAndForward(address(bscUsd), merchant, ORDER_REF);
+        factory.forward(address(permitUsd), merchant, ORDER_REF);
+        assertEq(bscUsd.balanceOf(merchant), 3e18, "BSC USDT forwarded");
+        assertEq(permitUsd.balanceOf(merchant), 7e6, "USDC-like forwarded");
+    }
+
+    /// @notice Native coin sent before and after deployment goes to the payout address.
+    function test_deployAndForward_forwardsNativeCoin() public {
+        address deposit = factory.depositAddress(merchant, ORDER_REF);
+        _sendNative(deposit, 1 ether);
+        assertEq(factory.deployAndForward(address(0), merchant, ORDER_REF), 1 ether, "received before deployment");
+        _sendNative(deposit, 2 ether); // now through the clone's delegated `receive`
+        assertEq(factory.forward(address(0), merchant, ORDER_REF), 2 ether, "received after deployment");
+        assertEq(merchant.balance, 3 ether, "merchant's native balance");
+        assertEq(deposit.balance, 0, "deposit emptied");
+    }
+
+    /// @notice A blacklisted merchant's forward reverts as a whole: the clone is not even deployed, the funds stay.
+    function test_deployAndForward_revertsWhenPayoutBlacklisted() public {
+        address deposit = _fund(address(tether), 50e6);
+        tether.addBlackList(merchant);
+        vm.expectRevert(BLACKLISTED);
+        factory.deployAndForward(address(tether), merchant, ORDER_REF);
+        assertEq(tether.balanceOf(deposit), 50e6, "funds left the deposit");
+        assertEq(deposit.code.length, 0, "nothing deployed");
+        tether.removeBlackList(merchant);
+        factory.deployAndForward(address(tether), merchant, ORDER_REF);
+        assertEq(tether.balanceOf(merchant), 50e6, "not forwarded after unlisting");
+    }
+
+    /// @notice A payout contract that refuses native coin: the forward reverts by name, the coin stays.
+    function test_deployAndForward_revertsWhenPayoutRefusesNativeCoin() public {
+        address refuser = address(new NativeRefuser());
+        address deposit = factory.depositAddress(refuser, ORDER_REF);
+        _sendNative(deposit, 1 ether);
+        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.NativeTransferFailed.selector, refuser));
+        factory.deployAndForward(address(0), refuser, ORDER_REF);
+        assertEq(deposit.balance, 1 ether, "coin stays");
+    }
+
+    /// @notice Nothing at the address: deployed, nothing moved, no `Forwarded` event.
+    function test_deployAndForward_emitsNothingWhenEmpty() public {
+        vm.recordLogs();
+        assertEq(factory.deployAndForward(address(tether), merchant, ORDER_REF), 0, "nothing received");
+        IVm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 0, "no event");
+        assertTrue(factory.depositAddress(merchant, ORDER_REF).code.length > 0, "deployed");
+    }
+
+    /// @notice A second deploy of the same address reverts (`forward` is the entry point then).
+    function test_deployAndForward_revertsWhenAlreadyDeployed() public {
+        factory.deploy(merchant, ORDER_REF);
+        vm.expectRevert(Errors.FailedDeployment.selector);
+        factory.deployAndForward(address(tether), merchant, ORDER_REF);
+    }
+
+    /// @notice An address without code as the token is refused by name, before anything moves.
+    function test_deployAndForward_revertsOnTokenWithoutCode() public {
+        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.InvalidToken.selector, stranger));
+        factory.deployAndForward(stranger, merchant, ORDER_REF);
+    }
+
+    /// @notice Any amount of each token reaches the payout address in full (no fee), whoever triggers it.
+    /// @param amount The fuzzed amount (bounded to `[1, MAX_AMOUNT]`).
+    /// @param payout_ The fuzzed payout address.
+    /// @param orderRef The fuzzed order reference.
+    /// @param caller The fuzzed caller.
+    function testFuzz_deployAndForward_movesExactAmountToPayout(
+        uint256 amount,
+        address payout_,
+        bytes32 orderRef,
+        address caller
+    ) public {
+        vm.assume(payout_ != address(0) && payout_ != address(this) && payout_.code.length == 0);
+        vm.assume(caller != payout_);
+        amount = bound(amount, 1, MAX_AMOUNT);
+        tether.issue(amount);
+        bscUsd.mint(address(this), amount);
+        address deposit = factory.depositAddress(payout_, orderRef);
+        tether.transfer(deposit, amount);
+        assertTrue(bscUsd.transfer(deposit, amount), "transfer");
+        uint256 callerTether = tether.balanceOf(caller);
+
+        vm.prank(caller);
+        assertEq(factory.deployAndForward(address(tether), payout_, orderRef), amount, "tether received");
+        vm.prank(caller);
+        assertEq(factory.forward(address(bscUsd), payout_, orderRef), amount, "bsc received");
+        assertEq(tether.balanceOf(payout_), amount, "tether at payout");
+        assertEq(bscUsd.balanceOf(payout_), amount, "bsc at payout");
+        assertEq(tether.balanceOf(caller), callerTether, "caller's balance unchanged");
+    }
+
+    /// @notice Under any fee within Tether's limits, what the event reports is exactly the payout's growth.
+    /// @param amount The fuzzed amount.
+    /// @param basisPoints The fuzzed fee rate (bounded to `[0, 19]`).
+    /// @param maxFee The fuzzed fee cap in whole tokens (bounded to `[0, 49]`).
+    function testFuzz_deployAndForward_reportsReceivedUnderAnyFee(uint256 amount, uint256 basisPoints, uint256 maxFee)
+        public
+    {
+        amount = bound(amount, 1, 1_000_000_000e6);
+        address deposit = _fund(address(tether), amount);
+        tether.setParams(bound(basisPoints, 0, 19), bound(maxFee, 0, 49));
+        vm.recordLogs();
+        uint256 received = factory.deployAndForward(address(tether), merchant, ORDER_REF);
+        assertEq(received, tether.balanceOf(merchant), "return value == payout growth");
+        assertEq(_forwardedAmount(vm.getRecordedLogs()), received, "event amount == return value");
+        assertEq(tether.balanceOf(deposit), 0, "deposit emptied");
+    }
+
+    /* FORWARD */
+
+    /// @notice A late transfer to an address already deployed and forwarded once is forwarded again.
+    function test_forward_forwardsLateTransfer() public {
+        _fund(address(tether), 10e6);
+        factory.deployAndForward(address(tether), merchant, ORDER_REF);
+        _fund(address(tether), 4e6);
+        assertEq(factory.forward(address(tether), merchant, ORDER_REF), 4e6, "late transfer forwarded");
+        assertEq(tether.balanceOf(merchant), 14e6, "merchant got both");
+    }
+
+    /// @notice `forward` refuses an address that has no code yet, naming it.
+    function test_forward_revertsWhenNotDeployed() public {
+        address deposit = _fund(address(tether), 1e6);
+        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.NotDeployed.selector, deposit));
+        factory.forward(address(tether), merchant, ORDER_REF);
+    }
+
+    /// @notice Naming another payout for an order's reference points at another (empty) address: nothing moves.
+    function test_forward_cannotRedirectToAnotherPayout() public {
+        address deposit = _fund(address(tether), 9e6);
+        factory.deploy(merchant, ORDER_REF);
+        vm.startPrank(stranger);
+        factory.deployAndForward(address(tether), stranger, ORDER_REF);
+        vm.stopPrank();
+        assertEq(tether.balanceOf(stranger), 0, "stranger got nothing");
+        assertEq(tether.balanceOf(deposit), 9e6, "funds left the deposit");
+    }
+
+    /// @notice A token that calls back into the factory during the forward is stopped by the reentrancy guard.
+    function test_forward_revertsOnReentry() public {
+        ReenteringToken token = new ReenteringToken(factory);
+        address deposit = factory.deploy(merchant, ORDER_REF);
+        token.mint(deposit, 5e18);
+        token.arm(merchant, ORDER_REF);
+        vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        factory.forward(address(token), merchant, ORDER_REF);
+        assertEq(token.balanceOf(deposit), 5e18, "nothing moved");
+    }
+
+    /* BATCH */
+
+    /// @notice A batch deploys what is missing, forwards everything, and a blacklisted merchant's item fails alone
+    /// (`ForwardFailed`, funds left in place) without blocking the others.
+    function test_deployAndForwardMany_isolatesBlacklistedMerchant() public {
+        address blocked = makeAddr("blocked merchant");
+        address other = makeAddr("other merchant");
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](3);
+        items[0] = IDepositFactory.Forward(address(tether), merchant, keccak256("a"));
+        items[1] = IDepositFactory.Forward(address(tether), blocked, keccak256("b"));
+        items[2] = IDepositFactory.Forward(address(tether), other, keccak256("c"));
+        for (uint256 i; i < items.length; ++i) {
+            tether.transfer(factory.depositAddress(items[i].payout, items[i].orderRef), (i + 1) * 1e6);
+        }
+        factory.deploy(other, keccak256("c")); // one of them exists already
+        tether.addBlackList(blocked);
+        address blockedDeposit = factory.depositAddress(blocked, keccak256("b"));
+
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.ForwardFailed(keccak256("b"), blockedDeposit, blocked, address(tether));
+        vm.prank(stranger);
+        factory.deployAndForwardMany(items);
+
+        assertEq(tether.balanceOf(merchant), 1e6, "first forwarded");
+        assertEq(tether.balanceOf(other), 3e6, "third forwarded");
+        assertEq(tether.balanceOf(blockedDeposit), 2e6, "blacklisted funds moved");
+        assertTrue(blockedDeposit.code.length > 0, "but its address is deployed");
+        tether.removeBlackList(blocked);
+        assertEq(factory.forward(address(tether), blocked, keccak256("b")), 2e6, "forwarded later");
+    }
+
+    /// @notice The same deposit address twice in one batch: the second finds nothing and emits nothing.
+    function test_deployAndForwardMany_forwardsRepeatedItemOnce() public {
+        _fund(address(tether), 6e6);
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](2);
+        items[0] = IDepositFactory.Forward(address(tether), merchant, ORDER_REF);
+        items[1] = items[0];
+        vm.recordLogs();
+        factory.deployAndForwardMany(items);
+        assertEq(tether.balanceOf(merchant), 6e6, "forwarded once, in full");
+        assertEq(_forwardedCount(vm.getRecordedLogs()), 1, "one Forwarded event");
+    }
+
+    /// @notice A zero payout in a batch is the caller's mistake: the whole batch reverts.
+    function test_deployAndForwardMany_revertsOnZeroPayout() public {
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](1);
+        items[0] = IDepositFactory.Forward(address(tether), address(0), ORDER_REF);
+        vm.expectRevert(IDepositFactory.InvalidPayout.selector);
+        factory.deployAndForwardMany(items);
+    }
+
+    /* ROLES */
+
+    /// @notice A deposit address's `sweep` takes orders from the factory only.
+    function test_sweep_revertsWhenCalledByAnyoneButTheFactory() public {
+        address deposit = _fund(address(tether), 1e6);
+        factory.deploy(merchant, ORDER_REF);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, stranger));
+        IDepositFactory(deposit).sweep(address(tether));
+        assertEq(tether.balanceOf(deposit), 1e6, "nothing moved");
+    }
+
+    /// @notice The factory's own `sweep` and `payout` are not deposit-address functions.
+    function test_sweep_revertsOnTheFactory() public {
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        factory.sweep(address(tether));
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        factory.payout();
+    }
+
+    /// @notice Factory entry points called on a deposit address (delegated into the factory's code) revert.
+    function test_deployAndForward_revertsOnADepositAddress() public {
+        address deposit = factory.deploy(merchant, ORDER_REF);
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        IDepositFactory(deposit).deployAndForward(address(tether), stranger, ORDER_REF);
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        IDepositFactory(deposit).forward(address(tether), stranger, ORDER_REF);
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        IDepositFactory(deposit).deploy(stranger, ORDER_REF);
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        IDepositFactory(deposit).deployAndForwardMany(new IDepositFactory.Forward[](0));
+    }
+
+    /// @notice The factory itself takes no native coin.
+    function test_receive_factoryRefusesNativeCoin() public {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory reason) = address(factory).call{value: 1}("");
+        assertTrue(!ok, "factory accepted native coin");
+        assertEq(bytes4(reason), IDepositFactory.WrongContext.selector, "reason");
+    }
+
+    /* HELPERS */
+
+    /// @notice Sends `amount` of `token` (owned by this contract) to the test deposit address.
+    /// @param token The token.
+    /// @param amount The amount.
+    /// @return deposit The deposit address.
+    function _fund(address token, uint256 amount) private returns (address deposit) {
+        deposit = factory.depositAddress(merchant, ORDER_REF);
+        if (token == address(tether)) {
+            tether.transfer(deposit, amount);
+        } else {
+            assertTrue(IERC20(token).transfer(deposit, amount), "transfer");
+        }
+    }
+
+    /// @notice Sends native coin from this contract.
+    /// @param to The recipient.
+    /// @param amount The amount.
+    function _sendNative(address to, uint256 amount) private {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok,) = to.call{value: amount}("");
+        assertTrue(ok, "native send");
+    }
+
+    /// @notice The amount of the one `Forwarded` event among `logs`.
+    /// @param logs The captured logs.
+    /// @return amount The event's amount.
+    function _forwardedAmount(IVm.Log[] memory logs) private view returns (uint256 amount) {
+        uint256 found;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter != address(factory)) continue;
+            if (logs[i].topics[0] != IDepositFactory.Forwarded.selector) continue;
+            (, amount) = abi.decode(logs[i].data, (address, uint256));
+            ++found;
+        }
+        assertEq(found, 1, "Forwarded count");
+    }
+
+    /// @notice How many `Forwarded` events the factory emitted among `logs`.
+    /// @param logs The captured logs.
+    /// @return count The number.
+    function _forwardedCount(IVm.Log[] memory logs) private view returns (uint256 count) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == address(factory) && logs[i].topics[0] == IDepositFactory.Forwarded.selector) ++count;
+        }
+    }
+}
