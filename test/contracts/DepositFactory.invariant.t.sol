@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IDepositFactory} from "../../contracts/interfaces/IDepositFactory.sol";
+import {DepositFactory} from "../../contracts/DepositFactory.sol";
+import {BinancePegUSD} from "../../contracts/mocks/BinancePegUSD.sol";
+import {PermitUSD} from "../../contracts/mocks/PermitUSD.sol";
+import {TetherUSD} from "../../contracts/mocks/TetherUSD.sol";
+import {IVm} from "./utils/Vm.sol";
+import {Test} from "./utils/Test.sol";
+
+/// @title DepositFactoryInvariantTest
+/// @author Stablegate
+/// @notice Invariant tests of `DepositFactory`, Morpho-style: this contract is its own handler. The fuzzer pays
+/// deposit addresses (three tokens and native coin), forwards them one by one or in batches, switches Tether's fee
+/// and blacklists merchants, and lets attackers try every way to make a deposit address pay them. The INVARIANTS:
+/// funds that reached a deposit address are either still there or at its payout address (less the token's own
+/// fee), the `Forwarded` events add up to the payout addresses' growth, and attackers never gain anything.
+/// @dev The config sets `failOnRevert`, so a handler never reverts: calls that may fail are made with try/catch
+/// and their failure is checked to have moved nothing.
+contract DepositFactoryInvariantTest is Test {
+    /// @notice A target contract and the functions of it the fuzzer may call (Foundry's `targetSelectors` shape).
+    /// @param addr The target contract.
+    /// @param selectors The functions of it to call.
+    struct FuzzSelector {
+        address addr;
+        bytes4[] selectors;
+    }
+
+    /// @notice The token address standing for native coin.
+    address private constant NATIVE = address(0);
+
+    /// @notice How many deposit addresses the run uses (two orders per merchant).
+    uint256 private constant DEPOSITS = 6;
+
+    /// @notice The largest payment, in whole tokens.
+    uint256 private constant MAX_WHOLE_TOKENS = 1_000_000_000;
+
+    /// @notice The factory under test.
+    DepositFactory private factory;
+
+    /// @notice Ethereum-style USDT (this contract owns it and collects its fee).
+    TetherUSD private tether;
+
+    /// @notice USDC-like token.
+    PermitUSD private permitUsd;
+
+    /// @notice BSC-style USDT.
+    BinancePegUSD private bscUsd;
+
+    /// @notice The three tokens and native coin (`NATIVE`).
+    address[] private assets;
+
+    /// @notice The merchants' payout addresses.
+    address[] private merchants;
+
+    /// @notice Each deposit address's payout (an entry of `merchants`).
+    address[] private depositPayouts;
+
+    /// @notice Each deposit address's order reference.
+    bytes32[] private depositRefs;
+
+    /// @notice The deposit addresses.
+    address[] private deposits;
+
+    /// @notice Accounts that try to take funds from the deposit addresses.
+    address[] private attackers;
+
+    /// @notice Per asset, what reached the deposit addresses (their measured balance growth).
+    mapping(address asset => uint256 amount) private ghostArrived;
+
+    /// @notice Per asset, Tether's fee taken on the forward leg (collected by this contract as Tether's owner).
+    mapping(address asset => uint256 amount) private ghostForwardFees;
+
+    /// @notice Per asset, the sum of the amounts in `Forwarded` events.
+    mapping(address asset => uint256 amount) private ghostEmitted;
+
+    /// @notice How many attack calls reverted.
+    uint256 private ghostAttacksRefused;
+
+    /// @notice How many handler calls the fuzzer made in the current run (checked by `afterInvariant`).
+    uint256 private ghostCalls;
+
+    /// @notice Counts a handler call.
+    modifier countCall() {
+        ++ghostCalls;
+        _;
+    }
+
+    /// @notice Deploys the factory and the tokens, names merchants and attackers, and derives the deposit addresses.
+    function setUp() public {
+        factory = new DepositFactory();
+        tether = new TetherUSD(0, "Tether USD", "USDT", 6);
+        permitUsd = new PermitUSD(0);
+        bscUsd = new BinancePegUSD(0);
+        assets = [address(tether), address(permitUsd), address(bscUsd), NATIVE];
+        merchants = [makeAddr("coffee shop"), makeAddr("book shop"), makeAddr("bike shop")];
+        attackers = [makeAddr("mallory"), makeAddr("trudy")];
+        for (uint256 i; i < DEPOSITS; ++i) {
+            bytes32 orderRef = keccak256(abi.encode("order", i));
+            address payout_ = merchants[i % merchants.length];
+            depositPayouts.push(payout_);
+            depositRefs.push(orderRef);
+            deposits.push(factory.depositAddress(payout_, orderRef));
+        }
+    }
+
+    /// @notice Foundry's target list: only this contract, whose callable functions `targetSelectors` narrows.
+    /// @return targetedContracts_ The contracts the fuzzer calls.
+    function targetContracts() public view returns (address[] memory targetedContracts_) {
+        targetedContracts_ = new address[](1);
+        targetedContracts_[0] = address(this);
+    }
+
+    /// @notice Foundry's selector list: the HANDLERS below and nothing else.
+    /// @return targetedSelectors_ The functions the fuzzer calls.
+    function targetSelectors() public view returns (FuzzSelector[] memory targetedSelectors_) {
+        bytes4[] memory selectors = new bytes4[](7);
+        selectors[0] = this.pay.selector;
+        selectors[1] = this.forwardOne.selector;
+        selectors[2] = this.forwardBatch.selector;
+        selectors[3] = this.toggleBlacklist.selector;
+        selectors[4] = this.setTetherFee.selector;
+        selectors[5] = this.attackSweep.selector;
+        selectors[6] = this.attackRedirect.selector;
+        targetedSelectors_ = new FuzzSelector[](1);
+        targetedSelectors_[0] = FuzzSelector({addr: address(this), selectors: selectors});
+    }
+
+    /* HANDLERS */
+
+    /// @notice A customer sends an asset to a deposit address by a plain transfer (before or after it has code).
+    /// @param assetSeed Picks the asset.
+    /// @param depositSeed Picks the deposit address.
+    /// @param amount The amount (bounded per asset).
+    function pay(uint256 assetSeed, uint256 depositSeed, uint256 amount) external countCall {
+        address asset = assets[assetSeed % assets.length];
+        address deposit = deposits[depositSeed % DEPOSITS];
+        uint256 before = _balance(asset, deposit);
+        if (asset == NATIVE) {
+            amount = bound(amount, 1, 10 ether);
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok,) = deposit.call{value: amount}("");
+            assertTrue(ok, "native payment failed");
+        } else if (asset == address(tether)) {
+            amount = bound(amount, 1, MAX_WHOLE_TOKENS * 1e6);
+            tether.issue(amount);
+            if (tether.isBlackListed(deposit)) return;
+            tether.transfer(deposit, amount);
+        } else {
+            amount = bound(amount, 1, MAX_WHOLE_TOKENS * (asset == address(bscUsd) ? 1e18 : 1e6));
+            if (asset == address(bscUsd)) bscUsd.mint(deposit, amount);
+            else permitUsd.mint(deposit, amount);
+        }
+        // solhint-disable-next-line reentrancy
+        ghostArrived[asset] += _balance(asset, deposit) - before; // measured after the transfer, by design
+    }
+
+    /// @notice Anyone forwards one deposit address (deploying it if needed); a failure must move nothing.
+    /// @param assetSeed Picks the asset.
+    /// @param depositSeed Picks the deposit address.
+    /// @param callerSeed Picks who triggers it (a merchant or an attacker).
+    function forwardOne(uint256 assetSeed, uint256 depositSeed, uint256 callerSeed) external countCall {
+        address asset = assets[assetSeed % assets.length];
+        uint256 i = depositSeed % DEPOSITS;
+        address caller = callerSeed % 2 == 0 ? attackers[callerSeed / 2 % attackers.length] : depositPayouts[i];
+        (uint256 depositBefore, uint256 payoutBefore, uint256 feesBefore) = _snapshot(asset, i);
+        vm.recordLogs();
+        vm.prank(caller);
+        bool ok;
+        if (deposits[i].code.length == 0) {
+            try factory.deployAndForward(asset, depositPayouts[i], depositRefs[i]) {
+                ok = true;
+            } catch {
+                ok = false; // a blacklisted merchant: checked below to have moved nothing
+            }
+        } else {
+            try factory.forward(asset, depositPayouts[i], depositRefs[i]) {
+                ok = true;
+            } catch {
+                ok = false; // a blacklisted merchant: checked below to have moved nothing
+            }
+        }
+        IVm.Log[] memory logs = vm.getRecordedLogs();
+        if (!ok) {
+            assertEq(_balance(asset, deposits[i]), depositBefore, "failed forward moved funds");
+            assertEq(_balance(asset, depositPayouts[i]), payoutBefore, "failed forward paid out");
+            return;
+        }
+        _recordForward(asset, logs, feesBefore);
+    }
+
+    /// @notice Forwards three deposit addresses (repeats and blacklisted merchants allowed) in one batch.
+    /// @param assetSeed Picks the asset of each item (one byte each).
+    /// @param depositSeed Picks the deposit address of each item (one byte each).
+    function forwardBatch(uint256 assetSeed, uint256 depositSeed) external countCall {
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](3);
+        for (uint256 k; k < items.length; ++k) {
+            uint256 i = (depositSeed >> (8 * k)) % DEPOSITS;
+            items[k] = IDepositFactory.Forward(assets[(assetSeed >> (8 * k)) % assets.length], depositPayouts[i], depositRefs[i]);
+        }
+        uint256 feesBefore = tether.balanceOf(address(this));
+        vm.recordLogs();
+        factory.deployAndForwardMany(items); // a batch of valid items never reverts
+        IVm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 a; a < assets.length; ++a) {
+            _recordForward(assets[a], logs, assets[a] == address(tether) ? feesBefore : 0);
+        }
+    }
+
+    /// @notice Puts a merchant on Tether's blacklist, or takes it off.
+    /// @param merchantSeed Picks the merchant.
+    function toggleBlacklist(uint256 merchantSeed) external countCall {
+        address merchant = merchants[merchantSeed % merchants.length];
+        if (tether.isBlackListed(merchant)) tether.removeBlackList(merchant);
+        else tether.addBlackList(merchant);
+    }
+
+    /// @notice Switches Tether's transfer fee, within Tether's own limits.
+    /// @param basisPoints The fee rate (bounded to `[0, 19]`).
+    /// @param maxFee The fee cap in whole tokens (bounded to `[0, 49]`).
+    function setTetherFee(uint256 basisPoints, uint256 maxFee) external countCall {
+        tether.setParams(bound(basisPoints, 0, 19), bound(maxFee, 0, 49));
+    }
+
+    /// @notice An attacker calls a deployed deposit address directly: `sweep`, and factory entry points naming
+    /// itself as payout (which run delegated in the clone). All must fail.
+    /// @param attackerSeed Picks the attacker.
+    /// @param assetSeed Picks the asset.
+    /// @param depositSeed Picks the deposit address.
+    function attackSweep(uint256 attackerSeed, uint256 assetSeed, uint256 depositSeed) external countCall {
+        address attacker = attackers[attackerSeed % attackers.length];
+        address asset = assets[assetSeed % assets.length];
+        IDepositFactory deposit = IDepositFactory(deposits[depositSeed % DEPOSITS]);
+        if (address(deposit).code.length == 0) return;
+        vm.startPrank(attacker);
+        try deposit.sweep(asset) {
+            assertTrue(false, "sweep by a stranger succeeded");
+        } catch {
+            ++ghostAttacksRefused;
+        }
+        try deposit.deployAndForward(asset, attacker, depositRefs[depositSeed % DEPOSITS]) {
+            assertTrue(false, "delegated factory call succeeded");
+        } catch {
+            ++ghostAttacksRefused;
+        }
+        vm.stopPrank();
+    }
+
+    /// @notice An attacker names itself as payout with a real order's reference, through the factory: that is
+    /// another (empty) address, so whatever it forwards is nothing.
+    /// @param attackerSeed Picks the attacker.
+    /// @param assetSeed Picks the asset.
+    /// @param depositSeed Picks the order whose reference is reused.
+    function attackRedirect(uint256 attackerSeed, uint256 assetSeed, uint256 depositSeed) external countCall {
+        address attacker = attackers[attackerSeed % attackers.length];
+        address asset = assets[assetSeed % assets.length];
+        bytes32 orderRef = depositRefs[depositSeed % DEPOSITS];
+        vm.startPrank(attacker);
+        if (factory.depositAddress(attacker, orderRef).code.length == 0) {
+            try factory.deployAndForward(asset, attacker, orderRef) returns (uint256 received) {
+                assertEq(received, 0, "attacker received funds");
+            } catch {
+                ++ghostAttacksRefused;
+            }
+        } else {
+            try factory.forward(asset, attacker, orderRef) returns (uint256 received) {
+                assertEq(received, 0, "attacker received funds");
+            } catch {
+                ++ghostAttacksRefused;
+            }
+        }
+        vm.stopPrank();
+    }
+
+    /* INVARIANTS */
+
+    /// @notice Per asset, everything that reached a deposit address is still at a deposit address or reached its
+    /// payout address (less Tether's fee on the way out): nothing ever went anywhere else.
+    function invariant_fundsOnlyReachPayouts() public view {
+        for (uint256 a; a < assets.length; ++a) {
+            address asset = assets[a];
+            uint256 held;
+            for (uint256 i; i < DEPOSITS; ++i) {
+                held += _balance(asset, deposits[i]);
+            }
+            assertEq(held + _merchantsBalance(asset) + ghostForwardFees[asset], ghostArrived[asset], "funds leaked");
+        }
+    }
+
+    /// @notice Per asset, the `Forwarded` amounts add up to exactly what the payout addresses received.
+    function invariant_emittedEqualsPayoutGrowth() public view {
+        for (uint256 a; a < assets.length; ++a) {
+            assertEq(ghostEmitted[assets[a]], _merchantsBalance(assets[a]), "emitted != payout growth");
+        }
+    }
+
+    /// @notice Attackers never hold anything, and neither does the factory.
+    function invariant_attackersAndFactoryGetNothing() public view {
+        for (uint256 a; a < assets.length; ++a) {
+            for (uint256 k; k < attackers.length; ++k) {
+                assertEq(_balance(assets[a], attackers[k]), 0, "attacker gained");
+            }
+            assertEq(_balance(assets[a], address(factory)), 0, "factory holds funds");
+        }
+    }
+
+    /// @notice Fails if the fuzzer called no handler, which would let the invariants pass vacuously.
+    function afterInvariant() public view {
+        assertTrue(ghostCalls > 0, "no handler was called");
+    }
+
+    /* HELPERS */
+
+    /// @notice Adds the `Forwarded` events for `asset` among `logs` to the ghosts, and Tether's fee since
+    /// `feesBefore` (this contract's Tether balance before the forward).
+    /// @param asset The asset.
+    /// @param logs The captured logs.
+    /// @param feesBefore This contract's Tether balance before the forward (ignored for other assets).
+    function _recordForward(address asset, IVm.Log[] memory logs, uint256 feesBefore) private {
+        for (uint256 k; k < logs.length; ++k) {
+            if (logs[k].emitter != address(factory) || logs[k].topics[0] != IDepositFactory.Forwarded.selector) continue;
+            (address token, uint256 amount) = abi.decode(logs[k].data, (address, uint256));
+            if (token == asset) ghostEmitted[asset] += amount;
+        }
+        if (asset == address(tether)) ghostForwardFees[asset] += tether.balanceOf(address(this)) - feesBefore;
+    }
+
+    /// @notice Balances around a forward of deposit `i`.
+    /// @param asset The asset.
+    /// @param i The deposit's index.
+    /// @return depositBalance The deposit address's balance.
+    /// @return payoutBalance Its payout address's balance.
+    /// @return fees This contract's Tether balance (Tether's fee collector).
+    function _snapshot(address asset, uint256 i)
+        private
+        view
+        returns (uint256 depositBalance, uint256 payoutBalance, uint256 fees)
+    {
+        return (_balance(asset, deposits[i]), _balance(asset, depositPayouts[i]), tether.balanceOf(address(this)));
+    }
+
+    /// @notice `account`'s balance of `asset` (native coin for `NATIVE`).
+    /// @param asset The asset.
+    /// @param account The holder.
+    /// @return value The balance.
+    function _balance(address asset, address account) private view returns (uint256 value) {
+        return asset == NATIVE ? account.balance : IERC20(asset).balanceOf(account);
+    }
+
+    /// @notice The merchants' summed balance of `asset`.
+    /// @param asset The asset.
+    /// @return total The sum.
+    function _merchantsBalance(address asset) private view returns (uint256 total) {
+        for (uint256 m; m < merchants.length; ++m) {
+            total += _balance(asset, merchants[m]);
+        }
+    }
+}
