@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IRefundRouter} from "./interfaces/IRefundRouter.sol";
@@ -17,6 +18,40 @@ contract RefundRouter is IRefundRouter, ReentrancyGuardTransient {
     function refund(address token, address to, uint256 amount, bytes32 refundRef, bytes32 orderRef)
         external
         nonReentrant
+        returns (uint256 received)
+    {
+        return _refund(token, to, amount, refundRef, orderRef);
+    }
+
+    /// @inheritdoc IRefundRouter
+    function refundWithPermit(
+        address token,
+        address to,
+        uint256 amount,
+        bytes32 refundRef,
+        bytes32 orderRef,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (uint256 received) {
+        if (block.timestamp > deadline) revert PermitExpired(deadline, block.timestamp);
+        // Solidity's own code check before `try` cannot be caught; name the bad token instead of reverting bare.
+        if (token.code.length == 0) revert InvalidToken(token);
+        // solhint-disable-next-line no-empty-blocks
+        try IERC20Permit(token).permit(msg.sender, address(this), amount, deadline, v, r, s) {}
+        catch {
+            // A permit can be front-run (submitted by someone else first); the allowance it granted still counts.
+            if (IERC20(token).allowance(msg.sender, address(this)) < amount) {
+                revert PermitFailed(token, msg.sender, amount);
+            }
+        }
+        return _refund(token, to, amount, refundRef, orderRef);
+    }
+
+    /// @dev Checks, then the transfer, then the event with the customer's real balance growth.
+    function _refund(address token, address to, uint256 amount, bytes32 refundRef, bytes32 orderRef)
+        private
         returns (uint256 received)
     {
         if (amount == 0) revert ZeroAmount();

@@ -33,6 +33,17 @@ interface IRefundRouter {
     /// @param to The recipient whose balance did not grow.
     error NothingReceived(address token, address to);
 
+    /// @notice The permit's deadline has passed.
+    /// @param deadline The permit's deadline.
+    /// @param timestamp The current block's timestamp.
+    error PermitExpired(uint256 deadline, uint256 timestamp);
+
+    /// @notice The token rejected the permit and the caller has not otherwise approved enough.
+    /// @param token The token whose permit failed.
+    /// @param from The signer the permit was for.
+    /// @param amount The amount the permit was for.
+    error PermitFailed(address token, address from, uint256 amount);
+
     /// @notice Sends `amount` of `token` from the caller to `to` as refund `refundRef` of order `orderRef`.
     /// @dev The caller must have approved the router for at least `amount`.
     /// @param token The ERC-20 token (tokens that return no value, such as USDT, are supported).
@@ -44,4 +55,29 @@ interface IRefundRouter {
     function refund(address token, address to, uint256 amount, bytes32 refundRef, bytes32 orderRef)
         external
         returns (uint256 received);
+
+    /// @notice Like `refund`, with an EIP-2612 permit signed by the caller instead of a prior approval (one
+    /// transaction for a USDC-like token). A permit already used (for example front-run) is accepted when the
+    /// allowance it granted is still there.
+    /// @param token The EIP-2612 token.
+    /// @param to The customer receiving the refund.
+    /// @param amount The amount to refund and to permit, in the token's base units.
+    /// @param refundRef The refund's reference, emitted with the transfer.
+    /// @param orderRef The refunded order's reference, emitted with the transfer.
+    /// @param deadline The permit's deadline (unix seconds).
+    /// @param v The permit signature's recovery byte.
+    /// @param r The permit signature's r.
+    /// @param s The permit signature's s.
+    /// @return received What `to`'s balance grew by.
+    function refundWithPermit(
+        address token,
+        address to,
+        uint256 amount,
+        bytes32 refundRef,
+        bytes32 orderRef,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 received);
 }

@@ -140,6 +140,26 @@ await usdt.write.approve([refundRouter.address, maxUint256], { account: merchant
 const refundStandingAllowance = await measure(() =>
   refundRouter.write.refund([usdt.address, payer.account.address, amount / 2n, refundRef, orderRef], { account: merchant.account }),
 );
+// USDC-like refund in one transaction: the merchant's EIP-2612 signature instead of an approve.
+await usdc.write.transfer([merchant.account.address, parseUnits("1000", 6)], { account: owner.account });
+const permitRefundTransfer = await measure(() =>
+  usdc.write.transfer([payer.account.address, amount / 2n], { account: merchant.account }),
+);
+const refundDeadline = BigInt((await publicClient.getBlock()).timestamp) + 3600n;
+const refundSignature = hexToSignature(
+  await merchant.signTypedData({
+    domain: { name: "Permit USD", version: "1", chainId: await publicClient.getChainId(), verifyingContract: usdc.address },
+    types: permitTypes,
+    primaryType: "Permit",
+    message: { owner: merchant.account.address, spender: refundRouter.address, value: amount / 2n, nonce: 0n, deadline: refundDeadline },
+  }),
+);
+const refundWithPermit = await measure(() =>
+  refundRouter.write.refundWithPermit(
+    [usdc.address, payer.account.address, amount / 2n, refundRef, orderRef, refundDeadline, Number(refundSignature.v), refundSignature.r, refundSignature.s],
+    { account: merchant.account },
+  ),
+);
 
 const ratio = (a: bigint, b: bigint) => Math.round((Number(a) / Number(b)) * 1000) / 1000;
 const result = {
@@ -177,7 +197,10 @@ const result = {
     transfer: Number(refundTransfer),
     refund: Number(refund),
     refundStandingAllowance: Number(refundStandingAllowance),
+    permitTransfer: Number(permitRefundTransfer),
+    refundWithPermit: Number(refundWithPermit),
     ratios: {
+      refundWithPermitOverPermitTransfer: ratio(refundWithPermit, permitRefundTransfer),
       refundOverTransfer: ratio(refund, refundTransfer),
       refundStandingAllowanceOverTransfer: ratio(refundStandingAllowance, refundTransfer),
     },
@@ -202,5 +225,7 @@ console.table({
   "USDT refund transfer": { gas: result.refund.transfer },
   "refund (exact allowance)": { gas: result.refund.refund, ratio: result.refund.ratios.refundOverTransfer },
   "refund (unlimited allowance)": { gas: result.refund.refundStandingAllowance, ratio: result.refund.ratios.refundStandingAllowanceOverTransfer },
+  "USDC-like refund transfer": { gas: result.refund.permitTransfer },
+  "USDC-like refundWithPermit": { gas: result.refund.refundWithPermit, ratio: result.refund.ratios.refundWithPermitOverPermitTransfer },
 });
 console.log(`Written to ${await writeBenchResult("gas", result)}`);

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {IRefundRouter} from "../../contracts/interfaces/IRefundRouter.sol";
 import {RefundRouter} from "../../contracts/RefundRouter.sol";
 import {BinancePegUSD} from "../../contracts/mocks/BinancePegUSD.sol";
+import {PermitUSD} from "../../contracts/mocks/PermitUSD.sol";
 import {TetherUSD} from "../../contracts/mocks/TetherUSD.sol";
 import {IVm} from "./utils/Vm.sol";
 import {Test} from "./utils/Test.sol";
@@ -14,6 +15,10 @@ import {Test} from "./utils/Test.sol";
 /// on-chain and the customer's real balance growth, with Tether's no-return-value token (fee and blacklist included)
 /// and an 18-decimal token returning `bool`.
 contract RefundRouterTest is Test {
+    /// @notice EIP-2612's `Permit` struct type hash:
+    /// `keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)")`.
+    bytes32 private constant PERMIT_TYPEHASH = 0x6e71edae12b1b97f4d1f60370fef10105fa2faae0126114a169c64845d6126c9;
+
     /// @notice The refund's reference.
     bytes32 private constant REFUND_REF = keccak256("refund-7");
 
@@ -32,8 +37,14 @@ contract RefundRouterTest is Test {
     /// @notice BSC-style USDT.
     BinancePegUSD private bscUsd;
 
+    /// @notice USDC-like token with EIP-2612 `permit`.
+    PermitUSD private permitUsd;
+
     /// @notice The merchant sending the refund.
     address private merchant;
+
+    /// @notice The merchant's private key, for permits.
+    uint256 private merchantKey;
 
     /// @notice The customer receiving it.
     address private customer;
@@ -43,8 +54,10 @@ contract RefundRouterTest is Test {
         router = new RefundRouter();
         tether = new TetherUSD(INITIAL_SUPPLY, "Tether USD", "USDT", 6);
         bscUsd = new BinancePegUSD(0);
-        merchant = makeAddr("merchant");
+        permitUsd = new PermitUSD(INITIAL_SUPPLY);
+        (merchant, merchantKey) = makeAddrAndKey("merchant");
         customer = makeAddr("customer");
+        assertTrue(permitUsd.transfer(merchant, 1_000e6), "transfer");
         tether.transfer(merchant, 1_000e6);
         bscUsd.mint(merchant, 1_000e18);
         vm.startPrank(merchant);
@@ -143,6 +156,68 @@ contract RefundRouterTest is Test {
             assertEq(logs[i].topics[2], ORDER_REF, "orderRef topic");
             assertEq(logs[i].topics[3], bytes32(uint256(uint160(merchant))), "from topic");
         }
+    }
+
+    /// @notice With a permit signed by the merchant, no prior approval is needed: one transaction.
+    function test_refundWithPermit_sendsWithoutPriorApproval() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(merchantKey, 25e6, deadline);
+        vm.prank(merchant);
+        uint256 received =
+            router.refundWithPermit(address(permitUsd), customer, 25e6, REFUND_REF, ORDER_REF, deadline, v, r, s);
+        assertEq(received, 25e6, "received");
+        assertEq(permitUsd.balanceOf(customer), 25e6, "customer balance");
+        assertEq(permitUsd.allowance(merchant, address(router)), 0, "permit used up");
+    }
+
+    /// @notice A permit submitted by someone else first still lets the refund through on its allowance.
+    function test_refundWithPermit_acceptsFrontRunPermit() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(merchantKey, 25e6, deadline);
+        permitUsd.permit(merchant, address(router), 25e6, deadline, v, r, s);
+        vm.prank(merchant);
+        router.refundWithPermit(address(permitUsd), customer, 25e6, REFUND_REF, ORDER_REF, deadline, v, r, s);
+        assertEq(permitUsd.balanceOf(customer), 25e6, "customer balance");
+    }
+
+    /// @notice An expired permit is refused by name.
+    function test_refundWithPermit_revertsWhenExpired() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(merchantKey, 25e6, deadline);
+        vm.warp(deadline + 1);
+        vm.prank(merchant);
+        vm.expectRevert(abi.encodeWithSelector(IRefundRouter.PermitExpired.selector, deadline, deadline + 1));
+        router.refundWithPermit(address(permitUsd), customer, 25e6, REFUND_REF, ORDER_REF, deadline, v, r, s);
+    }
+
+    /// @notice A permit signed by another key fails, and without an allowance the refund reverts by name.
+    function test_refundWithPermit_revertsOnWrongSigner() public {
+        (, uint256 otherKey) = makeAddrAndKey("someone else");
+        uint256 deadline = block.timestamp + 1 hours;
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(otherKey, 25e6, deadline);
+        vm.prank(merchant);
+        vm.expectRevert(
+            abi.encodeWithSelector(IRefundRouter.PermitFailed.selector, address(permitUsd), merchant, 25e6)
+        );
+        router.refundWithPermit(address(permitUsd), customer, 25e6, REFUND_REF, ORDER_REF, deadline, v, r, s);
+    }
+
+    /// @notice Signs a PermitUSD permit for the router over the merchant's tokens.
+    /// @param key The signing key.
+    /// @param amount The permitted amount.
+    /// @param deadline The permit's deadline.
+    /// @return v The recovery byte.
+    /// @return r The signature's r.
+    /// @return s The signature's s.
+    function _signPermit(uint256 key, uint256 amount, uint256 deadline)
+        private
+        view
+        returns (uint8 v, bytes32 r, bytes32 s)
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(PERMIT_TYPEHASH, merchant, address(router), amount, permitUsd.nonces(merchant), deadline)
+        );
+        return vm.sign(key, keccak256(abi.encodePacked("\x19\x01", permitUsd.DOMAIN_SEPARATOR(), structHash)));
     }
 
     /// @notice The amount of the one `RefundSent` among `logs`.
