@@ -4,13 +4,13 @@
  * the page.
  */
 import { eq } from "drizzle-orm";
-import { loadHeads, orderPayments } from "../confirmer/order-updates.js";
+import { loadHeads, orderPayments } from "../orders/reads.js";
 import type { Database } from "../db/client.js";
 import { merchants, orders } from "../db/schema.js";
 import { formatAmount } from "../lib/amount.js";
 import type { ChainCatalog } from "../lib/chains.js";
 import { paymentUris } from "../lib/eip681.js";
-import { confirmationsOf } from "../lib/order-view.js";
+import { confirmationsOf } from "../orders/views.js";
 import { networkInfo } from "./networks.js";
 
 export type PublicOrder = {

@@ -7,7 +7,7 @@
  *    address all match, else record it as unmatched (never credited);
  * 3. mark `reverted` every still-confirming payment that is no longer in the indexer (a reorg removed it);
  * 4. mark `confirmed` every payment with enough confirmations against the head;
- * 5. re-derive the touched orders' statuses and write their events (order-updates.ts), and move the cursor.
+ * 5. re-derive the touched orders' statuses and write their events (orders/updates.ts), and move the cursor.
  *
  * A log is credited at most once: payments are unique on (chain, tx hash, log index), and whatever the confirmer
  * re-reads after a crash finds the row it already wrote (or nothing, if the transaction never committed).
@@ -17,9 +17,10 @@ import type { Database, Transaction } from "../db/client.js";
 import { confirmerCursors, merchants, orders, payments, unmatchedPayments } from "../db/schema.js";
 import type { AcceptedChain, ChainCatalog } from "../lib/chains.js";
 import { newId } from "../lib/ids.js";
-import { confirmationsOf, type ViewContext } from "../lib/order-view.js";
+import { confirmationsOf, type ViewContext } from "../orders/views.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";
-import { expireDueOrders, loadHeads, updateOrder } from "./order-updates.js";
+import { loadHeads } from "../orders/reads.js";
+import { expireDueOrders, updateOrder } from "../orders/updates.js";
 import type { IndexedPayment, PaymentSource } from "./payment-source.js";
 
 export type UnmatchedReason = "unknown_order_ref" | "wrong_chain" | "wrong_router" | "wrong_token" | "wrong_payout_address";

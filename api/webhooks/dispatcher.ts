@@ -15,6 +15,7 @@ import type { WebhookConfig } from "../config.js";
 import type { Database } from "../db/client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
 import { newId } from "../lib/ids.js";
+import { eventBody } from "../orders/events.js";
 import { deliver, type DeliveryResult } from "./deliver.js";
 import { onOutbox } from "./outbox-signal.js";
 import { nextAttemptAt, shouldDisableEndpoint } from "./schedule.js";
@@ -33,11 +34,6 @@ export type DispatcherOptions = {
   lookup?: LookupFunction;
   random?: () => number;
 };
-
-/** The exact JSON body of an event's deliveries (the event as GET /v1/events shows it): the same on every attempt. */
-export function eventBody(event: { id: string; type: string; orderId: string | null; createdAt: Date; data: unknown }): string {
-  return JSON.stringify({ id: event.id, type: event.type, orderId: event.orderId, createdAt: event.createdAt.toISOString(), data: event.data });
-}
 
 type Claimed = typeof webhookDeliveries.$inferSelect;
 type EventRow = typeof events.$inferSelect;

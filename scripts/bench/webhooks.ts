@@ -27,7 +27,7 @@ import { migrate } from "../../api/db/migrate.js";
 import { events, webhookDeliveries, webhookEndpoints } from "../../api/db/schema.js";
 import { ChainCatalog } from "../../api/lib/chains.js";
 import { newId } from "../../api/lib/ids.js";
-import type { OrderView } from "../../api/lib/order-view.js";
+import type { OrderView } from "../../api/orders/views.js";
 import { RateLimiter } from "../../api/lib/rate-limiter.js";
 import { WebhookDispatcher } from "../../api/webhooks/dispatcher.js";
 import { enqueueDeliveries } from "../../api/webhooks/fan-out.js";

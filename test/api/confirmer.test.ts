@@ -5,7 +5,7 @@ import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { tryLead } from "../../api/confirmer/leader.js";
 import { startConfirmerLoops } from "../../api/confirmer/runner.js";
 import { confirmerCursors, events, orders, payments, unmatchedPayments } from "../../api/db/schema.js";
-import type { OrderView } from "../../api/lib/order-view.js";
+import type { OrderView } from "../../api/orders/views.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
 import {
   BASE,

@@ -6,7 +6,7 @@ import { request } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { OrderView } from "../../api/lib/order-view.js";
+import type { OrderView } from "../../api/orders/views.js";
 import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
 
 /** A POST whose body is written in `chunks` with Transfer-Encoding: chunked (no Content-Length). */

@@ -10,7 +10,7 @@ import {
   statusEvent,
   type CreditedPayment,
   type OrderTerms,
-} from "../../api/confirmer/order-status.js";
+} from "../../api/orders/status.js";
 import { orderStatuses, type OrderStatus } from "../../api/db/schema.js";
 
 const T0 = new Date("2030-01-01T00:00:00Z").getTime();

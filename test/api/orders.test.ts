@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
-import type { OrderView } from "../../api/lib/order-view.js";
+import type { OrderView } from "../../api/orders/views.js";
 import * as admin from "../../api/admin/commands.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
 import {

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authErrors, jsonContent } from "../../lib/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
-import { decimalString } from "../../lib/order-view.js";
+import { decimalString } from "../../orders/views.js";
 
 export const balanceSchema = z
   .object({

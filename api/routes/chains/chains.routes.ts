@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authErrors, jsonContent } from "../../lib/openapi.js";
-import { tokenSchema } from "../../lib/order-view.js";
+import { tokenSchema } from "../../orders/views.js";
 
 export const chainSchema = z
   .object({

@@ -3,6 +3,7 @@ import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import { events, webhookDeliveries } from "../../db/schema.js";
 import type { AppEnv } from "../../lib/context.js";
 import { notFound } from "../../lib/errors.js";
+import { toEventView } from "../../orders/events.js";
 import { listDeliveries } from "../../webhooks/delivery-log.js";
 import { enqueueDeliveries } from "../../webhooks/fan-out.js";
 import { notifyOutbox } from "../../webhooks/outbox-signal.js";
@@ -25,7 +26,7 @@ export const listEvents: RouteHandler<typeof routes.listEvents, AppEnv> = async 
   const page = rows.slice(0, q.limit);
   return c.json(
     {
-      data: page.map((e) => ({ id: e.id, type: e.type, orderId: e.orderId, createdAt: e.createdAt.toISOString(), data: e.data })),
+      data: page.map(toEventView),
       nextCursor: rows.length > q.limit ? page.at(-1)!.id : null,
     },
     200,

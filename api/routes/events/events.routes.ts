@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
+import { ORDER_EVENT_TYPES } from "../../orders/events.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";

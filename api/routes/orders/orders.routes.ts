@@ -3,7 +3,7 @@ import { orderStatuses } from "../../db/schema.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
-import { decimalString, orderSchema, paymentSchema } from "../../lib/order-view.js";
+import { decimalString, orderSchema, paymentSchema } from "../../orders/views.js";
 
 const tags = ["Orders"];
 

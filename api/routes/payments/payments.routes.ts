@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authErrors, errorResponses, jsonContent } from "../../lib/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
-import { paymentSchema } from "../../lib/order-view.js";
+import { paymentSchema } from "../../orders/views.js";
 
 export const listPaymentsQuery = z.object({
   orderId: z.string().optional(),

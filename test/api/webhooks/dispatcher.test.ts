@@ -10,7 +10,7 @@ import type { Address, Hex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { webhookAttempts, webhookDeliveries } from "../../../api/db/schema.js";
-import type { OrderView } from "../../../api/lib/order-view.js";
+import type { OrderView } from "../../../api/orders/views.js";
 import { WebhookDispatcher, type DispatcherOptions } from "../../../api/webhooks/dispatcher.js";
 import { waitFor } from "../../support/wait.js";
 import { createHarness, describeBackends, LOCAL, orderBody, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";

@@ -16,6 +16,7 @@
  * `overpaid` or `paid_late` it stays in that group.
  */
 import type { OrderStatus, PaymentState } from "../db/schema.js";
+import type { OrderEventType } from "./events.js";
 
 export type OrderTerms = {
   amount: bigint;
@@ -66,27 +67,6 @@ export function deriveStatus(terms: OrderTerms, payments: readonly CreditedPayme
   if (now.getTime() >= terms.expiresAt.getTime()) return "expired";
   return received > 0n ? "underpaid" : "pending";
 }
-
-export type OrderEventType =
-  | "order.confirming"
-  | "order.paid"
-  | "order.underpaid"
-  | "order.overpaid"
-  | "order.expired"
-  | "order.paid_late"
-  | "order.cancelled"
-  | "payment.reverted";
-
-export const ORDER_EVENT_TYPES: readonly OrderEventType[] = [
-  "order.confirming",
-  "order.paid",
-  "order.underpaid",
-  "order.overpaid",
-  "order.expired",
-  "order.paid_late",
-  "order.cancelled",
-  "payment.reverted",
-];
 
 /**
  * The event a status change announces; none for a return to `pending` (the `payment.reverted` event that

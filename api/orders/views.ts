@@ -5,8 +5,8 @@
 import { z } from "@hono/zod-openapi";
 import type { orders, payments } from "../db/schema.js";
 import { orderStatuses } from "../db/schema.js";
-import { formatAmount } from "./amount.js";
-import { paymentUris } from "./eip681.js";
+import { formatAmount } from "../lib/amount.js";
+import { paymentUris } from "../lib/eip681.js";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type PaymentRow = typeof payments.$inferSelect;

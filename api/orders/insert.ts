@@ -6,8 +6,8 @@
  * one by one, so one bad row fails only its own request.
  */
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../../db/client.js";
-import { orders } from "../../db/schema.js";
+import type { Database } from "../db/client.js";
+import { orders } from "../db/schema.js";
 
 type NewOrder = typeof orders.$inferInsert;
 type OrderRow = typeof orders.$inferSelect;
