@@ -4,24 +4,13 @@
  */
 import { DEFAULT_DEPLOYMENTS_DIR } from "../contracts/deployments/record.js";
 import { z } from "zod";
-import { DEFAULT_TIMEOUT_MS } from "./webhooks/deliver.js";
-import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from "./webhooks/schedule.js";
-import { parseSecretsKey } from "./webhooks/secret-box.js";
+import { DAY, HOUR, MINUTE, SECOND, parseDurations } from "./lib/durations.js";
+import { parseSecretsKey } from "./lib/secrets-key.js";
 
-/**
- * Confirmations a payment needs before its order counts as paid, per chain, unless `CHAIN_CONFIRMATIONS` or the
- * merchant says otherwise. Roughly: a reorg deeper than this has not happened in years on that chain.
- */
-export const DEFAULT_CONFIRMATIONS: Readonly<Record<number, number>> = {
-  31337: 0, // local Hardhat/EDR chain
-  1: 12, // Ethereum: ~2.5 min
-  56: 15, // BNB Smart Chain: ~45 s
-  137: 128, // Polygon PoS: ~4.5 min; it has reorged tens of blocks deep
-  42161: 20, // Arbitrum One: sequencer-ordered, reorgs are rare
-  8453: 20, // Base: ~40 s
-};
-/** For a chain in the deployment records that has no default above. */
-export const FALLBACK_CONFIRMATIONS = 12;
+/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 24 h: eight attempts in all (webhooks/schedule.ts says how it is used). */
+export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 24 * HOUR];
+/** How long a webhook receiver has to answer. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -87,7 +76,7 @@ const envSchema = z.object({
     .string()
     .transform((value, ctx) => {
       try {
-        return parseRetrySchedule(value);
+        return parseDurations(value);
       } catch (error) {
         ctx.addIssue({ code: "custom", message: (error as Error).message });
         return z.NEVER;
@@ -120,7 +109,7 @@ export type Config = {
   publicBaseUrl: string;
   indexerUrl: string;
   deploymentsDir: string;
-  /** Operator overrides of DEFAULT_CONFIRMATIONS. */
+  /** Operator overrides of the chains' DEFAULT_CONFIRMATIONS (chains/confirmations.ts). */
   confirmations: Record<number, number>;
   database: { url?: string | undefined; dataDir: string; poolSize: number };
   rateLimitPerMinute: number;
@@ -183,7 +172,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       retryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE ?? DEFAULT_RETRY_SCHEDULE_MS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE_TARGETS,
-      disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER * 24 * 60 * 60 * 1000),
+      disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER * DAY),
       pollMs: e.WEBHOOK_POLL_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
       dispatcherEnabled: e.WEBHOOK_DISPATCHER_ENABLED,

@@ -13,7 +13,7 @@ import type { PaymentSource } from "./confirmer/payment-source.js";
 import { startConfirmerLoops, type ConfirmerLoops } from "./confirmer/runner.js";
 import { openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
-import { ChainCatalog } from "./lib/chains.js";
+import { ChainCatalog } from "./chains/catalog.js";
 import { RateLimiter } from "./lib/rate-limiter.js";
 import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 import { loadOrCreateKeyFile } from "./webhooks/secret-box.js";

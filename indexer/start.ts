@@ -7,7 +7,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { assertPortFree } from "../scripts/stack/local-chain.js";
+import { assertPortFree } from "../shared/ports.js";
 import { loadIndexedChains } from "./config/chains.js";
 import { databaseConfig } from "./config/database.js";
 

@@ -10,7 +10,8 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { getAddress } from "viem";
-import { assertPortFree, startLocalChain } from "./stack/local-chain.js";
+import { startLocalChain } from "./stack/local-chain.js";
+import { assertPortFree } from "../shared/ports.js";
 
 const { values: flags } = parseArgs({
   options: {
@@ -109,7 +110,7 @@ try {
       const { parseConfig } = await import("../api/config.js");
       const { openDatabase } = await import("../api/db/client.js");
       const { migrate } = await import("../api/db/migrate.js");
-      const { ChainCatalog } = await import("../api/lib/chains.js");
+      const { ChainCatalog } = await import("../api/chains/catalog.js");
       const { startApi } = await import("../api/main.js");
       const { forgetDevChainProgress, prepareDemoMerchant } = await import("./stack/demo-merchant.js");
       const config = parseConfig({

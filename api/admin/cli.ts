@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, parseConfig } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
-import { ChainCatalog } from "../lib/chains.js";
+import { ChainCatalog } from "../chains/catalog.js";
 import { API_SCOPES } from "../lib/scopes.js";
 import * as admin from "./commands.js";
 

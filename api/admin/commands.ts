@@ -6,7 +6,7 @@ import { getAddress, isAddress } from "viem";
 import type { Database } from "../db/client.js";
 import { apiKeys, merchants, payoutAddresses, unmatchedPayments } from "../db/schema.js";
 import { generateApiKey, generateRequestSigningSecret } from "../lib/api-keys.js";
-import type { ChainCatalog } from "../lib/chains.js";
+import type { ChainCatalog } from "../chains/catalog.js";
 import { newId } from "../lib/ids.js";
 import { API_SCOPES, isApiScope, type ApiScope } from "../lib/scopes.js";
 

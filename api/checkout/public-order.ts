@@ -8,7 +8,7 @@ import { loadHeads, orderPayments } from "../orders/reads.js";
 import type { Database } from "../db/client.js";
 import { merchants, orders } from "../db/schema.js";
 import { formatAmount } from "../lib/amount.js";
-import type { ChainCatalog } from "../lib/chains.js";
+import type { ChainCatalog } from "../chains/catalog.js";
 import { paymentUris } from "../lib/eip681.js";
 import { confirmationsOf } from "../orders/views.js";
 import { networkInfo } from "./networks.js";

@@ -15,7 +15,7 @@
 import { and, eq, gt, gte, isNull, min, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.js";
 import { confirmerCursors, merchants, orders, payments, unmatchedPayments } from "../db/schema.js";
-import type { AcceptedChain, ChainCatalog } from "../lib/chains.js";
+import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
 import { newId } from "../lib/ids.js";
 import { confirmationsOf, type ViewContext } from "../orders/views.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";

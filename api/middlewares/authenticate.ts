@@ -6,7 +6,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { apiKeys, merchants } from "../db/schema.js";
 import { hashApiKey } from "../lib/api-keys.js";
-import type { AppEnv } from "../lib/context.js";
+import type { AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
 
 const unauthorized = (message: string) =>

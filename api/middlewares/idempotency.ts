@@ -11,7 +11,7 @@ import { and, eq, lte } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { idempotencyKeys } from "../db/schema.js";
-import type { AppEnv } from "../lib/context.js";
+import type { AppEnv } from "../http/context.js";
 import { ApiError, validationFailed } from "../lib/errors.js";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;

@@ -10,7 +10,7 @@
  */
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../lib/context.js";
+import type { AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
 
 const JSON_TYPE = /^application\/(.+\+)?json\b/i;

@@ -1,6 +1,6 @@
 /** Per API key: over the limit answers 429 with Retry-After; every answer carries RateLimit-* headers. */
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../lib/context.js";
+import type { AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
 
 export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {

@@ -6,7 +6,7 @@
  * operation's answer, so a key without the scope must not get one either.
  */
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../lib/context.js";
+import type { AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
 import type { ApiScope } from "../lib/scopes.js";
 import { idempotency } from "./idempotency.js";

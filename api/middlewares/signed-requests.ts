@@ -1,7 +1,7 @@
 /** For merchants that require it: checks the request's HMAC signature and refuses a signature seen before. */
 import { createMiddleware } from "hono/factory";
 import { requestSignatures } from "../db/schema.js";
-import type { AppEnv } from "../lib/context.js";
+import type { AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
 import { checkSignature, SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "../lib/request-signature.js";
 

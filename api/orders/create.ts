@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { orders, payoutAddresses, type merchants } from "../db/schema.js";
 import { AmountError, parseAmount } from "../lib/amount.js";
-import type { AcceptedChain, ChainCatalog } from "../lib/chains.js";
+import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
 import { newId, newOrderRef } from "../lib/ids.js";
 import type { TtlCache } from "../lib/ttl-cache.js";
 import type { AcceptedToken } from "../../contracts/deployments/record.js";

@@ -11,10 +11,10 @@ import http from "node:http";
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
+import { DEFAULT_TIMEOUT_MS } from "../config.js";
 import { parseRetryAfter } from "./retry-after.js";
 import { checkTargetUrl, guardLookup, RefusedTargetError } from "./ssrf.js";
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
 /** How much of a response body is kept for the delivery log. */
 export const RESPONSE_EXCERPT_BYTES = 1024;
 const USER_AGENT = "Stablegate-Webhooks/1";

@@ -7,13 +7,9 @@
  * (it stays in the events list for replay and can be redelivered by hand).
  */
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+import { DEFAULT_RETRY_SCHEDULE_MS } from "../config.js";
+import { DAY, HOUR, MINUTE } from "../lib/durations.js";
 
-/** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 24 h: eight attempts in all. */
-export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 24 * HOUR];
 export const DEFAULT_JITTER_RATIO = 0.2;
 /** A receiver's Retry-After can delay a retry beyond the schedule, but not by more than this. */
 export const DEFAULT_MAX_RETRY_AFTER_MS = DAY;
@@ -56,22 +52,6 @@ export function nextAttemptAt({
   const jittered = wait * (1 + jitterRatio * (2 * random() - 1));
   const asked = retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, maxRetryAfterMs);
   return new Date(lastAttemptAt.getTime() + Math.round(Math.max(jittered, asked)));
-}
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: SECOND, m: MINUTE, h: HOUR, d: DAY };
-
-/**
- * Reads a schedule from configuration: comma-separated durations with a unit (`ms`, `s`, `m`, `h`, `d`), e.g.
- * `5s,5m,30m,2h,5h,10h,24h`, or `100ms,200ms` to shrink it in tests. An empty string means no retries.
- */
-export function parseRetrySchedule(text: string): number[] {
-  const items = text.split(",").map((item) => item.trim());
-  if (items.length === 1 && items[0] === "") return [];
-  return items.map((item) => {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(item);
-    if (!match) throw new RangeError(`"${item}" is not a duration such as 500ms, 5s, 30m, 2h or 1d`);
-    return Math.round(Number(match[1]) * (UNIT_MS[match[2] as string] as number));
-  });
 }
 
 /** What the dispatcher knows about an endpoint's recent deliveries. */

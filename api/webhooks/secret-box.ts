@@ -7,23 +7,11 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
+import { KEY_BYTES, parseSecretsKey } from "../lib/secrets-key.js";
 
-const KEY_BYTES = 32;
 const IV_BYTES = 12;
 /** Binds a ciphertext to its use, so it cannot be replayed into another encrypted column. */
 const AAD = Buffer.from("stablegate webhook secret");
-
-/** A 32-byte key from 64 hex characters or base64. */
-export function parseSecretsKey(text: string): Buffer {
-  const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
-    ? Buffer.from(trimmed, "hex")
-    : /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)
-      ? Buffer.from(trimmed, "base64")
-      : Buffer.alloc(0);
-  if (key.length !== KEY_BYTES) throw new Error(`must be ${KEY_BYTES} bytes as base64 or hex (openssl rand -base64 32)`);
-  return key;
-}
 
 export function encryptSecret(key: Buffer, plaintext: string): string {
   const iv = randomBytes(IV_BYTES);

@@ -20,7 +20,7 @@ import { writeDeploymentRecord } from "../../contracts/deployments/record.js";
 import { createMerchant, issueApiKey, setPayoutAddress } from "../../api/admin/commands.js";
 import { openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
-import { ChainCatalog } from "../../api/lib/chains.js";
+import { ChainCatalog } from "../../api/chains/catalog.js";
 import { writeBenchResult } from "./results.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
 

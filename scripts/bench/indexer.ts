@@ -26,7 +26,7 @@ import { paymentClient, waitForIndexedHead } from "../../test/support/indexer.js
 import { allPaymentLogs, pay, randomOrderRef, sendPayments } from "../../test/support/payments.js";
 import { type StackChain, type TestStack, startTestStack } from "../../test/support/stack.js";
 import { waitFor } from "../../test/support/wait.js";
-import { freePort } from "../stack/local-chain.js";
+import { freePort } from "../../shared/ports.js";
 import { writeBenchResult } from "./results.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
 

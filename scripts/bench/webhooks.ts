@@ -25,7 +25,7 @@ import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { events, webhookDeliveries, webhookEndpoints } from "../../api/db/schema.js";
-import { ChainCatalog } from "../../api/lib/chains.js";
+import { ChainCatalog } from "../../api/chains/catalog.js";
 import { newId } from "../../api/lib/ids.js";
 import type { OrderView } from "../../api/orders/views.js";
 import { RateLimiter } from "../../api/lib/rate-limiter.js";

@@ -8,7 +8,7 @@ import type { Address } from "viem";
 import * as admin from "../../api/admin/commands.js";
 import type { Database } from "../../api/db/client.js";
 import { apiKeys, confirmerCursors, merchants } from "../../api/db/schema.js";
-import type { ChainCatalog } from "../../api/lib/chains.js";
+import type { ChainCatalog } from "../../api/chains/catalog.js";
 
 export const DEMO_MERCHANT_NAME = "Demo Shop";
 const DEMO_KEY_LABEL = "npm start demo key";

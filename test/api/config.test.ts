@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_CONFIRMATIONS, parseConfig } from "../../api/config.js";
-import { ChainCatalog } from "../../api/lib/chains.js";
+import { DEFAULT_CONFIRMATIONS } from "../../api/chains/confirmations.js";
+import { ConfigError, parseConfig } from "../../api/config.js";
+import { ChainCatalog } from "../../api/chains/catalog.js";
 import { writeTestDeployments } from "./support/harness.js";
 
 const root = path.resolve(import.meta.dirname, "../..");

@@ -16,7 +16,8 @@ import { depositFactoryAbi } from "../../contracts/abi/DepositFactory.js";
 import { readDeploymentRecords } from "../../contracts/deployments/record.js";
 import { depositAddress } from "../../contracts/deposit-address.js";
 import { routerCreate2Address } from "../../scripts/deploy/deploy-gateway.js";
-import { type LocalChain, freePort, startLocalChain } from "../../scripts/stack/local-chain.js";
+import { type LocalChain, startLocalChain } from "../../scripts/stack/local-chain.js";
+import { freePort } from "../../shared/ports.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");

@@ -4,7 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { type LocalChain, freePort, rpc, startLocalChain } from "../../scripts/stack/local-chain.js";
+import { type LocalChain, rpc, startLocalChain } from "../../scripts/stack/local-chain.js";
+import { freePort } from "../../shared/ports.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 

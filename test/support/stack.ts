@@ -10,7 +10,7 @@ import type { Address } from "viem";
 import type { DeploymentRecord } from "../../contracts/deployments/record.js";
 import { rpcUrlVariable } from "../../indexer/config/chains.js";
 import { type RunningIndexer, type StartIndexerOptions, startIndexer } from "../../indexer/start.js";
-import { freePort } from "../../scripts/stack/local-chain.js";
+import { freePort } from "../../shared/ports.js";
 import { type DevChain, startDevChain } from "./chain.js";
 import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "./database.js";
 import { copyCreateX, deployGatewayTo } from "./deploy.js";

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { orders, payments } from "../../db/schema.js";
 import { formatAmount } from "../../lib/amount.js";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 import type * as routes from "./balance.routes.js";
 
 export const getBalance: RouteHandler<typeof routes.getBalance, AppEnv> = async (c) => {

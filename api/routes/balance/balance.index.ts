@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi.js";
+import { createRouter } from "../../http/openapi.js";
 import * as handlers from "./balance.handlers.js";
 import * as routes from "./balance.routes.js";
 

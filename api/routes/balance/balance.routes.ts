@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authErrors, jsonContent } from "../../lib/openapi.js";
+import { authErrors, jsonContent } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { decimalString } from "../../orders/views.js";
 

@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { payoutAddresses } from "../../db/schema.js";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 import type * as routes from "./chains.routes.js";
 
 export const listChains: RouteHandler<typeof routes.listChains, AppEnv> = async (c) => {

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authErrors, jsonContent } from "../../lib/openapi.js";
+import { authErrors, jsonContent } from "../../http/openapi.js";
 import { tokenSchema } from "../../orders/views.js";
 
 export const chainSchema = z

@@ -7,8 +7,8 @@ import QRCode from "qrcode";
 import { checkoutAsset, warmCheckoutAssets } from "../../checkout/assets.js";
 import { checkoutPage, notFoundPage } from "../../checkout/page.js";
 import { loadPublicOrder } from "../../checkout/public-order.js";
-import type { AppEnv } from "../../lib/context.js";
-import { createRouter } from "../../lib/openapi.js";
+import type { AppEnv } from "../../http/context.js";
+import { createRouter } from "../../http/openapi.js";
 
 /** Same origin only: the page talks to this API and to the wallet extension, never to a third party. */
 const CSP = [

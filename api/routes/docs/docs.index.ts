@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { Hono } from "hono";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 
 const ASSETS = {
   "swagger-ui.css": "text/css; charset=utf-8",

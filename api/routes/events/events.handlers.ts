@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import { events, webhookDeliveries } from "../../db/schema.js";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 import { notFound } from "../../lib/errors.js";
 import { toEventView } from "../../orders/events.js";
 import { listDeliveries } from "../../webhooks/delivery-log.js";

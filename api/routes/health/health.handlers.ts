@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 import type * as routes from "./health.routes.js";
 
 export const getHealth: RouteHandler<typeof routes.getHealth, AppEnv> = (c) => c.json({ status: "ok" as const }, 200);

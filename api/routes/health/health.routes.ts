@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonContent } from "../../lib/openapi.js";
+import { errorResponses, jsonContent } from "../../http/openapi.js";
 
 export const getHealth = createRoute({
   operationId: "getHealth",

@@ -1,5 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 import { cancelOrder as cancel } from "../../orders/cancel.js";
 import { createOrder } from "../../orders/create.js";
 import * as reads from "../../orders/reads.js";

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orderStatuses } from "../../db/schema.js";
-import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { decimalString, orderSchema, paymentSchema } from "../../orders/views.js";

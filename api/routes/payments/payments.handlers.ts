@@ -1,5 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 import { listPayments as list } from "../../orders/reads.js";
 import type * as routes from "./payments.routes.js";
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authErrors, errorResponses, jsonContent } from "../../lib/openapi.js";
+import { authErrors, errorResponses, jsonContent } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { paymentSchema } from "../../orders/views.js";
 

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints } from "../../db/schema.js";
-import type { AppEnv } from "../../lib/context.js";
+import type { AppEnv } from "../../http/context.js";
 import { ApiError, notFound, validationFailed } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { listDeliveries, toEndpointView } from "../../webhooks/delivery-log.js";

@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi.js";
+import { createRouter } from "../../http/openapi.js";
 import * as handlers from "./webhook-endpoints.handlers.js";
 import * as routes from "./webhook-endpoints.routes.js";
 

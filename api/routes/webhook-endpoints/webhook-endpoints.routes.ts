@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_EVENT_TYPES } from "../../orders/events.js";
-import { authErrors, errorResponses, jsonContent, postErrors } from "../../lib/openapi.js";
+import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 

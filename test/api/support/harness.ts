@@ -14,7 +14,7 @@ import { createApp, type App } from "../../../api/app.js";
 import { parseConfig, type Config } from "../../../api/config.js";
 import { openDatabase, type DatabaseHandle } from "../../../api/db/client.js";
 import { migrate } from "../../../api/db/migrate.js";
-import { ChainCatalog } from "../../../api/lib/chains.js";
+import { ChainCatalog } from "../../../api/chains/catalog.js";
 import { RateLimiter } from "../../../api/lib/rate-limiter.js";
 import { describeWithPostgres } from "../../support/database.js";
 

@@ -1,12 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_DISABLE_AFTER_MS,
-  DEFAULT_RETRY_SCHEDULE_MS,
-  nextAttemptAt,
-  parseRetrySchedule,
-  shouldDisableEndpoint,
-} from "../../../api/webhooks/schedule.js";
+import { DEFAULT_RETRY_SCHEDULE_MS } from "../../../api/config.js";
+import { parseDurations as parseRetrySchedule } from "../../../api/lib/durations.js";
+import { DEFAULT_DISABLE_AFTER_MS, nextAttemptAt, shouldDisableEndpoint } from "../../../api/webhooks/schedule.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

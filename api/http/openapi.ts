@@ -1,7 +1,7 @@
 /** Shared pieces of the route definitions: the router with our validation hook and the documented error responses. */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { errorSchema, fieldLocation, fromZodError, validationFailed } from "./errors.js";
-import { findUnstorableText } from "./storable-text.js";
+import { errorSchema, fieldLocation, fromZodError, validationFailed } from "../lib/errors.js";
+import { findUnstorableText } from "../lib/storable-text.js";
 import type { AppEnv } from "./context.js";
 
 /** A router whose zod validation failures, and text the database cannot hold, become 422s naming the fields. */

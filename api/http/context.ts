@@ -2,10 +2,10 @@
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import type { merchants } from "../db/schema.js";
-import type { ChainCatalog } from "./chains.js";
-import type { RateLimiter } from "./rate-limiter.js";
-import type { ApiScope } from "./scopes.js";
-import type { TtlCache } from "./ttl-cache.js";
+import type { ChainCatalog } from "../chains/catalog.js";
+import type { RateLimiter } from "../lib/rate-limiter.js";
+import type { ApiScope } from "../lib/scopes.js";
+import type { TtlCache } from "../lib/ttl-cache.js";
 
 export type Merchant = typeof merchants.$inferSelect;
 

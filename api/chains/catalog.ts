@@ -4,7 +4,7 @@
  */
 import type { Address } from "viem";
 import { readDeploymentRecords, type AcceptedToken } from "../../contracts/deployments/record.js";
-import { DEFAULT_CONFIRMATIONS, FALLBACK_CONFIRMATIONS } from "../config.js";
+import { confirmationsFor } from "./confirmations.js";
 
 export type AcceptedChain = {
   chainId: number;
@@ -31,7 +31,7 @@ export class ChainCatalog {
         name: record.chainName,
         router: record.router,
         deployBlock: record.deployBlock,
-        confirmations: confirmations[record.chainId] ?? DEFAULT_CONFIRMATIONS[record.chainId] ?? FALLBACK_CONFIRMATIONS,
+        confirmations: confirmationsFor(record.chainId, confirmations),
         tokens: record.tokens,
       })),
     );
