@@ -13,6 +13,7 @@ import type { PaymentSource } from "./confirmer/payment-source.js";
 import { startConfirmerLoops, type ConfirmerLoops } from "./confirmer/runner.js";
 import { openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
+import { DeploymentRecordError } from "../contracts/deployments/record.js";
 import { ChainCatalog } from "./chains/catalog.js";
 import { RateLimiter } from "./lib/rate-limiter.js";
 import { WebhookDispatcher } from "./webhooks/dispatcher.js";
@@ -114,9 +115,8 @@ async function main() {
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
   } catch (error) {
-    console.error(error instanceof ConfigError || (error as Error).message?.startsWith("Deployment record") || (error as Error).message?.startsWith("DEPLOYMENTS_DIR")
-      ? (error as Error).message
-      : error);
+    // What the operator can fix (a setting, a deployment record) is told in one line; anything else with its stack.
+    console.error(error instanceof ConfigError || error instanceof DeploymentRecordError ? error.message : error);
     process.exit(1);
   }
 }

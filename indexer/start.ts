@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { assertPortFree } from "../shared/ports.js";
 import { loadIndexedChains } from "./config/chains.js";
 import { databaseConfig } from "./config/database.js";
+import { BaseError } from "../shared/base-error.js";
 
 export const INDEXER_ROOT = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(INDEXER_ROOT, "..");
@@ -60,11 +61,8 @@ export interface RunningIndexer {
   stop(): Promise<void>;
 }
 
-export class IndexerStartError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "IndexerStartError";
-  }
+export class IndexerStartError extends BaseError {
+  override name = "IndexerStartError";
 }
 
 export async function startIndexer({

@@ -3,7 +3,7 @@
  * confirmations each chain needs.
  */
 import type { Address } from "viem";
-import { readDeploymentRecords, type AcceptedToken } from "../../contracts/deployments/record.js";
+import { DeploymentRecordError, readDeploymentRecords, type AcceptedToken } from "../../contracts/deployments/record.js";
 import { confirmationsFor } from "./confirmations.js";
 
 export type AcceptedChain = {
@@ -24,7 +24,7 @@ export class ChainCatalog {
 
   static async load({ dir, confirmations = {} }: { dir: string; confirmations?: Record<number, number> }): Promise<ChainCatalog> {
     const records = await readDeploymentRecords(dir);
-    if (records.length === 0) throw new Error(`DEPLOYMENTS_DIR: no deployment records (<chainId>.json) in ${dir}`);
+    if (records.length === 0) throw new DeploymentRecordError(`DEPLOYMENTS_DIR: no deployment records (<chainId>.json) in ${dir}`);
     return new ChainCatalog(
       records.map((record) => ({
         chainId: record.chainId,

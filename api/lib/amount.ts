@@ -1,6 +1,7 @@
 /**
  * Token amounts: decimal strings in JSON, integers in base units everywhere else. Never a float.
  */
+import { BaseError } from "../../shared/base-error.js";
 
 /** Plain decimal notation only: no sign, no exponent, no leading zeros, no bare dot. */
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
@@ -8,7 +9,7 @@ const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 /** The largest amount a `uint256` transfer can carry. */
 export const MAX_UINT256 = 2n ** 256n - 1n;
 
-export class AmountError extends Error {
+export class AmountError extends BaseError {
   override name = "AmountError";
 }
 

@@ -5,6 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { BaseError } from "../../shared/base-error.js";
 
 export const fieldErrorSchema = z
   .object({
@@ -29,11 +30,10 @@ export const errorSchema = z
 
 export type FieldError = z.infer<typeof fieldErrorSchema>;
 
-export class ApiError extends Error {
+export class ApiError extends BaseError {
   override name = "ApiError";
   readonly status: ContentfulStatusCode;
   readonly code: string;
-  readonly details: unknown;
   readonly headers: Record<string, string>;
 
   constructor(
@@ -42,10 +42,9 @@ export class ApiError extends Error {
     message: string,
     { details, headers = {}, cause }: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(message, { cause });
+    super(message, { details, cause });
     this.status = status;
     this.code = code;
-    this.details = details;
     this.headers = headers;
   }
 

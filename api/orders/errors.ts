@@ -3,17 +3,16 @@
  * (`app.ts` `toApiError`).
  */
 import type { FieldError } from "../lib/errors.js";
+import { BaseError } from "../../shared/base-error.js";
 
-export class OrderError extends Error {
+export class OrderError extends BaseError {
   override name = "OrderError";
   /** Stable, machine-readable; the API's error code. */
   readonly code: string;
-  readonly details: unknown;
 
   constructor(code: string, message: string, { details, cause }: { details?: unknown; cause?: unknown } = {}) {
-    super(message, { cause });
+    super(message, { details, cause });
     this.code = code;
-    this.details = details;
   }
 }
 

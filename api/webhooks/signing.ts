@@ -9,6 +9,7 @@
  * sign, so a merchant can switch their verifier at any moment of the overlap.
  */
 import { createHmac, randomBytes } from "node:crypto";
+import { BaseError } from "../../shared/base-error.js";
 
 export const SECRET_PREFIX = "whsec_";
 /** How long the previous secret keeps signing after a rotation, unless the operator or merchant says otherwise. */
@@ -25,7 +26,7 @@ export type WebhookHeaders = {
   "webhook-signature": string;
 };
 
-export class WebhookSecretError extends Error {
+export class WebhookSecretError extends BaseError {
   override name = "WebhookSecretError";
 }
 

@@ -12,6 +12,7 @@ import { isIP } from "node:net";
 import type { LookupFunction } from "node:net";
 import { classifyAddress } from "./address-ranges.js";
 import type { AddressCategory } from "./address-ranges.js";
+import { BaseError } from "../../shared/base-error.js";
 
 export type TargetPolicy = {
   /** Operator setting for local development and tests: allow loopback, private and other non-public targets. */
@@ -19,7 +20,7 @@ export type TargetPolicy = {
 };
 
 /** A webhook target that the guard will not connect to. The request was never sent. */
-export class RefusedTargetError extends Error {
+export class RefusedTargetError extends BaseError {
   override name = "RefusedTargetError";
   readonly code = "ERR_WEBHOOK_TARGET_REFUSED";
   /** The address that was refused, when the refusal is about an address. */
@@ -27,7 +28,7 @@ export class RefusedTargetError extends Error {
   readonly category: AddressCategory | undefined;
 
   constructor(message: string, { address, category }: { address?: string; category?: AddressCategory } = {}) {
-    super(message);
+    super(message, { details: { address, category } });
     this.address = address;
     this.category = category;
   }

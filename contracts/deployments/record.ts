@@ -8,6 +8,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
+import { BaseError } from "../../shared/base-error.js";
+
+/** A deployment record that is missing, unreadable or does not match the schema. */
+export class DeploymentRecordError extends BaseError {
+  override name = "DeploymentRecordError";
+}
 
 export const DEFAULT_DEPLOYMENTS_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -65,10 +71,10 @@ export async function readDeploymentRecords(dir = DEFAULT_DEPLOYMENTS_DIR): Prom
     const result = deploymentRecordSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
     if (!result.success) {
       const issue = result.error.issues[0]!;
-      throw new Error(`Deployment record ${file}: ${issue.path.join(".") || "(root)"} ${issue.message}`);
+      throw new DeploymentRecordError(`Deployment record ${file}: ${issue.path.join(".") || "(root)"} ${issue.message}`);
     }
     if (`${result.data.chainId}.json` !== name) {
-      throw new Error(`Deployment record ${file}: chainId ${result.data.chainId} does not match the file name`);
+      throw new DeploymentRecordError(`Deployment record ${file}: chainId ${result.data.chainId} does not match the file name`);
     }
     records.push(result.data);
   }

@@ -10,6 +10,7 @@ import {
   readDeploymentRecords,
 } from "../../contracts/deployments/record.js";
 import { resolveUserPath } from "./paths.js";
+import { BaseError } from "../../shared/base-error.js";
 
 /** Dev chains (Hardhat/EDR, Anvil, Ganache): they mine on demand, start empty each run and never need an RPC cache. */
 export const LOCAL_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
@@ -34,7 +35,8 @@ export interface IndexedChain {
   disableCache: boolean;
 }
 
-export class MissingRpcUrlError extends Error {
+export class MissingRpcUrlError extends BaseError {
+  override name = "MissingRpcUrlError";
   constructor(
     readonly variable: string,
     record: Pick<DeploymentRecord, "chainId" | "chainName">,

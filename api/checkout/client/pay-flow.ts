@@ -9,6 +9,7 @@ import { paymentRouterAbi } from "../../../contracts/abi/PaymentRouter.js";
 import { permitUSDAbi } from "../../../contracts/abi/PermitUSD.js";
 import { permitTypes } from "../../../contracts/eip2612.js";
 import { UNRECOGNIZED_CHAIN, USER_REJECTED, type Wallet, WalletError } from "./wallet.js";
+import { BaseError } from "../../../shared/base-error.js";
 
 export type CheckoutOrder = {
   amount: string;
@@ -30,7 +31,7 @@ export type FlowUi = {
 };
 
 /** A reason the payment cannot go ahead that the customer can fix (not a wallet error). */
-export class PaymentBlocked extends Error {
+export class PaymentBlocked extends BaseError {
   override name = "PaymentBlocked";
 }
 

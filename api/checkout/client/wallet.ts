@@ -3,6 +3,7 @@
  * checkout makes, with the wallet's error codes kept so the page can explain them.
  */
 import type { Address, Hex } from "viem";
+import { BaseError } from "../../../shared/base-error.js";
 
 export type Eip1193Provider = {
   request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
@@ -30,7 +31,7 @@ export function injectedWallet(): DiscoveredWallet | undefined {
 }
 
 /** An error from the wallet, with its EIP-1193 / JSON-RPC code (4001: the user rejected). */
-export class WalletError extends Error {
+export class WalletError extends BaseError {
   override name = "WalletError";
   constructor(
     message: string,
