@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import type { Queryable } from "../db/client.js";
 import { confirmerCursors, orders, payments, type OrderStatus, type PaymentState } from "../db/schema.js";
+import { cursorPage } from "../lib/pagination.js";
 import { OrderNotFoundError } from "./errors.js";
 import { toOrderView, toPaymentView, type OrderRow, type PaymentRow, type ViewContext } from "./views.js";
 
@@ -49,15 +50,13 @@ export async function listOrders(db: Queryable, merchantId: string, q: OrderFilt
   if (q.createdFrom) conditions.push(gte(orders.createdAt, new Date(q.createdFrom)));
   if (q.createdTo) conditions.push(lt(orders.createdAt, new Date(q.createdTo)));
   if (q.cursor) conditions.push(lt(orders.id, q.cursor));
-  const rows = await db
-    .select()
-    .from(orders)
-    .where(and(...conditions))
-    .orderBy(desc(orders.id))
-    .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
   const ctx = await viewContext(db, publicBaseUrl, { withHeads: false });
-  return { data: page.map((o) => toOrderView(o, ctx)), nextCursor: rows.length > q.limit ? page.at(-1)!.id : null };
+  return cursorPage(
+    q.limit,
+    (take) => db.select().from(orders).where(and(...conditions)).orderBy(desc(orders.id)).limit(take),
+    (o) => o.id,
+    (page) => page.map((o) => toOrderView(o, ctx)),
+  );
 }
 
 /** The order's payments as the API shows them. */
@@ -104,17 +103,20 @@ export async function listPayments(db: Queryable, merchantId: string, q: Payment
   if (q.chainId !== undefined) conditions.push(eq(payments.chainId, q.chainId));
   if (q.state !== undefined) conditions.push(eq(payments.state, q.state));
   if (q.cursor !== undefined) conditions.push(lt(payments.id, q.cursor));
-  const rows = await db
-    .select({ payment: payments, order: orders })
-    .from(payments)
-    .innerJoin(orders, eq(orders.id, payments.orderId))
-    .where(and(...conditions))
-    .orderBy(desc(payments.id))
-    .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  const ctx = await viewContext(db, publicBaseUrl, { withHeads: true });
-  return {
-    data: page.map((row) => toPaymentView(row.payment, row.order, ctx)),
-    nextCursor: rows.length > q.limit ? page.at(-1)!.payment.id : null,
-  };
+  return cursorPage(
+    q.limit,
+    (take) =>
+      db
+        .select({ payment: payments, order: orders })
+        .from(payments)
+        .innerJoin(orders, eq(orders.id, payments.orderId))
+        .where(and(...conditions))
+        .orderBy(desc(payments.id))
+        .limit(take),
+    (row) => row.payment.id,
+    async (page) => {
+      const ctx = await viewContext(db, publicBaseUrl, { withHeads: true });
+      return page.map((row) => toPaymentView(row.payment, row.order, ctx));
+    },
+  );
 }

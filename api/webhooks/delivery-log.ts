@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { Queryable } from "../db/client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
+import { cursorPage } from "../lib/pagination.js";
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -24,14 +25,25 @@ export function toEndpointView(row: EndpointRow) {
 
 /** Deliveries matching `where`, newest first, `limit` of them, each with its attempts. */
 export async function listDeliveries(db: Queryable, { where, limit, cursor }: { where: SQL; limit: number; cursor?: string | undefined }) {
-  const rows = await db
-    .select({ delivery: webhookDeliveries, eventType: events.type })
-    .from(webhookDeliveries)
-    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-    .where(cursor ? and(where, lt(webhookDeliveries.id, cursor)) : where)
-    .orderBy(desc(webhookDeliveries.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
+  return cursorPage(
+    limit,
+    (take) =>
+      db
+        .select({ delivery: webhookDeliveries, eventType: events.type })
+        .from(webhookDeliveries)
+        .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+        .where(cursor ? and(where, lt(webhookDeliveries.id, cursor)) : where)
+        .orderBy(desc(webhookDeliveries.id))
+        .limit(take),
+    (row) => row.delivery.id,
+    (page) => withAttempts(db, page),
+  );
+}
+
+type DeliveryRow = { delivery: typeof webhookDeliveries.$inferSelect; eventType: string };
+
+/** Each delivery as the API shows it, with its attempts. */
+async function withAttempts(db: Queryable, page: DeliveryRow[]) {
   const attempts = page.length
     ? await db
         .select()
@@ -39,28 +51,25 @@ export async function listDeliveries(db: Queryable, { where, limit, cursor }: { 
         .where(inArray(webhookAttempts.deliveryId, page.map((row) => row.delivery.id)))
         .orderBy(asc(webhookAttempts.id))
     : [];
-  return {
-    data: page.map(({ delivery, eventType }) => ({
-      id: delivery.id,
-      eventId: delivery.eventId,
-      eventType,
-      endpointId: delivery.endpointId,
-      status: delivery.status,
-      attempts: delivery.attempts,
-      nextAttemptAt: iso(delivery.nextAttemptAt),
-      lastAttemptAt: iso(delivery.lastAttemptAt),
-      deliveredAt: iso(delivery.deliveredAt),
-      lastError: delivery.lastError,
-      attemptLog: attempts
-        .filter((a) => a.deliveryId === delivery.id)
-        .map((a) => ({
-          attemptedAt: a.attemptedAt.toISOString(),
-          responseStatus: a.responseStatus,
-          latencyMs: a.latencyMs,
-          responseExcerpt: a.responseExcerpt,
-          error: a.error,
-        })),
-    })),
-    nextCursor: rows.length > limit ? page.at(-1)!.delivery.id : null,
-  };
+  return page.map(({ delivery, eventType }) => ({
+    id: delivery.id,
+    eventId: delivery.eventId,
+    eventType,
+    endpointId: delivery.endpointId,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    nextAttemptAt: iso(delivery.nextAttemptAt),
+    lastAttemptAt: iso(delivery.lastAttemptAt),
+    deliveredAt: iso(delivery.deliveredAt),
+    lastError: delivery.lastError,
+    attemptLog: attempts
+      .filter((a) => a.deliveryId === delivery.id)
+      .map((a) => ({
+        attemptedAt: a.attemptedAt.toISOString(),
+        responseStatus: a.responseStatus,
+        latencyMs: a.latencyMs,
+        responseExcerpt: a.responseExcerpt,
+        error: a.error,
+      })),
+  }));
 }

@@ -1,36 +1,16 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { events, webhookDeliveries } from "../../db/schema.js";
 import type { AppEnv } from "../../http/context.js";
 import { notFound } from "../../lib/errors.js";
-import { toEventView } from "../../orders/events.js";
+import { listEvents as list } from "../../orders/event-log.js";
 import { listDeliveries } from "../../webhooks/delivery-log.js";
 import { enqueueDeliveries } from "../../webhooks/fan-out.js";
 import { notifyOutbox } from "../../webhooks/outbox-signal.js";
 import type * as routes from "./events.routes.js";
 
 export const listEvents: RouteHandler<typeof routes.listEvents, AppEnv> = async (c) => {
-  const q = c.req.valid("query");
-  const conditions = [eq(events.merchantId, c.get("merchant").id)];
-  if (q.type !== undefined) conditions.push(eq(events.type, q.type));
-  if (q.orderId !== undefined) conditions.push(eq(events.orderId, q.orderId));
-  if (q.createdFrom !== undefined) conditions.push(gte(events.createdAt, new Date(q.createdFrom)));
-  if (q.createdTo !== undefined) conditions.push(lt(events.createdAt, new Date(q.createdTo)));
-  if (q.cursor !== undefined) conditions.push(lt(events.id, q.cursor));
-  const rows = await c.get("deps").db
-    .select()
-    .from(events)
-    .where(and(...conditions))
-    .orderBy(desc(events.id))
-    .limit(q.limit + 1);
-  const page = rows.slice(0, q.limit);
-  return c.json(
-    {
-      data: page.map(toEventView),
-      nextCursor: rows.length > q.limit ? page.at(-1)!.id : null,
-    },
-    200,
-  );
+  return c.json(await list(c.get("deps").db, c.get("merchant").id, c.req.valid("query")), 200);
 };
 
 async function ownedEvent(db: AppEnv["Variables"]["deps"]["db"], merchantId: string, eventId: string) {
