@@ -1,53 +1,30 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IDepositFactory} from "../../contracts/interfaces/IDepositFactory.sol";
-import {DepositFactory} from "../../contracts/DepositFactory.sol";
-import {BinancePegUSD} from "../../contracts/mocks/BinancePegUSD.sol";
-import {PermitUSD} from "../../contracts/mocks/PermitUSD.sol";
-import {TetherUSD} from "../../contracts/mocks/TetherUSD.sol";
 import {IVm} from "./utils/Vm.sol";
-import {Test} from "./utils/Test.sol";
+import {BaseTest} from "./utils/BaseTest.sol";
+import {DepositFactoryBase} from "./utils/DepositFactoryBase.sol";
+import {InvariantTest} from "./utils/InvariantTest.sol";
 
 /// @title DepositFactoryInvariantTest
 /// @author Stablegate
-/// @notice Invariant tests of `DepositFactory`, Morpho-style: this contract is its own handler. The fuzzer pays
-/// deposit addresses (three tokens and native coin), forwards them one by one or in batches, switches Tether's fee
-/// and blacklists merchants, and lets attackers try every way to make a deposit address pay them. The INVARIANTS:
-/// funds that reached a deposit address are either still there or at its payout address (less the token's own
-/// fee), the `Forwarded` events add up to the payout addresses' growth, and attackers never gain anything.
-/// @dev The config sets `failOnRevert`, so a handler never reverts: calls that may fail are made with try/catch
-/// and their failure is checked to have moved nothing.
-contract DepositFactoryInvariantTest is Test {
-    /// @notice A target contract and the functions of it the fuzzer may call (Foundry's `targetSelectors` shape).
-    /// @param addr The target contract.
-    /// @param selectors The functions of it to call.
-    struct FuzzSelector {
-        address addr;
-        bytes4[] selectors;
-    }
-
-    /// @notice The token address standing for native coin.
-    address private constant NATIVE = address(0);
-
+/// @notice Invariant tests of `DepositFactory`. The fuzzer pays deposit addresses (three tokens and native coin),
+/// forwards them one by one or in batches, switches Tether's fee and blacklists merchants, and lets attackers try
+/// every way to make a deposit address pay them. The INVARIANTS: funds that reached a deposit address are either
+/// still there or at its payout address (less the token's own fee), the `Forwarded` events add up to the payout
+/// addresses' growth, and attackers never gain anything.
+/// @dev A handler never reverts (`failOnRevert`): calls that may fail are made with try/catch and their failure is
+/// checked to have moved nothing.
+contract DepositFactoryInvariantTest is InvariantTest, DepositFactoryBase {
     /// @notice How many deposit addresses the run uses (two orders per merchant).
     uint256 private constant DEPOSITS = 6;
 
     /// @notice The largest payment, in whole tokens.
     uint256 private constant MAX_WHOLE_TOKENS = 1_000_000_000;
 
-    /// @notice The factory under test.
-    DepositFactory private factory;
-
-    /// @notice Ethereum-style USDT (this contract owns it and collects its fee).
-    TetherUSD private tether;
-
-    /// @notice USDC-like token.
-    PermitUSD private permitUsd;
-
-    /// @notice BSC-style USDT.
-    BinancePegUSD private bscUsd;
+    /// @notice The largest native payment.
+    uint256 private constant MAX_NATIVE = 10 ether;
 
     /// @notice The three tokens and native coin (`NATIVE`).
     address[] private assets;
@@ -79,21 +56,9 @@ contract DepositFactoryInvariantTest is Test {
     /// @notice How many attack calls reverted.
     uint256 private ghostAttacksRefused;
 
-    /// @notice How many handler calls the fuzzer made in the current run (checked by `afterInvariant`).
-    uint256 private ghostCalls;
-
-    /// @notice Counts a handler call.
-    modifier countCall() {
-        ++ghostCalls;
-        _;
-    }
-
     /// @notice Deploys the factory and the tokens, names merchants and attackers, and derives the deposit addresses.
-    function setUp() public {
-        factory = new DepositFactory();
-        tether = new TetherUSD(0, "Tether USD", "USDT", 6);
-        permitUsd = new PermitUSD(0);
-        bscUsd = new BinancePegUSD(0);
+    function setUp() public override(BaseTest, DepositFactoryBase) {
+        super.setUp();
         assets = [address(tether), address(permitUsd), address(bscUsd), NATIVE];
         merchants = [makeAddr("coffee shop"), makeAddr("book shop"), makeAddr("bike shop")];
         attackers = [makeAddr("mallory"), makeAddr("trudy")];
@@ -106,17 +71,9 @@ contract DepositFactoryInvariantTest is Test {
         }
     }
 
-    /// @notice Foundry's target list: only this contract, whose callable functions `targetSelectors` narrows.
-    /// @return targetedContracts_ The contracts the fuzzer calls.
-    function targetContracts() public view returns (address[] memory targetedContracts_) {
-        targetedContracts_ = new address[](1);
-        targetedContracts_[0] = address(this);
-    }
-
-    /// @notice Foundry's selector list: the HANDLERS below and nothing else.
-    /// @return targetedSelectors_ The functions the fuzzer calls.
-    function targetSelectors() public view returns (FuzzSelector[] memory targetedSelectors_) {
-        bytes4[] memory selectors = new bytes4[](7);
+    /// @inheritdoc InvariantTest
+    function _handlers() internal pure override returns (bytes4[] memory selectors) {
+        selectors = new bytes4[](7);
         selectors[0] = this.pay.selector;
         selectors[1] = this.forwardOne.selector;
         selectors[2] = this.forwardBatch.selector;
@@ -124,8 +81,6 @@ contract DepositFactoryInvariantTest is Test {
         selectors[4] = this.setTetherFee.selector;
         selectors[5] = this.attackSweep.selector;
         selectors[6] = this.attackRedirect.selector;
-        targetedSelectors_ = new FuzzSelector[](1);
-        targetedSelectors_[0] = FuzzSelector({addr: address(this), selectors: selectors});
     }
 
     /* HANDLERS */
@@ -136,25 +91,13 @@ contract DepositFactoryInvariantTest is Test {
     /// @param amount The amount (bounded per asset).
     function pay(uint256 assetSeed, uint256 depositSeed, uint256 amount) external countCall {
         address asset = assets[assetSeed % assets.length];
-        address deposit = deposits[depositSeed % DEPOSITS];
-        uint256 before = _balance(asset, deposit);
-        if (asset == NATIVE) {
-            amount = bound(amount, 1, 10 ether);
-            // solhint-disable-next-line avoid-low-level-calls
-            (bool ok,) = deposit.call{value: amount}("");
-            assertTrue(ok, "native payment failed");
-        } else if (asset == address(tether)) {
-            amount = bound(amount, 1, MAX_WHOLE_TOKENS * 1e6);
-            tether.issue(amount);
-            if (tether.isBlackListed(deposit)) return;
-            tether.transfer(deposit, amount);
-        } else {
-            amount = bound(amount, 1, MAX_WHOLE_TOKENS * (asset == address(bscUsd) ? 1e18 : 1e6));
-            if (asset == address(bscUsd)) bscUsd.mint(deposit, amount);
-            else permitUsd.mint(deposit, amount);
-        }
+        uint256 i = depositSeed % DEPOSITS;
+        uint256 unit = asset == NATIVE ? 0 : (asset == address(bscUsd) ? 1e18 : 1e6);
+        amount = bound(amount, 1, unit == 0 ? MAX_NATIVE : MAX_WHOLE_TOKENS * unit);
+        uint256 before = _balance(asset, deposits[i]);
+        _payDeposit(asset, depositPayouts[i], depositRefs[i], amount);
         // solhint-disable-next-line reentrancy
-        ghostArrived[asset] += _balance(asset, deposit) - before; // measured after the transfer, by design
+        ghostArrived[asset] += _balance(asset, deposits[i]) - before; // measured after the transfer, by design
     }
 
     /// @notice Anyone forwards one deposit address (deploying it if needed); a failure must move nothing.
@@ -164,26 +107,15 @@ contract DepositFactoryInvariantTest is Test {
     function forwardOne(uint256 assetSeed, uint256 depositSeed, uint256 callerSeed) external countCall {
         address asset = assets[assetSeed % assets.length];
         uint256 i = depositSeed % DEPOSITS;
-        address caller = callerSeed % 2 == 0 ? attackers[callerSeed / 2 % attackers.length] : depositPayouts[i];
+        address caller = callerSeed % 2 == 0 ? _pick(attackers, callerSeed / 2) : depositPayouts[i];
         (uint256 depositBefore, uint256 payoutBefore, uint256 feesBefore) = _snapshot(asset, i);
         vm.recordLogs();
-        vm.prank(caller);
-        bool ok;
-        if (deposits[i].code.length == 0) {
-            try factory.deployAndForward(asset, depositPayouts[i], depositRefs[i]) {
-                ok = true;
-            } catch {
-                ok = false; // a blacklisted merchant: checked below to have moved nothing
-            }
-        } else {
-            try factory.forward(asset, depositPayouts[i], depositRefs[i]) {
-                ok = true;
-            } catch {
-                ok = false; // a blacklisted merchant: checked below to have moved nothing
-            }
-        }
+        vm.startPrank(caller);
+        (bool ok,) = _tryForward(asset, depositPayouts[i], depositRefs[i]);
+        vm.stopPrank();
         IVm.Log[] memory logs = vm.getRecordedLogs();
         if (!ok) {
+            // a blacklisted merchant
             assertEq(_balance(asset, deposits[i]), depositBefore, "failed forward moved funds");
             assertEq(_balance(asset, depositPayouts[i]), payoutBefore, "failed forward paid out");
             return;
@@ -198,7 +130,8 @@ contract DepositFactoryInvariantTest is Test {
         IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](3);
         for (uint256 k; k < items.length; ++k) {
             uint256 i = (depositSeed >> (8 * k)) % DEPOSITS;
-            items[k] = IDepositFactory.Forward(assets[(assetSeed >> (8 * k)) % assets.length], depositPayouts[i], depositRefs[i]);
+            address asset = assets[(assetSeed >> (8 * k)) % assets.length];
+            items[k] = IDepositFactory.Forward(asset, depositPayouts[i], depositRefs[i]);
         }
         uint256 feesBefore = tether.balanceOf(address(this));
         vm.recordLogs();
@@ -212,16 +145,16 @@ contract DepositFactoryInvariantTest is Test {
     /// @notice Puts a merchant on Tether's blacklist, or takes it off.
     /// @param merchantSeed Picks the merchant.
     function toggleBlacklist(uint256 merchantSeed) external countCall {
-        address merchant = merchants[merchantSeed % merchants.length];
-        if (tether.isBlackListed(merchant)) tether.removeBlackList(merchant);
-        else tether.addBlackList(merchant);
+        address payout_ = _pick(merchants, merchantSeed);
+        if (tether.isBlackListed(payout_)) tether.removeBlackList(payout_);
+        else tether.addBlackList(payout_);
     }
 
     /// @notice Switches Tether's transfer fee, within Tether's own limits.
-    /// @param basisPoints The fee rate (bounded to `[0, 19]`).
-    /// @param maxFee The fee cap in whole tokens (bounded to `[0, 49]`).
+    /// @param basisPoints The fee rate (bounded).
+    /// @param maxFee The fee cap in whole tokens (bounded).
     function setTetherFee(uint256 basisPoints, uint256 maxFee) external countCall {
-        tether.setParams(bound(basisPoints, 0, 19), bound(maxFee, 0, 49));
+        _setTetherFee(basisPoints, maxFee);
     }
 
     /// @notice An attacker calls a deployed deposit address directly: `sweep`, and factory entry points naming
@@ -230,7 +163,7 @@ contract DepositFactoryInvariantTest is Test {
     /// @param assetSeed Picks the asset.
     /// @param depositSeed Picks the deposit address.
     function attackSweep(uint256 attackerSeed, uint256 assetSeed, uint256 depositSeed) external countCall {
-        address attacker = attackers[attackerSeed % attackers.length];
+        address attacker = _pick(attackers, attackerSeed);
         address asset = assets[assetSeed % assets.length];
         IDepositFactory deposit = IDepositFactory(deposits[depositSeed % DEPOSITS]);
         if (address(deposit).code.length == 0) return;
@@ -254,24 +187,13 @@ contract DepositFactoryInvariantTest is Test {
     /// @param assetSeed Picks the asset.
     /// @param depositSeed Picks the order whose reference is reused.
     function attackRedirect(uint256 attackerSeed, uint256 assetSeed, uint256 depositSeed) external countCall {
-        address attacker = attackers[attackerSeed % attackers.length];
-        address asset = assets[assetSeed % assets.length];
-        bytes32 orderRef = depositRefs[depositSeed % DEPOSITS];
+        address attacker = _pick(attackers, attackerSeed);
         vm.startPrank(attacker);
-        if (factory.depositAddress(attacker, orderRef).code.length == 0) {
-            try factory.deployAndForward(asset, attacker, orderRef) returns (uint256 received) {
-                assertEq(received, 0, "attacker received funds");
-            } catch {
-                ++ghostAttacksRefused;
-            }
-        } else {
-            try factory.forward(asset, attacker, orderRef) returns (uint256 received) {
-                assertEq(received, 0, "attacker received funds");
-            } catch {
-                ++ghostAttacksRefused;
-            }
-        }
+        (bool ok, uint256 received) =
+            _tryForward(assets[assetSeed % assets.length], attacker, depositRefs[depositSeed % DEPOSITS]);
         vm.stopPrank();
+        if (ok) assertEq(received, 0, "attacker received funds");
+        else ++ghostAttacksRefused;
     }
 
     /* INVARIANTS */
@@ -285,14 +207,14 @@ contract DepositFactoryInvariantTest is Test {
             for (uint256 i; i < DEPOSITS; ++i) {
                 held += _balance(asset, deposits[i]);
             }
-            assertEq(held + _merchantsBalance(asset) + ghostForwardFees[asset], ghostArrived[asset], "funds leaked");
+            assertEq(held + _sumBalances(asset, merchants) + ghostForwardFees[asset], ghostArrived[asset], "funds leaked");
         }
     }
 
     /// @notice Per asset, the `Forwarded` amounts add up to exactly what the payout addresses received.
     function invariant_emittedEqualsPayoutGrowth() public view {
         for (uint256 a; a < assets.length; ++a) {
-            assertEq(ghostEmitted[assets[a]], _merchantsBalance(assets[a]), "emitted != payout growth");
+            assertEq(ghostEmitted[assets[a]], _sumBalances(assets[a], merchants), "emitted != payout growth");
         }
     }
 
@@ -306,12 +228,32 @@ contract DepositFactoryInvariantTest is Test {
         }
     }
 
-    /// @notice Fails if the fuzzer called no handler, which would let the invariants pass vacuously.
-    function afterInvariant() public view {
-        assertTrue(ghostCalls > 0, "no handler was called");
-    }
-
     /* HELPERS */
+
+    /// @notice Forwards the deposit address bound to `payout_` and `orderRef`, deploying it first if it has no
+    /// code; a revert is caught and reported as `ok == false`.
+    /// @param asset The asset.
+    /// @param payout_ The payout address.
+    /// @param orderRef The order reference.
+    /// @return ok Whether the forward went through.
+    /// @return received What the factory returned.
+    function _tryForward(address asset, address payout_, bytes32 orderRef)
+        private
+        returns (bool ok, uint256 received)
+    {
+        if (factory.depositAddress(payout_, orderRef).code.length == 0) {
+            try factory.deployAndForward(asset, payout_, orderRef) returns (uint256 amount) {
+                return (true, amount);
+            } catch {
+                return (false, 0);
+            }
+        }
+        try factory.forward(asset, payout_, orderRef) returns (uint256 amount) {
+            return (true, amount);
+        } catch {
+            return (false, 0);
+        }
+    }
 
     /// @notice Adds the `Forwarded` events for `asset` among `logs` to the ghosts, and Tether's fee since
     /// `feesBefore` (this contract's Tether balance before the forward).
@@ -319,9 +261,9 @@ contract DepositFactoryInvariantTest is Test {
     /// @param logs The captured logs.
     /// @param feesBefore This contract's Tether balance before the forward (ignored for other assets).
     function _recordForward(address asset, IVm.Log[] memory logs, uint256 feesBefore) private {
-        for (uint256 k; k < logs.length; ++k) {
-            if (logs[k].emitter != address(factory) || logs[k].topics[0] != IDepositFactory.Forwarded.selector) continue;
-            (address token, uint256 amount) = abi.decode(logs[k].data, (address, uint256));
+        IVm.Log[] memory forwarded = _forwardedEvents(logs);
+        for (uint256 k; k < forwarded.length; ++k) {
+            (address token, uint256 amount) = abi.decode(forwarded[k].data, (address, uint256));
             if (token == asset) ghostEmitted[asset] += amount;
         }
         if (asset == address(tether)) ghostForwardFees[asset] += tether.balanceOf(address(this)) - feesBefore;
@@ -339,22 +281,5 @@ contract DepositFactoryInvariantTest is Test {
         returns (uint256 depositBalance, uint256 payoutBalance, uint256 fees)
     {
         return (_balance(asset, deposits[i]), _balance(asset, depositPayouts[i]), tether.balanceOf(address(this)));
-    }
-
-    /// @notice `account`'s balance of `asset` (native coin for `NATIVE`).
-    /// @param asset The asset.
-    /// @param account The holder.
-    /// @return value The balance.
-    function _balance(address asset, address account) private view returns (uint256 value) {
-        return asset == NATIVE ? account.balance : IERC20(asset).balanceOf(account);
-    }
-
-    /// @notice The merchants' summed balance of `asset`.
-    /// @param asset The asset.
-    /// @return total The sum.
-    function _merchantsBalance(address asset) private view returns (uint256 total) {
-        for (uint256 m; m < merchants.length; ++m) {
-            total += _balance(asset, merchants[m]);
-        }
     }
 }

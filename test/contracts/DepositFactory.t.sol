@@ -1,64 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDepositFactory} from "../../contracts/interfaces/IDepositFactory.sol";
-import {DepositFactory} from "../../contracts/DepositFactory.sol";
-import {BinancePegUSD} from "../../contracts/mocks/BinancePegUSD.sol";
-import {PermitUSD} from "../../contracts/mocks/PermitUSD.sol";
-import {TetherUSD} from "../../contracts/mocks/TetherUSD.sol";
 import {NativeRefuser} from "./mocks/NativeRefuser.sol";
 import {ReenteringToken} from "./mocks/ReenteringToken.sol";
 import {IVm} from "./utils/Vm.sol";
-import {Test} from "./utils/Test.sol";
+import {DepositFactoryBase} from "./utils/DepositFactoryBase.sol";
 
 /// @title DepositFactoryTest
 /// @author Stablegate
 /// @notice Unit and fuzz tests of `DepositFactory` and its deposit addresses with the three USDT flavours (Tether's
 /// no-return-value token with fee switch and blacklist, a USDC-like token, BSC's 18-decimal token) and native coin.
-contract DepositFactoryTest is Test {
-    /// @notice The order reference used where its value does not matter.
-    bytes32 private constant ORDER_REF = keccak256("order-42");
-
-    /// @notice Each token's supply minted to this contract at deployment.
-    uint256 private constant INITIAL_SUPPLY = 1_000_000_000e6;
-
-    /// @notice The largest fuzzed deposit: no supply overflows, no fee multiplication overflows.
-    uint256 private constant MAX_AMOUNT = type(uint128).max;
-
-    /// @notice `Error(string)` for Tether's blacklist refusal.
-    bytes private constant BLACKLISTED = abi.encodeWithSignature("Error(string)", "blacklisted");
-
-    /// @notice The factory under test.
-    DepositFactory private factory;
-
-    /// @notice Ethereum-style USDT.
-    TetherUSD private tether;
-
-    /// @notice USDC-like token.
-    PermitUSD private permitUsd;
-
-    /// @notice BSC-style USDT.
-    BinancePegUSD private bscUsd;
-
-    /// @notice The merchant's payout address.
-    address private merchant;
-
-    /// @notice Someone who is neither customer nor merchant.
-    address private stranger;
-
-    /// @notice Deploys the factory and the tokens (this contract owns the tokens) and names two accounts.
-    function setUp() public {
-        factory = new DepositFactory();
-        tether = new TetherUSD(INITIAL_SUPPLY, "Tether USD", "USDT", 6);
-        permitUsd = new PermitUSD(INITIAL_SUPPLY);
-        bscUsd = new BinancePegUSD(INITIAL_SUPPLY);
-        merchant = makeAddr("merchant");
-        stranger = makeAddr("stranger");
-    }
-
+contract DepositFactoryTest is DepositFactoryBase {
     /* DEPOSIT ADDRESS */
 
     /// @notice The predicted address is where the clone lands, and the clone knows its payout address.
@@ -95,7 +50,7 @@ contract DepositFactoryTest is Test {
     /// @notice A plain transfer to the counterfactual address is forwarded in full to the payout address, by anyone,
     /// with the order reference in the event and the amount returned.
     function test_deployAndForward_forwardsWholeBalanceToPayout() public {
-        address deposit = _fund(address(tether), 125_500_000);
+        address deposit = _fundDeposit(address(tether), 125_500_000);
         vm.expectEmit(true, true, true, true, address(factory));
         emit IDepositFactory.Forwarded(ORDER_REF, deposit, merchant, address(tether), 125_500_000);
         vm.prank(stranger);
@@ -108,7 +63,7 @@ contract DepositFactoryTest is Test {
 
     /// @notice With Tether's fee switched on, the event and the return value say what the merchant really got.
     function test_deployAndForward_reportsBalanceDeltaWithFee() public {
-        address deposit = _fund(address(tether), 1_000e6);
+        address deposit = _fundDeposit(address(tether), 1_000e6);
         tether.setParams(10, 5); // 0.1 %, at most 5 USDT
         uint256 received = factory.deployAndForward(address(tether), merchant, ORDER_REF);
         assertEq(received, 999e6, "amount less the 0.1 % fee");
@@ -118,9 +73,8 @@ contract DepositFactoryTest is Test {
 
     /// @notice A token other than the expected one (returning `bool`) is forwarded to the same payout address.
     function test_deployAndForward_forwardsAnyToken() public {
-        bscUsd.mint(address(this), 3e18);
-        _fund(address(bscUsd), 3e18);
-        _fund(address(permitUsd), 7e6);
+        _fundDeposit(address(bscUsd), 3e18);
+        _fundDeposit(address(permitUsd), 7e6);
         factory.deployAndForward(address(bscUsd), merchant, ORDER_REF);
         factory.forward(address(permitUsd), merchant, ORDER_REF);
         assertEq(bscUsd.balanceOf(merchant), 3e18, "BSC USDT forwarded");
@@ -129,8 +83,7 @@ contract DepositFactoryTest is Test {
 
     /// @notice Native coin sent before and after deployment goes to the payout address.
     function test_deployAndForward_forwardsNativeCoin() public {
-        address deposit = factory.depositAddress(merchant, ORDER_REF);
-        _sendNative(deposit, 1 ether);
+        address deposit = _fundDeposit(NATIVE, 1 ether);
         assertEq(factory.deployAndForward(address(0), merchant, ORDER_REF), 1 ether, "received before deployment");
         _sendNative(deposit, 2 ether); // now through the clone's delegated `receive`
         assertEq(factory.forward(address(0), merchant, ORDER_REF), 2 ether, "received after deployment");
@@ -140,7 +93,7 @@ contract DepositFactoryTest is Test {
 
     /// @notice A blacklisted merchant's forward reverts as a whole: the clone is not even deployed, the funds stay.
     function test_deployAndForward_revertsWhenPayoutBlacklisted() public {
-        address deposit = _fund(address(tether), 50e6);
+        address deposit = _fundDeposit(address(tether), 50e6);
         tether.addBlackList(merchant);
         vm.expectRevert(BLACKLISTED);
         factory.deployAndForward(address(tether), merchant, ORDER_REF);
@@ -154,8 +107,7 @@ contract DepositFactoryTest is Test {
     /// @notice A payout contract that refuses native coin: the forward reverts by name, the coin stays.
     function test_deployAndForward_revertsWhenPayoutRefusesNativeCoin() public {
         address refuser = address(new NativeRefuser());
-        address deposit = factory.depositAddress(refuser, ORDER_REF);
-        _sendNative(deposit, 1 ether);
+        address deposit = _payDeposit(NATIVE, refuser, ORDER_REF, 1 ether);
         vm.expectRevert(abi.encodeWithSelector(IDepositFactory.NativeTransferFailed.selector, refuser));
         factory.deployAndForward(address(0), refuser, ORDER_REF);
         assertEq(deposit.balance, 1 ether, "coin stays");
@@ -197,11 +149,8 @@ contract DepositFactoryTest is Test {
         vm.assume(payout_ != address(0) && payout_ != address(this) && payout_.code.length == 0);
         vm.assume(caller != payout_);
         amount = bound(amount, 1, MAX_AMOUNT);
-        tether.issue(amount);
-        bscUsd.mint(address(this), amount);
-        address deposit = factory.depositAddress(payout_, orderRef);
-        tether.transfer(deposit, amount);
-        assertTrue(bscUsd.transfer(deposit, amount), "transfer");
+        _payDeposit(address(tether), payout_, orderRef, amount);
+        _payDeposit(address(bscUsd), payout_, orderRef, amount);
         uint256 callerTether = tether.balanceOf(caller);
 
         vm.prank(caller);
@@ -221,8 +170,8 @@ contract DepositFactoryTest is Test {
         public
     {
         amount = bound(amount, 1, 1_000_000_000e6);
-        address deposit = _fund(address(tether), amount);
-        tether.setParams(bound(basisPoints, 0, 19), bound(maxFee, 0, 49));
+        address deposit = _fundDeposit(address(tether), amount);
+        _setTetherFee(basisPoints, maxFee);
         vm.recordLogs();
         uint256 received = factory.deployAndForward(address(tether), merchant, ORDER_REF);
         assertEq(received, tether.balanceOf(merchant), "return value == payout growth");
@@ -234,23 +183,23 @@ contract DepositFactoryTest is Test {
 
     /// @notice A late transfer to an address already deployed and forwarded once is forwarded again.
     function test_forward_forwardsLateTransfer() public {
-        _fund(address(tether), 10e6);
+        _fundDeposit(address(tether), 10e6);
         factory.deployAndForward(address(tether), merchant, ORDER_REF);
-        _fund(address(tether), 4e6);
+        _fundDeposit(address(tether), 4e6);
         assertEq(factory.forward(address(tether), merchant, ORDER_REF), 4e6, "late transfer forwarded");
         assertEq(tether.balanceOf(merchant), 14e6, "merchant got both");
     }
 
     /// @notice `forward` refuses an address that has no code yet, naming it.
     function test_forward_revertsWhenNotDeployed() public {
-        address deposit = _fund(address(tether), 1e6);
+        address deposit = _fundDeposit(address(tether), 1e6);
         vm.expectRevert(abi.encodeWithSelector(IDepositFactory.NotDeployed.selector, deposit));
         factory.forward(address(tether), merchant, ORDER_REF);
     }
 
     /// @notice Naming another payout for an order's reference points at another (empty) address: nothing moves.
     function test_forward_cannotRedirectToAnotherPayout() public {
-        address deposit = _fund(address(tether), 9e6);
+        address deposit = _fundDeposit(address(tether), 9e6);
         factory.deploy(merchant, ORDER_REF);
         vm.startPrank(stranger);
         factory.deployAndForward(address(tether), stranger, ORDER_REF);
@@ -282,7 +231,7 @@ contract DepositFactoryTest is Test {
         items[1] = IDepositFactory.Forward(address(tether), blocked, keccak256("b"));
         items[2] = IDepositFactory.Forward(address(tether), other, keccak256("c"));
         for (uint256 i; i < items.length; ++i) {
-            tether.transfer(factory.depositAddress(items[i].payout, items[i].orderRef), (i + 1) * 1e6);
+            _payDeposit(address(tether), items[i].payout, items[i].orderRef, (i + 1) * 1e6);
         }
         factory.deploy(other, keccak256("c")); // one of them exists already
         tether.addBlackList(blocked);
@@ -303,14 +252,14 @@ contract DepositFactoryTest is Test {
 
     /// @notice The same deposit address twice in one batch: the second finds nothing and emits nothing.
     function test_deployAndForwardMany_forwardsRepeatedItemOnce() public {
-        _fund(address(tether), 6e6);
+        _fundDeposit(address(tether), 6e6);
         IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](2);
         items[0] = IDepositFactory.Forward(address(tether), merchant, ORDER_REF);
         items[1] = items[0];
         vm.recordLogs();
         factory.deployAndForwardMany(items);
         assertEq(tether.balanceOf(merchant), 6e6, "forwarded once, in full");
-        assertEq(_forwardedCount(vm.getRecordedLogs()), 1, "one Forwarded event");
+        assertEq(_forwardedEvents(vm.getRecordedLogs()).length, 1, "one Forwarded event");
     }
 
     /// @notice A zero payout in a batch is the caller's mistake: the whole batch reverts.
@@ -325,7 +274,7 @@ contract DepositFactoryTest is Test {
 
     /// @notice A deposit address's `sweep` takes orders from the factory only.
     function test_sweep_revertsWhenCalledByAnyoneButTheFactory() public {
-        address deposit = _fund(address(tether), 1e6);
+        address deposit = _fundDeposit(address(tether), 1e6);
         factory.deploy(merchant, ORDER_REF);
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, stranger));
@@ -364,48 +313,11 @@ contract DepositFactoryTest is Test {
 
     /* HELPERS */
 
-    /// @notice Sends `amount` of `token` (owned by this contract) to the test deposit address.
+    /// @notice Pays the test deposit address (`merchant`, `ORDER_REF`).
     /// @param token The token.
     /// @param amount The amount.
     /// @return deposit The deposit address.
-    function _fund(address token, uint256 amount) private returns (address deposit) {
-        deposit = factory.depositAddress(merchant, ORDER_REF);
-        if (token == address(tether)) {
-            tether.transfer(deposit, amount);
-        } else {
-            assertTrue(IERC20(token).transfer(deposit, amount), "transfer");
-        }
-    }
-
-    /// @notice Sends native coin from this contract.
-    /// @param to The recipient.
-    /// @param amount The amount.
-    function _sendNative(address to, uint256 amount) private {
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool ok,) = to.call{value: amount}("");
-        assertTrue(ok, "native send");
-    }
-
-    /// @notice The amount of the one `Forwarded` event among `logs`.
-    /// @param logs The captured logs.
-    /// @return amount The event's amount.
-    function _forwardedAmount(IVm.Log[] memory logs) private view returns (uint256 amount) {
-        uint256 found;
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter != address(factory)) continue;
-            if (logs[i].topics[0] != IDepositFactory.Forwarded.selector) continue;
-            (, amount) = abi.decode(logs[i].data, (address, uint256));
-            ++found;
-        }
-        assertEq(found, 1, "Forwarded count");
-    }
-
-    /// @notice How many `Forwarded` events the factory emitted among `logs`.
-    /// @param logs The captured logs.
-    /// @return count The number.
-    function _forwardedCount(IVm.Log[] memory logs) private view returns (uint256 count) {
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter == address(factory) && logs[i].topics[0] == IDepositFactory.Forwarded.selector) ++count;
-        }
+    function _fundDeposit(address token, uint256 amount) private returns (address deposit) {
+        return _payDeposit(token, merchant, ORDER_REF, amount);
     }
 }

@@ -2,82 +2,40 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPaymentRouter} from "../../contracts/interfaces/IPaymentRouter.sol";
-import {PaymentRouter} from "../../contracts/PaymentRouter.sol";
-import {BinancePegUSD} from "../../contracts/mocks/BinancePegUSD.sol";
-import {PermitUSD} from "../../contracts/mocks/PermitUSD.sol";
 import {ReentrantToken} from "../../contracts/mocks/ReentrantToken.sol";
-import {TetherUSD} from "../../contracts/mocks/TetherUSD.sol";
-import {IVm, VM_ADDRESS} from "./utils/Vm.sol";
-import {Test} from "./utils/Test.sol";
+import {PaymentRouterBase} from "./utils/PaymentRouterBase.sol";
 
 /// @title PaymentRouterTest
 /// @author Stablegate
 /// @notice Unit and fuzz tests of `PaymentRouter` with the three USDT flavours the gateway meets: Ethereum's
 /// TetherUSD (6 decimals, no return values, optional transfer fee), a USDC-like EIP-2612 token and BSC's
 /// 18-decimal BEP-20.
-contract PaymentRouterTest is Test {
-    /// @notice EIP-2612's `Permit` struct type hash:
-    /// `keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)")`.
-    bytes32 private constant PERMIT_TYPEHASH = 0x6e71edae12b1b97f4d1f60370fef10105fa2faae0126114a169c64845d6126c9;
-
-    /// @notice The order reference used where its value does not matter.
-    bytes32 private constant ORDER_REF = keccak256("order-42");
-
-    /// @notice The largest fuzzed payment: big enough for any real payment, small enough that minting never
-    /// overflows a total supply and TetherUSD's `value * basisPointsRate` never overflows.
-    uint256 private constant MAX_AMOUNT = type(uint128).max;
-
+contract PaymentRouterTest is PaymentRouterBase {
     /// @notice The largest payment in the fee test (a billion USDT), so both sides of the fee cap get hit.
     uint256 private constant MAX_FEE_TEST_AMOUNT = 1_000_000_000e6;
 
-    /// @notice Each token's supply minted to this contract (the tokens' owner) at deployment.
-    uint256 private constant INITIAL_SUPPLY = 1_000_000e6;
-
-    /// @notice The router under test.
-    PaymentRouter private router;
-
-    /// @notice Ethereum-style USDT: 6 decimals, no return values, approve-through-zero, optional fee.
-    TetherUSD private tether;
-
-    /// @notice USDC-like token: 6 decimals and EIP-2612 `permit`.
-    PermitUSD private permitUsd;
-
-    /// @notice BSC-style USDT: 18 decimals, returns `bool`.
-    BinancePegUSD private bscUsd;
-
-    /// @notice A customer.
-    address private payer;
-
-    /// @notice A shop.
-    address private merchant;
-
-    /// @notice Deploys the router and the tokens (this contract owns the tokens) and names two accounts.
-    function setUp() public {
-        router = new PaymentRouter();
-        tether = new TetherUSD(INITIAL_SUPPLY, "Tether USD", "USDT", 6);
-        permitUsd = new PermitUSD(INITIAL_SUPPLY);
-        bscUsd = new BinancePegUSD(INITIAL_SUPPLY);
-        payer = makeAddr("payer");
-        merchant = makeAddr("merchant");
-    }
+    /// @notice A permit deadline comfortably in the future.
+    uint256 private constant VALID_FOR = 1 hours;
 
     /* PAY */
 
     /// @notice Any amount goes from any payer to any merchant in full, for each token, and is reported as such.
     /// @param amount The fuzzed amount (bounded to `[1, MAX_AMOUNT]`).
-    /// @param payerAccount The fuzzed payer.
-    /// @param merchantAccount The fuzzed merchant.
-    function testFuzz_pay_movesExactAmount(uint256 amount, address payerAccount, address merchantAccount) public {
-        _assumeUsableAccount(payerAccount);
-        _assumeUsableAccount(merchantAccount);
-        vm.assume(payerAccount != merchantAccount);
+    /// @param payer The fuzzed payer.
+    /// @param payee The fuzzed merchant.
+    function testFuzz_pay_movesExactAmount(uint256 amount, address payer, address payee) public {
+        _assumeUsableAccount(payer);
+        _assumeUsableAccount(payee);
+        vm.assume(payer != payee);
         amount = bound(amount, 1, MAX_AMOUNT);
 
-        _checkPayMovesExactAmount(address(tether), amount, payerAccount, merchantAccount);
-        _checkPayMovesExactAmount(address(permitUsd), amount, payerAccount, merchantAccount);
-        _checkPayMovesExactAmount(address(bscUsd), amount, payerAccount, merchantAccount);
+        address[] memory tokens = _tokens();
+        for (uint256 t; t < tokens.length; ++t) {
+            _checkPayMovesExactAmount(tokens[t], amount, payer, payee);
+        }
     }
 
     /// @notice With TetherUSD's fee switched on, the event and the return value report what the merchant really
@@ -86,55 +44,63 @@ contract PaymentRouterTest is Test {
     /// @param maxFee The fuzzed fee cap in whole tokens (bounded to Tether's limit, under 50).
     /// @param amount The fuzzed amount (bounded to `[1, MAX_FEE_TEST_AMOUNT]`).
     function testFuzz_pay_feeSwitchReportsNet(uint256 basisPoints, uint256 maxFee, uint256 amount) public {
-        basisPoints = bound(basisPoints, 0, 19);
-        maxFee = bound(maxFee, 0, 49);
         amount = bound(amount, 1, MAX_FEE_TEST_AMOUNT);
-        _fund(address(tether), payer, amount); // before the fee is on, so the payer gets all of it
-        _approve(address(tether), payer, amount);
-        tether.setParams(basisPoints, maxFee);
-
-        uint256 fee = (amount * basisPoints) / 10_000;
-        if (fee > maxFee * 10 ** 6) fee = maxFee * 10 ** 6;
-        uint256 expected = amount - fee;
-        uint256 merchantBefore = tether.balanceOf(merchant);
+        _fundAndApprove(address(tether), customer, address(router), amount); // before the fee is on: all arrives
+        (basisPoints, maxFee) = _setTetherFee(basisPoints, maxFee);
+        uint256 fee = _tetherFee(amount, basisPoints, maxFee);
         uint256 ownerBefore = tether.balanceOf(address(this));
 
-        vm.recordLogs();
-        vm.prank(payer);
-        uint256 received = router.pay(address(tether), amount, merchant, ORDER_REF);
-        uint256 emitted = _emittedAmount(vm.getRecordedLogs(), ORDER_REF, merchant, payer, address(tether));
-
-        assertEq(received, expected, "return value != net");
-        assertEq(emitted, expected, "event amount != net");
-        assertEq(tether.balanceOf(merchant) - merchantBefore, expected, "merchant growth != net");
+        _assertPaysNet(_pay(address(tether), customer, merchant, amount, ORDER_REF), amount - fee);
         assertEq(tether.balanceOf(address(this)) - ownerBefore, fee, "fee not paid to Tether's owner");
-        assertEq(tether.balanceOf(payer), 0, "payer not debited in full");
-        assertEq(tether.balanceOf(address(router)), 0, "router kept tokens");
+        assertEq(tether.balanceOf(customer), 0, "payer not debited in full");
+    }
+
+    /// @notice At Tether's highest rate a large payment hits the fee cap: the merchant gets the amount less the cap.
+    function test_pay_feeIsCappedAtMaximumFee() public {
+        _fundAndApprove(address(tether), customer, address(router), 10_000e6); // 0.19 % would be 19 USDT
+        tether.setParams(19, 1);
+        assertEq(tether.maximumFee(), 1e6, "cap in base units");
+        uint256 ownerBefore = tether.balanceOf(address(this));
+
+        _assertPaysNet(_pay(address(tether), customer, merchant, 10_000e6, ORDER_REF), 10_000e6 - 1e6);
+        assertEq(tether.balanceOf(address(this)) - ownerBefore, 1e6, "fee is the cap");
+    }
+
+    /// @notice Tether's approve rule (non-zero to non-zero reverts) is met by going through zero, and then it pays.
+    function test_pay_afterTetherApproveThroughZero() public {
+        _fundAndApprove(address(tether), customer, address(router), 5e6);
+        _fund(address(tether), customer, 2e6);
+        vm.expectRevert(bytes("approve from non-zero"));
+        vm.prank(customer);
+        tether.approve(address(router), 7e6);
+        assertEq(tether.allowance(customer, address(router)), 5e6, "allowance unchanged");
+
+        _approve(address(tether), customer, address(router), 7e6);
+
+        _assertPaysNet(_pay(address(tether), customer, merchant, 7e6, ORDER_REF), 7e6);
     }
 
     /// @notice A zero amount is refused.
     function test_pay_revertsWhenAmountIsZero() public {
-        _approve(address(bscUsd), payer, 1);
+        _approve(address(bscUsd), customer, address(router), 1);
         vm.expectRevert(IPaymentRouter.ZeroAmount.selector);
-        vm.prank(payer);
+        vm.prank(customer);
         router.pay(address(bscUsd), 0, merchant, ORDER_REF);
     }
 
     /// @notice The zero address is refused as merchant.
     function test_pay_revertsWhenMerchantIsZero() public {
-        _fund(address(bscUsd), payer, 1e18);
-        _approve(address(bscUsd), payer, 1e18);
+        _fundAndApprove(address(bscUsd), customer, address(router), 1e18);
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidMerchant.selector, address(0)));
-        vm.prank(payer);
+        vm.prank(customer);
         router.pay(address(bscUsd), 1e18, address(0), ORDER_REF);
     }
 
     /// @notice The router itself is refused as merchant (it must never hold tokens).
     function test_pay_revertsWhenMerchantIsRouter() public {
-        _fund(address(tether), payer, 1e6);
-        _approve(address(tether), payer, 1e6);
+        _fundAndApprove(address(tether), customer, address(router), 1e6);
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidMerchant.selector, address(router)));
-        vm.prank(payer);
+        vm.prank(customer);
         router.pay(address(tether), 1e6, address(router), ORDER_REF);
     }
 
@@ -142,40 +108,103 @@ contract PaymentRouterTest is Test {
     function test_pay_revertsWhenTokenIsEoa() public {
         address eoa = makeAddr("not a token");
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidToken.selector, eoa));
-        vm.prank(payer);
+        vm.prank(customer);
         router.pay(eoa, 1e6, merchant, ORDER_REF);
+    }
+
+    /// @notice A contract that does not answer `balanceOf` (here the router itself) is refused as token by name.
+    function test_pay_revertsWhenTokenHasNoBalanceOf() public {
+        vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidToken.selector, address(router)));
+        vm.prank(customer);
+        router.pay(address(router), 10e6, merchant, ORDER_REF);
     }
 
     /// @notice Paying oneself moves nothing, so it is refused as `NothingReceived`.
     function test_pay_revertsWhenPayerIsMerchant() public {
-        _fund(address(permitUsd), payer, 1e6);
-        _approve(address(permitUsd), payer, 1e6);
-        vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.NothingReceived.selector, address(permitUsd), payer));
-        vm.prank(payer);
-        router.pay(address(permitUsd), 1e6, payer, ORDER_REF);
+        _fundAndApprove(address(permitUsd), customer, address(router), 1e6);
+        vm.expectRevert(
+            abi.encodeWithSelector(IPaymentRouter.NothingReceived.selector, address(permitUsd), customer)
+        );
+        vm.prank(customer);
+        router.pay(address(permitUsd), 1e6, customer, ORDER_REF);
     }
 
-    /// @notice A token that calls back into the router from `transferFrom` is stopped by the reentrancy guard.
+    /// @notice A token that calls back into the router from `transferFrom` is stopped by the reentrancy guard, and
+    /// nothing moves.
     function test_pay_revertsOnReentry() public {
-        ReentrantToken hostile = new ReentrantToken();
-        hostile.mint(payer, 2e18);
-        vm.prank(payer);
-        hostile.approve(address(router), 2e18);
-        hostile.arm(router);
+        ReentrantToken hostile = _armedReentrantToken(2e18);
 
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
-        vm.prank(payer);
+        vm.prank(customer);
         router.pay(address(hostile), 1e18, merchant, ORDER_REF);
+
+        assertEq(hostile.balanceOf(customer), 2e18, "payer balance unchanged");
+        assertEq(hostile.balanceOf(merchant), 0, "merchant balance unchanged");
+        assertTrue(!hostile.reentryAttempted(), "re-entry not rolled back");
+    }
+
+    /// @notice The guard is released after a blocked re-entry (in the same transaction, where transient storage
+    /// lives on): the same token, disarmed, pays exactly once.
+    function test_pay_releasesGuardAfterBlockedReentry() public {
+        ReentrantToken hostile = _armedReentrantToken(1_000);
+        vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        vm.prank(customer);
+        router.pay(address(hostile), 1_000, merchant, ORDER_REF);
+        hostile.arm(IPaymentRouter(address(0)));
+
+        _assertPaysNet(_pay(address(hostile), customer, merchant, 1_000, ORDER_REF), 1_000);
+        assertEq(hostile.balanceOf(customer), 0, "payer debited once");
+        assertEq(hostile.balanceOf(address(router)), 0, "router kept the hostile token");
     }
 
     /// @notice TetherUSD's revert reason (here: a frozen merchant) reaches the caller unchanged.
     function test_pay_bubblesTokenRevertReason() public {
-        _fund(address(tether), payer, 1e6);
-        _approve(address(tether), payer, 1e6);
+        _fundAndApprove(address(tether), customer, address(router), 1e6);
         tether.addBlackList(merchant);
-        vm.expectRevert(bytes("blacklisted"));
-        vm.prank(payer);
+        vm.expectRevert(BLACKLISTED);
+        vm.prank(customer);
         router.pay(address(tether), 1e6, merchant, ORDER_REF);
+    }
+
+    /// @notice A payer on Tether's blacklist cannot pay: Tether's reason reaches the caller.
+    function test_pay_revertsWhenPayerIsBlacklisted() public {
+        _fundAndApprove(address(tether), customer, address(router), 10e6);
+        tether.addBlackList(customer);
+        vm.expectRevert(BLACKLISTED);
+        vm.prank(customer);
+        router.pay(address(tether), 10e6, merchant, ORDER_REF);
+    }
+
+    /// @notice A paused TetherUSD cannot be paid with: Tether's reason reaches the caller.
+    function test_pay_revertsWhenTokenIsPaused() public {
+        _fundAndApprove(address(tether), customer, address(router), 10e6);
+        tether.pause();
+        vm.expectRevert(bytes("paused"));
+        vm.prank(customer);
+        router.pay(address(tether), 10e6, merchant, ORDER_REF);
+    }
+
+    /// @notice A TetherUSD allowance one base unit short is refused with Tether's reason.
+    function test_pay_revertsWhenTetherAllowanceIsShort() public {
+        _fundAndApprove(address(tether), customer, address(router), 10e6);
+        _approve(address(tether), customer, address(router), 10e6 - 1);
+        vm.expectRevert(bytes("allowance"));
+        vm.prank(customer);
+        router.pay(address(tether), 10e6, merchant, ORDER_REF);
+    }
+
+    /// @notice An OpenZeppelin token's allowance one unit short: the token's own custom error, arguments included,
+    /// reaches the caller.
+    function test_pay_revertsWithTokenErrorWhenAllowanceIsShort() public {
+        _fundAndApprove(address(bscUsd), customer, address(router), 10e18);
+        _approve(address(bscUsd), customer, address(router), 10e18 - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector, address(router), 10e18 - 1, 10e18
+            )
+        );
+        vm.prank(customer);
+        router.pay(address(bscUsd), 10e18, merchant, ORDER_REF);
     }
 
     /* PAY WITH PERMIT */
@@ -191,190 +220,192 @@ contract PaymentRouterTest is Test {
         address signer = vm.addr(privateKey);
         _assumeUsableAccount(signer);
         vm.assume(signer != merchant);
-
         _fund(address(permitUsd), signer, amount);
         uint256 nonce = permitUsd.nonces(signer);
-        (uint8 v, bytes32 r, bytes32 s) = _signPermit(privateKey, signer, amount, nonce, deadline);
-        uint256 merchantBefore = permitUsd.balanceOf(merchant);
 
-        vm.expectEmit(true, true, true, true, address(router));
-        emit IPaymentRouter.PaymentReceived(ORDER_REF, merchant, signer, address(permitUsd), amount);
-        vm.prank(signer);
-        uint256 received =
-            router.payWithPermit(address(permitUsd), amount, merchant, ORDER_REF, deadline, v, r, s);
-
-        assertEq(received, amount, "return value");
-        assertEq(permitUsd.balanceOf(merchant) - merchantBefore, amount, "merchant growth");
+        _assertPaysNet(_payWithPermit(privateKey, merchant, amount, ORDER_REF, deadline), amount);
         assertEq(permitUsd.balanceOf(signer), 0, "signer debited");
         assertEq(permitUsd.nonces(signer), nonce + 1, "permit nonce not used");
         assertEq(permitUsd.allowance(signer, address(router)), 0, "allowance left over");
-        assertEq(permitUsd.balanceOf(address(router)), 0, "router kept tokens");
+    }
+
+    /// @notice A deadline equal to the block's timestamp is still valid.
+    function test_payWithPermit_acceptsDeadlineEqualToTimestamp() public {
+        _fund(address(permitUsd), customer, 3e6);
+        _assertPaysNet(_payWithPermit(customerKey, merchant, 3e6, ORDER_REF, block.timestamp), 3e6);
     }
 
     /// @notice A permit that someone else submitted first still pays: the allowance it granted counts.
     function test_payWithPermit_acceptsFrontRunPermit() public {
-        (address signer, uint256 privateKey) = makeAddrAndKey("signer");
-        uint256 deadline = block.timestamp + 1 hours;
-        _fund(address(permitUsd), signer, 5e6);
-        (uint8 v, bytes32 r, bytes32 s) = _signPermit(privateKey, signer, 5e6, 0, deadline);
-        permitUsd.permit(signer, address(router), 5e6, deadline, v, r, s); // the front-runner
+        uint256 deadline = block.timestamp + VALID_FOR;
+        _fund(address(permitUsd), customer, 5e6);
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 5e6, deadline);
+        permitUsd.permit(customer, address(router), 5e6, deadline, v, r, s); // the front-runner
 
-        vm.prank(signer);
+        vm.prank(customer);
         uint256 received = router.payWithPermit(address(permitUsd), 5e6, merchant, ORDER_REF, deadline, v, r, s);
 
         assertEq(received, 5e6, "return value");
         assertEq(permitUsd.balanceOf(merchant), 5e6, "merchant growth");
     }
 
+    /// @notice A token without `permit` (TetherUSD) pays through `payWithPermit` on a prior approval.
+    function test_payWithPermit_paysTokenWithoutPermitFromAllowance() public {
+        _fundAndApprove(address(tether), customer, address(router), 15e6);
+        uint256 deadline = block.timestamp + VALID_FOR;
+        uint256 merchantBefore = tether.balanceOf(merchant);
+        vm.recordLogs();
+        vm.prank(customer);
+        uint256 received =
+            router.payWithPermit(address(tether), 15e6, merchant, ORDER_REF, deadline, 27, bytes32(0), bytes32(0));
+
+        assertEq(received, 15e6, "return value");
+        assertEq(tether.balanceOf(merchant) - merchantBefore, 15e6, "merchant growth");
+        assertEq(_paymentReceivedAmount(vm.getRecordedLogs(), ORDER_REF, merchant, customer, address(tether)), 15e6, "event amount");
+        assertEq(tether.balanceOf(address(router)), 0, "router kept tokens");
+    }
+
     /// @notice A permit past its deadline is refused before the token is asked.
     function test_payWithPermit_revertsWhenExpired() public {
-        (address signer, uint256 privateKey) = makeAddrAndKey("signer");
         vm.warp(1_700_000_000);
         uint256 deadline = block.timestamp - 1;
-        _fund(address(permitUsd), signer, 1e6);
-        (uint8 v, bytes32 r, bytes32 s) = _signPermit(privateKey, signer, 1e6, 0, deadline);
+        _fund(address(permitUsd), customer, 1e6);
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 1e6, deadline);
 
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.PermitExpired.selector, deadline, block.timestamp));
-        vm.prank(signer);
+        vm.prank(customer);
         router.payWithPermit(address(permitUsd), 1e6, merchant, ORDER_REF, deadline, v, r, s);
+    }
+
+    /// @notice A token address without code is refused by name before the permit is tried.
+    function test_payWithPermit_revertsWhenTokenIsEoa() public {
+        address eoa = makeAddr("not a token");
+        uint256 deadline = block.timestamp + VALID_FOR;
+        vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidToken.selector, eoa));
+        vm.prank(customer);
+        router.payWithPermit(eoa, 1e6, merchant, ORDER_REF, deadline, 27, bytes32(0), bytes32(0));
     }
 
     /// @notice A permit signed by someone other than the caller, with no allowance to fall back on, is refused.
     function test_payWithPermit_revertsWhenSignatureIsInvalid() public {
-        (address signer, uint256 privateKey) = makeAddrAndKey("signer");
         (, uint256 otherKey) = makeAddrAndKey("impostor");
-        uint256 deadline = block.timestamp + 1 hours;
-        _fund(address(permitUsd), signer, 1e6);
-        (uint8 v, bytes32 r, bytes32 s) = _signPermit(otherKey, signer, 1e6, 0, deadline);
-        assertTrue(otherKey != privateKey, "keys must differ");
+        uint256 deadline = block.timestamp + VALID_FOR;
+        _fund(address(permitUsd), customer, 1e6);
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(otherKey, customer, address(router), 1e6, deadline);
+        assertTrue(otherKey != customerKey, "keys must differ");
 
-        vm.expectRevert(
-            abi.encodeWithSelector(IPaymentRouter.PermitFailed.selector, address(permitUsd), signer, 1e6)
-        );
-        vm.prank(signer);
+        _expectPermitFailed(1e6);
+        vm.prank(customer);
         router.payWithPermit(address(permitUsd), 1e6, merchant, ORDER_REF, deadline, v, r, s);
+        assertEq(permitUsd.allowance(customer, address(router)), 0, "no allowance granted");
     }
 
     /// @notice A permit for less than the amount, with no allowance to fall back on, is refused.
     function test_payWithPermit_revertsWhenPermitIsForLess() public {
-        (address signer, uint256 privateKey) = makeAddrAndKey("signer");
-        uint256 deadline = block.timestamp + 1 hours;
-        _fund(address(permitUsd), signer, 2e6);
-        (uint8 v, bytes32 r, bytes32 s) = _signPermit(privateKey, signer, 1e6, 0, deadline);
+        uint256 deadline = block.timestamp + VALID_FOR;
+        _fund(address(permitUsd), customer, 2e6);
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 1e6, deadline);
 
-        vm.expectRevert(
-            abi.encodeWithSelector(IPaymentRouter.PermitFailed.selector, address(permitUsd), signer, 2e6)
-        );
-        vm.prank(signer);
+        _expectPermitFailed(2e6);
+        vm.prank(customer);
         router.payWithPermit(address(permitUsd), 2e6, merchant, ORDER_REF, deadline, v, r, s);
+    }
+
+    /// @notice A front-run permit whose allowance the payer lowered before paying is refused.
+    function test_payWithPermit_revertsWhenFrontRunAllowanceIsLowered() public {
+        uint256 deadline = block.timestamp + VALID_FOR;
+        _fund(address(permitUsd), customer, 20e6);
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 20e6, deadline);
+        vm.prank(stranger);
+        permitUsd.permit(customer, address(router), 20e6, deadline, v, r, s);
+        _approve(address(permitUsd), customer, address(router), 20e6 - 1);
+
+        _expectPermitFailed(20e6);
+        vm.prank(customer);
+        router.payWithPermit(address(permitUsd), 20e6, merchant, ORDER_REF, deadline, v, r, s);
+    }
+
+    /// @notice After a valid permit, `pay`'s checks still apply: a zero amount is refused, and the permit is
+    /// rolled back with the call.
+    function test_payWithPermit_revertsWhenAmountIsZero() public {
+        uint256 deadline = block.timestamp + VALID_FOR;
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 0, deadline);
+        vm.expectRevert(IPaymentRouter.ZeroAmount.selector);
+        vm.prank(customer);
+        router.payWithPermit(address(permitUsd), 0, merchant, ORDER_REF, deadline, v, r, s);
+        assertEq(permitUsd.nonces(customer), 0, "permit rolled back");
+    }
+
+    /// @notice After a valid permit, `pay`'s checks still apply: the zero merchant is refused, and the permit is
+    /// rolled back with the call.
+    function test_payWithPermit_revertsWhenMerchantIsZero() public {
+        uint256 deadline = block.timestamp + VALID_FOR;
+        _fund(address(permitUsd), customer, 1e6);
+        (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 1e6, deadline);
+        vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidMerchant.selector, address(0)));
+        vm.prank(customer);
+        router.payWithPermit(address(permitUsd), 1e6, address(0), ORDER_REF, deadline, v, r, s);
+        assertEq(permitUsd.nonces(customer), 0, "permit rolled back");
+    }
+
+    /// @notice A re-entrant token cannot make `payWithPermit` move twice either (it has no permit: the router falls
+    /// back to the allowance, and re-entry happens in `transferFrom`).
+    function test_payWithPermit_revertsOnReentry() public {
+        ReentrantToken hostile = _armedReentrantToken(10_000);
+        uint256 deadline = block.timestamp + VALID_FOR;
+        vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        vm.prank(customer);
+        router.payWithPermit(address(hostile), 1_000, merchant, ORDER_REF, deadline, 27, bytes32(0), bytes32(0));
+        assertEq(hostile.balanceOf(customer), 10_000, "payer balance unchanged");
+        assertEq(hostile.balanceOf(merchant), 0, "merchant balance unchanged");
     }
 
     /* HELPERS */
 
-    /// @notice Funds and approves `from`, pays `to` and checks balances, allowance, return value and event.
+    /// @notice Funds and approves `payer`, pays `payee` and checks balances, allowance, return value and event.
     /// @param token The token to pay with (no fee is on).
     /// @param amount The amount to pay.
-    /// @param from The payer.
-    /// @param to The merchant.
-    function _checkPayMovesExactAmount(address token, uint256 amount, address from, address to) private {
-        _fund(token, from, amount);
-        _approve(token, from, amount);
-        uint256 fromBefore = IERC20(token).balanceOf(from);
-        uint256 toBefore = IERC20(token).balanceOf(to);
+    /// @param payer The payer.
+    /// @param payee The merchant.
+    function _checkPayMovesExactAmount(address token, uint256 amount, address payer, address payee) private {
+        _fundAndApprove(token, payer, address(router), amount);
+        uint256 payerBefore = IERC20(token).balanceOf(payer);
 
-        vm.expectEmit(true, true, true, true, address(router));
-        emit IPaymentRouter.PaymentReceived(ORDER_REF, to, from, token, amount);
-        vm.prank(from);
-        uint256 received = router.pay(token, amount, to, ORDER_REF);
-
-        assertEq(received, amount, "return value");
-        assertEq(IERC20(token).balanceOf(to) - toBefore, amount, "merchant growth");
-        assertEq(fromBefore - IERC20(token).balanceOf(from), amount, "payer debit");
-        assertEq(IERC20(token).balanceOf(address(router)), 0, "router kept tokens");
-        assertEq(IERC20(token).allowance(from, address(router)), 0, "allowance left over");
+        _assertPaysNet(_pay(token, payer, payee, amount, ORDER_REF), amount);
+        assertEq(payerBefore - IERC20(token).balanceOf(payer), amount, "payer debit");
+        assertEq(IERC20(token).allowance(payer, address(router)), 0, "allowance left over");
     }
 
-    /// @notice Mints `amount` of `token` to `to` (TetherUSD: issues it to this contract, its owner, and sends it on).
-    /// @param token One of the three test tokens.
-    /// @param to The recipient.
-    /// @param amount The amount.
-    function _fund(address token, address to, uint256 amount) private {
-        if (token == address(tether)) {
-            tether.issue(amount);
-            tether.transfer(to, amount);
-        } else if (token == address(permitUsd)) {
-            permitUsd.mint(to, amount);
-        } else {
-            bscUsd.mint(to, amount);
+    /// @notice Checks that a payment's return value, event and merchant growth are all `net`, and that the router
+    /// kept none of any token.
+    /// @param payment The measured payment.
+    /// @param net The amount the merchant should have received.
+    function _assertPaysNet(Payment memory payment, uint256 net) private view {
+        assertEq(payment.received, net, "return value != net");
+        assertEq(payment.emitted, net, "event amount != net");
+        assertEq(payment.growth, net, "merchant growth != net");
+        address[] memory tokens = _tokens();
+        for (uint256 t; t < tokens.length; ++t) {
+            assertEq(IERC20(tokens[t]).balanceOf(address(router)), 0, "router kept tokens");
         }
     }
 
-    /// @notice Sets `holder`'s allowance for the router to `amount`, going through zero as TetherUSD demands.
-    /// @param token One of the three test tokens.
-    /// @param holder The approving account.
-    /// @param amount The new allowance.
-    function _approve(address token, address holder, uint256 amount) private {
-        vm.startPrank(holder);
-        if (token == address(tether)) {
-            if (tether.allowance(holder, address(router)) != 0) tether.approve(address(router), 0);
-            tether.approve(address(router), amount);
-        } else {
-            assertTrue(IERC20(token).approve(address(router), amount), "approve failed");
-        }
-        vm.stopPrank();
+    /// @notice Expects the next call to revert with `PermitFailed(permitUsd, customer, amount)`.
+    /// @param amount The amount the permit was for.
+    function _expectPermitFailed(uint256 amount) private {
+        vm.expectRevert(
+            abi.encodeWithSelector(IPaymentRouter.PermitFailed.selector, address(permitUsd), customer, amount)
+        );
     }
 
-    /// @notice Signs an EIP-2612 permit of PermitUSD for the router.
-    /// @param privateKey The signing key.
-    /// @param holder The permit's owner.
-    /// @param amount The permit's value.
-    /// @param nonce The permit's nonce.
-    /// @param deadline The permit's deadline.
-    /// @return v The recovery byte.
-    /// @return r The signature's r.
-    /// @return s The signature's s.
-    function _signPermit(uint256 privateKey, address holder, uint256 amount, uint256 nonce, uint256 deadline)
-        private
-        view
-        returns (uint8 v, bytes32 r, bytes32 s)
-    {
-        bytes32 structHash = keccak256(abi.encode(PERMIT_TYPEHASH, holder, address(router), amount, nonce, deadline));
-        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", permitUsd.DOMAIN_SEPARATOR(), structHash));
-        return vm.sign(privateKey, digest);
-    }
-
-    /// @notice Discards fuzzed accounts that would make the test about something else: the zero address, the
-    /// router, the tokens and the cheatcode address.
-    /// @param account The fuzzed account.
-    function _assumeUsableAccount(address account) private view {
-        vm.assume(account != address(0) && account != VM_ADDRESS && account != address(router));
-        vm.assume(account != address(tether) && account != address(permitUsd) && account != address(bscUsd));
-    }
-
-    /// @notice Returns the amount of the one `PaymentReceived` among `logs`, after checking its emitter and topics.
-    /// @param logs The captured logs.
-    /// @param orderRef The expected order reference.
-    /// @param to The expected merchant.
-    /// @param from The expected payer.
-    /// @param token The expected token.
-    /// @return amount The event's amount.
-    function _emittedAmount(IVm.Log[] memory logs, bytes32 orderRef, address to, address from, address token)
-        private
-        view
-        returns (uint256 amount)
-    {
-        uint256 found;
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter != address(router)) continue;
-            assertEq(logs[i].topics[0], IPaymentRouter.PaymentReceived.selector, "unexpected router event");
-            assertEq(logs[i].topics[1], orderRef, "orderRef topic");
-            assertEq(logs[i].topics[2], bytes32(uint256(uint160(to))), "merchant topic");
-            assertEq(logs[i].topics[3], bytes32(uint256(uint160(from))), "payer topic");
-            address emittedToken;
-            (emittedToken, amount) = abi.decode(logs[i].data, (address, uint256));
-            assertEq(emittedToken, token, "token in event");
-            ++found;
-        }
-        assertEq(found, 1, "PaymentReceived count");
+    /// @notice A `ReentrantToken` holding `amount` for the customer, approved to the router and armed against it.
+    /// @param amount The customer's balance and allowance.
+    /// @return hostile The token.
+    function _armedReentrantToken(uint256 amount) private returns (ReentrantToken hostile) {
+        hostile = new ReentrantToken();
+        hostile.mint(customer, amount);
+        vm.prank(customer);
+        assertTrue(hostile.approve(address(router), amount), "approve failed");
+        hostile.arm(router);
     }
 }
