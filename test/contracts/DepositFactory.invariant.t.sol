@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {IDepositFactory} from "../../contracts/interfaces/IDepositFactory.sol";
 import {IVm} from "./utils/Vm.sol";
-import {BaseTest} from "./utils/BaseTest.sol";
 import {DepositFactoryBase} from "./utils/DepositFactoryBase.sol";
 import {InvariantTest} from "./utils/InvariantTest.sol";
 
@@ -29,9 +28,6 @@ contract DepositFactoryInvariantTest is InvariantTest, DepositFactoryBase {
     /// @notice The three tokens and native coin (`NATIVE`).
     address[] private assets;
 
-    /// @notice The merchants' payout addresses.
-    address[] private merchants;
-
     /// @notice Each deposit address's payout (an entry of `merchants`).
     address[] private depositPayouts;
 
@@ -50,17 +46,13 @@ contract DepositFactoryInvariantTest is InvariantTest, DepositFactoryBase {
     /// @notice Per asset, Tether's fee taken on the forward leg (collected by this contract as Tether's owner).
     mapping(address asset => uint256 amount) private ghostForwardFees;
 
-    /// @notice Per asset, the sum of the amounts in `Forwarded` events.
-    mapping(address asset => uint256 amount) private ghostEmitted;
-
     /// @notice How many attack calls reverted.
     uint256 private ghostAttacksRefused;
 
     /// @notice Deploys the factory and the tokens, names merchants and attackers, and derives the deposit addresses.
-    function setUp() public override(BaseTest, DepositFactoryBase) {
+    function setUp() public override(InvariantTest, DepositFactoryBase) {
         super.setUp();
         assets = [address(tether), address(permitUsd), address(bscUsd), NATIVE];
-        merchants = [makeAddr("coffee shop"), makeAddr("book shop"), makeAddr("bike shop")];
         attackers = [makeAddr("mallory"), makeAddr("trudy")];
         for (uint256 i; i < DEPOSITS; ++i) {
             bytes32 orderRef = keccak256(abi.encode("order", i));

@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {BaseTest} from "./utils/BaseTest.sol";
 import {InvariantTest} from "./utils/InvariantTest.sol";
 import {PaymentRouterBase} from "./utils/PaymentRouterBase.sol";
 
@@ -19,26 +18,20 @@ contract PaymentRouterInvariantTest is InvariantTest, PaymentRouterBase {
     /// @notice Each permit's time to its deadline.
     uint256 private constant PERMIT_VALIDITY = 30 minutes;
 
-    /// @notice The customers.
+    /// @notice The customers (disjoint from `merchants`).
     address[] private actors;
 
     /// @notice The customers' private keys (same order as `actors`), for permits.
     uint256[] private actorKeys;
 
-    /// @notice The shops; disjoint from `actors`, and none is a token's owner (which collects TetherUSD's fee).
-    address[] private merchants;
-
     /// @notice Per token, the merchants' summed balance at setup.
     mapping(address token => uint256 balance) private merchantsBalanceAtSetUp;
-
-    /// @notice Per token, the sum of the amounts the router emitted in `PaymentReceived`.
-    mapping(address token => uint256 amount) private ghostEmitted;
 
     /// @notice Per token, the sum of the merchants' balance growth measured around each payment.
     mapping(address token => uint256 amount) private ghostMerchantGrowth;
 
     /// @notice Deploys the router and the tokens and names the accounts.
-    function setUp() public override(BaseTest, PaymentRouterBase) {
+    function setUp() public override(InvariantTest, PaymentRouterBase) {
         super.setUp();
         string[3] memory actorNames = ["alice", "bob", "carol"];
         for (uint256 i; i < actorNames.length; ++i) {
@@ -46,7 +39,6 @@ contract PaymentRouterInvariantTest is InvariantTest, PaymentRouterBase {
             actors.push(actor);
             actorKeys.push(key);
         }
-        merchants = [makeAddr("coffee shop"), makeAddr("book shop"), makeAddr("bike shop")];
         address[] memory tokens = _tokens();
         for (uint256 t; t < tokens.length; ++t) {
             merchantsBalanceAtSetUp[tokens[t]] = _sumBalances(tokens[t], merchants);

@@ -84,39 +84,34 @@ contract PaymentRouterTest is PaymentRouterBase {
     function test_pay_revertsWhenAmountIsZero() public {
         _approve(address(bscUsd), customer, address(router), 1);
         vm.expectRevert(IPaymentRouter.ZeroAmount.selector);
-        vm.prank(customer);
-        router.pay(address(bscUsd), 0, merchant, ORDER_REF);
+        _customerPays(address(bscUsd), 0, merchant);
     }
 
     /// @notice The zero address is refused as merchant.
     function test_pay_revertsWhenMerchantIsZero() public {
         _fundAndApprove(address(bscUsd), customer, address(router), 1e18);
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidMerchant.selector, address(0)));
-        vm.prank(customer);
-        router.pay(address(bscUsd), 1e18, address(0), ORDER_REF);
+        _customerPays(address(bscUsd), 1e18, address(0));
     }
 
     /// @notice The router itself is refused as merchant (it must never hold tokens).
     function test_pay_revertsWhenMerchantIsRouter() public {
         _fundAndApprove(address(tether), customer, address(router), 1e6);
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidMerchant.selector, address(router)));
-        vm.prank(customer);
-        router.pay(address(tether), 1e6, address(router), ORDER_REF);
+        _customerPays(address(tether), 1e6, address(router));
     }
 
     /// @notice A token address without code is refused by name (SafeERC20 alone would let the "transfer" pass).
     function test_pay_revertsWhenTokenIsEoa() public {
         address eoa = makeAddr("not a token");
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidToken.selector, eoa));
-        vm.prank(customer);
-        router.pay(eoa, 1e6, merchant, ORDER_REF);
+        _customerPays(eoa, 1e6, merchant);
     }
 
     /// @notice A contract that does not answer `balanceOf` (here the router itself) is refused as token by name.
     function test_pay_revertsWhenTokenHasNoBalanceOf() public {
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidToken.selector, address(router)));
-        vm.prank(customer);
-        router.pay(address(router), 10e6, merchant, ORDER_REF);
+        _customerPays(address(router), 10e6, merchant);
     }
 
     /// @notice Paying oneself moves nothing, so it is refused as `NothingReceived`.
@@ -125,8 +120,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         vm.expectRevert(
             abi.encodeWithSelector(IPaymentRouter.NothingReceived.selector, address(permitUsd), customer)
         );
-        vm.prank(customer);
-        router.pay(address(permitUsd), 1e6, customer, ORDER_REF);
+        _customerPays(address(permitUsd), 1e6, customer);
     }
 
     /// @notice A token that calls back into the router from `transferFrom` is stopped by the reentrancy guard, and
@@ -135,8 +129,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         ReentrantToken hostile = _armedReentrantToken(2e18);
 
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
-        vm.prank(customer);
-        router.pay(address(hostile), 1e18, merchant, ORDER_REF);
+        _customerPays(address(hostile), 1e18, merchant);
 
         assertEq(hostile.balanceOf(customer), 2e18, "payer balance unchanged");
         assertEq(hostile.balanceOf(merchant), 0, "merchant balance unchanged");
@@ -148,8 +141,7 @@ contract PaymentRouterTest is PaymentRouterBase {
     function test_pay_releasesGuardAfterBlockedReentry() public {
         ReentrantToken hostile = _armedReentrantToken(1_000);
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
-        vm.prank(customer);
-        router.pay(address(hostile), 1_000, merchant, ORDER_REF);
+        _customerPays(address(hostile), 1_000, merchant);
         hostile.arm(IPaymentRouter(address(0)));
 
         _assertPaysNet(_pay(address(hostile), customer, merchant, 1_000, ORDER_REF), 1_000);
@@ -162,8 +154,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         _fundAndApprove(address(tether), customer, address(router), 1e6);
         tether.addBlackList(merchant);
         vm.expectRevert(BLACKLISTED);
-        vm.prank(customer);
-        router.pay(address(tether), 1e6, merchant, ORDER_REF);
+        _customerPays(address(tether), 1e6, merchant);
     }
 
     /// @notice A payer on Tether's blacklist cannot pay: Tether's reason reaches the caller.
@@ -171,8 +162,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         _fundAndApprove(address(tether), customer, address(router), 10e6);
         tether.addBlackList(customer);
         vm.expectRevert(BLACKLISTED);
-        vm.prank(customer);
-        router.pay(address(tether), 10e6, merchant, ORDER_REF);
+        _customerPays(address(tether), 10e6, merchant);
     }
 
     /// @notice A paused TetherUSD cannot be paid with: Tether's reason reaches the caller.
@@ -180,8 +170,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         _fundAndApprove(address(tether), customer, address(router), 10e6);
         tether.pause();
         vm.expectRevert(bytes("paused"));
-        vm.prank(customer);
-        router.pay(address(tether), 10e6, merchant, ORDER_REF);
+        _customerPays(address(tether), 10e6, merchant);
     }
 
     /// @notice A TetherUSD allowance one base unit short is refused with Tether's reason.
@@ -189,8 +178,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         _fundAndApprove(address(tether), customer, address(router), 10e6);
         _approve(address(tether), customer, address(router), 10e6 - 1);
         vm.expectRevert(bytes("allowance"));
-        vm.prank(customer);
-        router.pay(address(tether), 10e6, merchant, ORDER_REF);
+        _customerPays(address(tether), 10e6, merchant);
     }
 
     /// @notice An OpenZeppelin token's allowance one unit short: the token's own custom error, arguments included,
@@ -203,8 +191,7 @@ contract PaymentRouterTest is PaymentRouterBase {
                 IERC20Errors.ERC20InsufficientAllowance.selector, address(router), 10e18 - 1, 10e18
             )
         );
-        vm.prank(customer);
-        router.pay(address(bscUsd), 10e18, merchant, ORDER_REF);
+        _customerPays(address(bscUsd), 10e18, merchant);
     }
 
     /* PAY WITH PERMIT */
@@ -242,8 +229,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 5e6, deadline);
         permitUsd.permit(customer, address(router), 5e6, deadline, v, r, s); // the front-runner
 
-        vm.prank(customer);
-        uint256 received = router.payWithPermit(address(permitUsd), 5e6, merchant, ORDER_REF, deadline, v, r, s);
+        uint256 received = _customerPaysWithPermit(address(permitUsd), 5e6, merchant, deadline, v, r, s);
 
         assertEq(received, 5e6, "return value");
         assertEq(permitUsd.balanceOf(merchant), 5e6, "merchant growth");
@@ -255,9 +241,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         uint256 deadline = block.timestamp + VALID_FOR;
         uint256 merchantBefore = tether.balanceOf(merchant);
         vm.recordLogs();
-        vm.prank(customer);
-        uint256 received =
-            router.payWithPermit(address(tether), 15e6, merchant, ORDER_REF, deadline, 27, bytes32(0), bytes32(0));
+        uint256 received = _customerPaysWithPermit(address(tether), 15e6, merchant, deadline, 27, bytes32(0), bytes32(0));
 
         assertEq(received, 15e6, "return value");
         assertEq(tether.balanceOf(merchant) - merchantBefore, 15e6, "merchant growth");
@@ -273,8 +257,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 1e6, deadline);
 
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.PermitExpired.selector, deadline, block.timestamp));
-        vm.prank(customer);
-        router.payWithPermit(address(permitUsd), 1e6, merchant, ORDER_REF, deadline, v, r, s);
+        _customerPaysWithPermit(address(permitUsd), 1e6, merchant, deadline, v, r, s);
     }
 
     /// @notice A token address without code is refused by name before the permit is tried.
@@ -282,8 +265,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         address eoa = makeAddr("not a token");
         uint256 deadline = block.timestamp + VALID_FOR;
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidToken.selector, eoa));
-        vm.prank(customer);
-        router.payWithPermit(eoa, 1e6, merchant, ORDER_REF, deadline, 27, bytes32(0), bytes32(0));
+        _customerPaysWithPermit(eoa, 1e6, merchant, deadline, 27, bytes32(0), bytes32(0));
     }
 
     /// @notice A permit signed by someone other than the caller, with no allowance to fall back on, is refused.
@@ -295,8 +277,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         assertTrue(otherKey != customerKey, "keys must differ");
 
         _expectPermitFailed(1e6);
-        vm.prank(customer);
-        router.payWithPermit(address(permitUsd), 1e6, merchant, ORDER_REF, deadline, v, r, s);
+        _customerPaysWithPermit(address(permitUsd), 1e6, merchant, deadline, v, r, s);
         assertEq(permitUsd.allowance(customer, address(router)), 0, "no allowance granted");
     }
 
@@ -307,8 +288,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 1e6, deadline);
 
         _expectPermitFailed(2e6);
-        vm.prank(customer);
-        router.payWithPermit(address(permitUsd), 2e6, merchant, ORDER_REF, deadline, v, r, s);
+        _customerPaysWithPermit(address(permitUsd), 2e6, merchant, deadline, v, r, s);
     }
 
     /// @notice A front-run permit whose allowance the payer lowered before paying is refused.
@@ -321,8 +301,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         _approve(address(permitUsd), customer, address(router), 20e6 - 1);
 
         _expectPermitFailed(20e6);
-        vm.prank(customer);
-        router.payWithPermit(address(permitUsd), 20e6, merchant, ORDER_REF, deadline, v, r, s);
+        _customerPaysWithPermit(address(permitUsd), 20e6, merchant, deadline, v, r, s);
     }
 
     /// @notice After a valid permit, `pay`'s checks still apply: a zero amount is refused, and the permit is
@@ -331,8 +310,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         uint256 deadline = block.timestamp + VALID_FOR;
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 0, deadline);
         vm.expectRevert(IPaymentRouter.ZeroAmount.selector);
-        vm.prank(customer);
-        router.payWithPermit(address(permitUsd), 0, merchant, ORDER_REF, deadline, v, r, s);
+        _customerPaysWithPermit(address(permitUsd), 0, merchant, deadline, v, r, s);
         assertEq(permitUsd.nonces(customer), 0, "permit rolled back");
     }
 
@@ -343,8 +321,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         _fund(address(permitUsd), customer, 1e6);
         (uint8 v, bytes32 r, bytes32 s) = _signPermit(customerKey, customer, address(router), 1e6, deadline);
         vm.expectRevert(abi.encodeWithSelector(IPaymentRouter.InvalidMerchant.selector, address(0)));
-        vm.prank(customer);
-        router.payWithPermit(address(permitUsd), 1e6, address(0), ORDER_REF, deadline, v, r, s);
+        _customerPaysWithPermit(address(permitUsd), 1e6, address(0), deadline, v, r, s);
         assertEq(permitUsd.nonces(customer), 0, "permit rolled back");
     }
 
@@ -354,8 +331,7 @@ contract PaymentRouterTest is PaymentRouterBase {
         ReentrantToken hostile = _armedReentrantToken(10_000);
         uint256 deadline = block.timestamp + VALID_FOR;
         vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
-        vm.prank(customer);
-        router.payWithPermit(address(hostile), 1_000, merchant, ORDER_REF, deadline, 27, bytes32(0), bytes32(0));
+        _customerPaysWithPermit(address(hostile), 1_000, merchant, deadline, 27, bytes32(0), bytes32(0));
         assertEq(hostile.balanceOf(customer), 10_000, "payer balance unchanged");
         assertEq(hostile.balanceOf(merchant), 0, "merchant balance unchanged");
     }
@@ -388,6 +364,38 @@ contract PaymentRouterTest is PaymentRouterBase {
         for (uint256 t; t < tokens.length; ++t) {
             assertEq(IERC20(tokens[t]).balanceOf(address(router)), 0, "router kept tokens");
         }
+    }
+
+    /// @notice The customer calls `pay` for `ORDER_REF`.
+    /// @param token The token.
+    /// @param amount The amount.
+    /// @param payee The merchant.
+    /// @return received What the router returned.
+    function _customerPays(address token, uint256 amount, address payee) private returns (uint256 received) {
+        vm.prank(customer);
+        return router.pay(token, amount, payee, ORDER_REF);
+    }
+
+    /// @notice The customer calls `payWithPermit` for `ORDER_REF`.
+    /// @param token The token.
+    /// @param amount The amount.
+    /// @param payee The merchant.
+    /// @param deadline The permit's deadline.
+    /// @param v The permit signature's recovery byte.
+    /// @param r The permit signature's r.
+    /// @param s The permit signature's s.
+    /// @return received What the router returned.
+    function _customerPaysWithPermit(
+        address token,
+        uint256 amount,
+        address payee,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) private returns (uint256 received) {
+        vm.prank(customer);
+        return router.payWithPermit(token, amount, payee, ORDER_REF, deadline, v, r, s);
     }
 
     /// @notice Expects the next call to revert with `PermitFailed(permitUsd, customer, amount)`.

@@ -100,6 +100,31 @@ async function assertOnePayment(
   assert.equal(args.amount, expected.amount);
 }
 
+/** A token the fixture's payer paid with: its balances and the router's allowance can be read. */
+type PaidToken = BalanceReader & {
+  address: Address;
+  read: { allowance: (args: readonly [Address, Address]) => Promise<bigint> };
+};
+
+/**
+ * Asserts the payer paid the merchant `amount` of `token` in transaction `hash`: both balances moved by exactly that,
+ * nothing is left approved or at the router, and the transaction emitted exactly one matching PaymentReceived.
+ */
+async function assertPaid(
+  f: Fixture,
+  token: PaidToken,
+  hash: Hash,
+  expected: { orderRef: Hex; amount: bigint; payerBefore: bigint; merchantBefore: bigint },
+) {
+  const [payer, merchant] = [f.payer.account.address, f.merchant.account.address];
+  const [payerAfter, merchantAfter] = await balancesOf(token, [payer, merchant]);
+  assert.equal(merchantAfter! - expected.merchantBefore, expected.amount);
+  assert.equal(expected.payerBefore - payerAfter!, expected.amount);
+  await assertRouterHoldsNothing(f);
+  assert.equal(await token.read.allowance([payer, f.router.address]), 0n, "allowance used up");
+  await assertOnePayment(f, hash, { orderRef: expected.orderRef, merchant, payer, token: token.address, amount: expected.amount });
+}
+
 /** Balances of every token the fixture knows, for the given accounts plus the router. */
 async function snapshotBalances(f: Fixture, accounts: readonly Address[]) {
   const all = [...accounts, f.router.address];
@@ -144,14 +169,12 @@ async function assertRouterHoldsNothing(f: Fixture) {
   );
 }
 
-/** An EIP-2612 permit for PermitUSD, signed by `signer` on behalf of `owner` (the payer unless forging). */
-async function signPermit(
-  f: Fixture,
-  opts: { owner: Address; signer: Fixture["payer"]; spender: Address; value: bigint; deadline: bigint },
-) {
-  const nonce = await f.permitUsd.read.nonces([opts.owner]);
-  const signature = await opts.signer.signTypedData({
-    account: opts.signer.account,
+/** The payer's EIP-2612 permit of `value` PermitUSD for the router, signed with viem's `signTypedData`. */
+async function signPermit(f: Fixture, value: bigint, deadline: bigint) {
+  const owner = f.payer.account.address;
+  const nonce = await f.permitUsd.read.nonces([owner]);
+  const signature = await f.payer.signTypedData({
+    account: f.payer.account,
     domain: {
       name: "Permit USD",
       version: "1",
@@ -168,7 +191,7 @@ async function signPermit(
       ],
     },
     primaryType: "Permit",
-    message: { owner: opts.owner, spender: opts.spender, value: opts.value, nonce, deadline: opts.deadline },
+    message: { owner, spender: f.router.address, value, nonce, deadline },
   });
   const { r, s, v, yParity } = parseSignature(signature);
   return { v: Number(v ?? BigInt(yParity + 27)), r, s };
@@ -211,18 +234,7 @@ describe("PaymentRouter", () => {
         account: payer.account,
       });
 
-      const [payerAfter, merchantAfter] = await balancesOf(tether, [payer.account.address, merchant.account.address]);
-      assert.equal(merchantAfter! - merchantBefore!, amount);
-      assert.equal(payerBefore! - payerAfter!, amount);
-      await assertRouterHoldsNothing(f);
-      assert.equal(await tether.read.allowance([payer.account.address, router.address]), 0n, "allowance used up");
-      await assertOnePayment(f, hash, {
-        orderRef: ref,
-        merchant: merchant.account.address,
-        payer: payer.account.address,
-        token: tether.address,
-        amount,
-      });
+      await assertPaid(f, tether, hash, { orderRef: ref, amount, payerBefore: payerBefore!, merchantBefore: merchantBefore! });
     });
   });
 
@@ -234,13 +246,7 @@ describe("PaymentRouter", () => {
       const deadline = await farDeadline();
       const ref = orderRef("order-permit");
       assert.equal(await permitUsd.read.allowance([payer.account.address, router.address]), 0n);
-      const { v, r, s } = await signPermit(f, {
-        owner: payer.account.address,
-        signer: payer,
-        spender: router.address,
-        value: amount,
-        deadline,
-      });
+      const { v, r, s } = await signPermit(f, amount, deadline);
       const [payerBefore, merchantBefore] = await balancesOf(permitUsd, [payer.account.address, merchant.account.address]);
 
       const args = [permitUsd.address, amount, merchant.account.address, ref, deadline, v, r, s] as const;
@@ -248,19 +254,8 @@ describe("PaymentRouter", () => {
       assert.equal(result, amount);
       const hash = await router.write.payWithPermit(args, { account: payer.account });
 
-      const [payerAfter, merchantAfter] = await balancesOf(permitUsd, [payer.account.address, merchant.account.address]);
-      assert.equal(merchantAfter! - merchantBefore!, amount);
-      assert.equal(payerBefore! - payerAfter!, amount);
-      await assertRouterHoldsNothing(f);
+      await assertPaid(f, permitUsd, hash, { orderRef: ref, amount, payerBefore: payerBefore!, merchantBefore: merchantBefore! });
       assert.equal(await permitUsd.read.nonces([payer.account.address]), 1n, "permit consumed");
-      assert.equal(await permitUsd.read.allowance([payer.account.address, router.address]), 0n, "allowance used up");
-      await assertOnePayment(f, hash, {
-        orderRef: ref,
-        merchant: merchant.account.address,
-        payer: payer.account.address,
-        token: permitUsd.address,
-        amount,
-      });
     });
 
     it("reverts with PermitExpired(deadline, timestamp) once the deadline has passed", async () => {
@@ -268,13 +263,7 @@ describe("PaymentRouter", () => {
       const { router, permitUsd, payer, merchant } = f;
       const amount = usdt("3");
       const deadline = BigInt(await networkHelpers.time.latest()) + 100n;
-      const { v, r, s } = await signPermit(f, {
-        owner: payer.account.address,
-        signer: payer,
-        spender: router.address,
-        value: amount,
-        deadline,
-      });
+      const { v, r, s } = await signPermit(f, amount, deadline);
       const late = deadline + 1n;
       await networkHelpers.time.setNextBlockTimestamp(late);
 

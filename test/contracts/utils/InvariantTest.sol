@@ -18,6 +18,12 @@ abstract contract InvariantTest is BaseTest {
         bytes4[] selectors;
     }
 
+    /// @notice The shops the handlers pay; none is a token's owner (which collects TetherUSD's fee).
+    address[] internal merchants;
+
+    /// @notice Per asset, the sum of the amounts the contract under test reported in its events.
+    mapping(address asset => uint256 amount) internal ghostEmitted;
+
     /// @notice How many handler calls the fuzzer made in the current run.
     uint256 internal ghostCalls;
 
@@ -25,6 +31,12 @@ abstract contract InvariantTest is BaseTest {
     modifier countCall() {
         ++ghostCalls;
         _;
+    }
+
+    /// @notice Deploys the tokens, names the accounts and the shops.
+    function setUp() public virtual override {
+        super.setUp();
+        merchants = [makeAddr("coffee shop"), makeAddr("book shop"), makeAddr("bike shop")];
     }
 
     /// @notice Foundry's target list: only this contract, whose callable functions `targetSelectors` narrows.
