@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { warmCheckoutAssets } from "./checkout/assets.js";
+import { publicBaseUrlWarning } from "./checkout/metamask.js";
 import { ConfigError, parseConfig, type Config } from "./config.js";
 import { Confirmer } from "./confirmer/confirmer.js";
 import { createIndexerSource } from "./confirmer/indexer-source.js";
@@ -43,6 +44,8 @@ export async function startApi(
   const app = createApp({ config, db: handle.db, chains, now, rateLimiter: new RateLimiter({ perMinute: config.rateLimitPerMinute }) });
   // Bundle the checkout's script now, in the background, rather than on the first customer's page view.
   warmCheckoutAssets();
+  const httpsWarning = publicBaseUrlWarning(config.publicBaseUrl);
+  if (httpsWarning) log(`warning: ${httpsWarning}`);
 
   let loops: ConfirmerLoops | null = null;
   if (config.confirmerEnabled) {

@@ -1,5 +1,5 @@
 /**
- * `npm run pay -- <order id | checkout URL> [--amount 12.5] [--token USDT] [--from 0x… | 1..4] [--api URL] [--rpc URL]`
+ * `npm run pay -- <checkout URL | checkout token> [--amount 12.5] [--token USDT] [--from 0x… | 1..4] [--api URL] [--rpc URL]`
  *
  * The test-mode payment: pays an order on the local chain from a funded dev account, the way a customer's wallet
  * would (approve, going through zero as USDT demands, then `pay`; or one permit signature and `payWithPermit`), and
@@ -38,14 +38,14 @@ const { values: flags, positionals } = parseArgs({
 
 async function main(): Promise<void> {
   const target = positionals[0];
-  if (!target) throw new Error("usage: npm run pay -- <order id | checkout URL> [--amount 12.5] [--token USDT] [--from 1..4 | 0x…]");
-  const { apiUrl, orderId } = parseTarget(target, flags.api!);
+  if (!target) throw new Error("usage: npm run pay -- <checkout URL | checkout token> [--amount 12.5] [--token USDT] [--from 1..4 | 0x…]");
+  const { apiUrl, checkoutToken } = parseTarget(target, flags.api!);
 
-  const response = await fetch(`${apiUrl}/pay/${orderId}/status`).catch((error: unknown) => {
+  const response = await fetch(`${apiUrl}/pay/${checkoutToken}/status`).catch((error: unknown) => {
     throw new Error(`The API at ${apiUrl} did not answer (is \`npm start\` running?): ${String(error)}`);
   });
-  if (response.status === 404) throw new Error(`No order ${orderId} at ${apiUrl}`);
-  if (!response.ok) throw new Error(`The API answered ${response.status} for order ${orderId}`);
+  if (response.status === 404) throw new Error(`No checkout ${checkoutToken} at ${apiUrl} (pass the order's cashierUrl, not its id)`);
+  if (!response.ok) throw new Error(`The API answered ${response.status} for checkout ${checkoutToken}`);
   const order = (await response.json()) as PublicOrder;
 
   const publicClient = createPublicClient({ transport: http(flags.rpc) });
@@ -61,14 +61,14 @@ async function main(): Promise<void> {
     if (!other) throw new Error(`--token ${flags.token} is not deployed on chain ${chainId}`);
     token = other;
   }
-  const amount = flags.amount !== undefined ? parseDecimal(flags.amount, token.decimals) : BigInt(order.amountUnits);
+  const amount = flags.amount !== undefined ? parseDecimal(flags.amount, token.decimals) : BigInt(order.amountDueUnits);
   const router = getAddress(order.toAddress);
   const merchant = getAddress(order.payoutAddress);
   const orderRef = order.orderRef as Hex;
 
   const balance = await publicClient.readContract({ address: token.address, abi: erc20Abi, functionName: "balanceOf", args: [from] });
   if (balance < amount) throw new Error(`${from} holds ${balance} base units of ${token.symbol}, less than ${amount}`);
-  console.log(`Paying ${flags.amount ?? order.amount} ${token.symbol} for order ${order.id} from ${from}`);
+  console.log(`Paying ${flags.amount ?? order.amountDue} ${token.symbol} for order ${order.id} from ${from}`);
 
   const send = async (label: string, hash: Hex) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -114,17 +114,17 @@ async function main(): Promise<void> {
       await wallet.writeContract({ account: from, chain: null, address: router, abi: paymentRouterAbi, functionName: "pay", args: [token.address, amount, merchant, orderRef] }),
     );
   }
-  console.log(`Watch the order: ${apiUrl}/pay/${order.id}`);
+  console.log(`Watch the order: ${apiUrl}/pay/${checkoutToken}`);
 }
 
-function parseTarget(target: string, defaultApi: string): { apiUrl: string; orderId: string } {
+function parseTarget(target: string, defaultApi: string): { apiUrl: string; checkoutToken: string } {
   if (/^https?:\/\//.test(target)) {
     const url = new URL(target);
     const match = /\/pay\/([^/?#]+)/.exec(url.pathname);
-    if (!match) throw new Error(`${target} is not a checkout URL (…/pay/<order id>)`);
-    return { apiUrl: url.origin, orderId: match[1]! };
+    if (!match) throw new Error(`${target} is not a checkout URL (…/pay/<checkout token>)`);
+    return { apiUrl: url.origin, checkoutToken: match[1]! };
   }
-  return { apiUrl: defaultApi.replace(/\/+$/, ""), orderId: target };
+  return { apiUrl: defaultApi.replace(/\/+$/, ""), checkoutToken: target };
 }
 
 function resolvePayer(from: string, accounts: Address[]): Address {

@@ -177,7 +177,7 @@ try {
 
   Sample order   ${sample.id} (12.50 USDT)
   Checkout       ${sample.cashierUrl}
-  Pay it         npm run pay -- ${sample.id}${payFlags}
+  Pay it         npm run pay -- ${sample.cashierUrl}${payFlags}
   Watch it       curl -s "${api.url}/v1/contract-payment?orderId=${sample.id}" -H "Authorization: Bearer ${demo.apiKey}"
 
   Dev wallets (100,000 of each token; Hardhat's public test keys, never use them elsewhere):

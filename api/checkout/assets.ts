@@ -35,12 +35,16 @@ function asset(body: string, contentType: string): Asset {
   return { body, contentType, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"` };
 }
 
-const builders: Record<string, () => Promise<Asset>> = { "checkout.js": bundleClient, "checkout.css": loadStyles };
+// A Map, not an object literal: an asset name from the URL must never reach `__proto__`, `constructor` or `valueOf`.
+const builders = new Map<string, () => Promise<Asset>>([
+  ["checkout.js", bundleClient],
+  ["checkout.css", loadStyles],
+]);
 const cache = new Map<string, Promise<Asset>>();
 
 /** The named asset, built once per process; a failed build is retried on the next request. */
 export function checkoutAsset(name: string): Promise<Asset> | undefined {
-  const builder = builders[name];
+  const builder = builders.get(name);
   if (!builder) return undefined;
   let pending = cache.get(name);
   if (!pending) {
@@ -53,5 +57,5 @@ export function checkoutAsset(name: string): Promise<Asset> | undefined {
 
 /** Starts building every asset in the background, once per process. */
 export function warmCheckoutAssets(): void {
-  for (const name of Object.keys(builders)) checkoutAsset(name)?.catch(() => {});
+  for (const name of builders.keys()) checkoutAsset(name)?.catch(() => {});
 }

@@ -4,6 +4,7 @@
  * escaped; the order data the script needs travels in a JSON `<script type="application/json">` block, which the
  * CSP allows because it is not executed.
  */
+import { amountLabel, amountNote, PAYABLE_STATUSES, shownAmount, statusDetail, statusLabel } from "./order-text.js";
 import type { PublicOrder } from "./public-order.js";
 
 const escapeHtml = (value: string) =>
@@ -30,8 +31,9 @@ ${body}
 
 export function checkoutPage(order: PublicOrder): string {
   const e = escapeHtml;
+  const payable = PAYABLE_STATUSES.has(order.status);
   return layout(
-    `Pay ${order.amount} ${order.token.symbol} to ${order.merchantName}`,
+    `Pay ${order.amountDue} ${order.token.symbol} to ${order.merchantName}`,
     `<main class="checkout" data-status="${e(order.status)}">
   <header class="merchant">
     <p class="eyebrow">Pay</p>
@@ -39,58 +41,87 @@ export function checkoutPage(order: PublicOrder): string {
   </header>
 
   <section class="amount-card" aria-labelledby="amount-label">
-    <p id="amount-label" class="label">Amount</p>
-    <p class="amount"><span id="amount" data-testid="amount">${e(order.amount)}</span> <span id="token-symbol">${e(order.token.symbol)}</span>
-      <button type="button" class="copy" data-copy="${e(order.amount)}" aria-label="Copy amount">Copy</button></p>
+    <p id="amount-label" class="label">${e(amountLabel(order))}</p>
+    <p class="amount"><span id="amount" data-testid="amount">${e(shownAmount(order))}</span> <span id="token-symbol">${e(order.token.symbol)}</span></p>
+    <p id="amount-note" class="amount-note">${e(amountNote(order))}</p>
     <p class="network">on <strong id="network-name">${e(order.chain.name)}</strong> (chain id <span id="chain-id">${order.chain.id}</span>)</p>
-    <p class="countdown" id="countdown" aria-live="off">Expires ${e(order.expiresAt)}</p>
+    <p class="countdown" id="countdown" aria-live="off"></p>
   </section>
 
-  <section class="status" aria-live="polite">
-    <p class="label">Status</p>
-    <p id="status" class="status-badge" data-testid="status" data-status="${e(order.status)}">${e(order.status)}</p>
-    <p id="status-detail" class="status-detail"></p>
+  <section class="status" aria-live="polite" aria-labelledby="status-label">
+    <p id="status-label" class="label">Status</p>
+    <p id="status" class="status-badge" data-testid="status" data-status="${e(order.status)}">${e(statusLabel(order))}</p>
+    <p id="status-detail" class="status-detail">${e(statusDetail(order))}</p>
     <ul id="payments" class="payments"></ul>
     <p id="redirect-notice" class="notice" hidden></p>
   </section>
 
-  <section class="wallet" id="wallet-section" aria-labelledby="wallet-title">
-    <h2 id="wallet-title">Pay with a browser wallet</h2>
-    <div id="wallets" class="wallets"></div>
-    <p id="wallet-account" class="muted"></p>
-    <ol id="steps" class="steps"></ol>
-    <p id="wallet-message" class="message" role="alert" data-testid="wallet-message"></p>
-    <div class="actions">
-      <button type="button" id="connect" class="primary">Connect wallet</button>
-      <button type="button" id="pay" class="primary" hidden>Pay ${e(order.amount)} ${e(order.token.symbol)}</button>
+  <section class="pay-methods" id="pay-methods" aria-labelledby="pay-methods-title"${payable ? "" : " hidden"}>
+    <h2 id="pay-methods-title" class="visually-hidden">How to pay</h2>
+    <div class="warning" id="transfer-warning" role="note">
+      <p><strong>Pay only with one of the options below.</strong> Tokens sent straight to the merchant's address, or
+      withdrawn from an exchange, cannot be matched to this order and are not credited.</p>
     </div>
-    <p id="no-wallet" class="muted" hidden>No browser wallet found. Scan the QR code with MetaMask on your phone, or use the payment link below.</p>
-  </section>
-
-  <section class="manual" aria-labelledby="manual-title">
-    <h2 id="manual-title">Pay from your phone</h2>
-    <div class="manual-grid">
-      <img class="qr" src="/pay/${e(order.id)}/qr.svg" width="200" height="200" alt="QR code: opens this checkout in MetaMask Mobile">
+    <div class="methods">
+${walletMethod(order)}
+${metamaskMethod(order)}
+    </div>
+    <details class="technical">
+      <summary>What your wallet will show</summary>
       <dl class="facts">
-        <dt>Merchant receives at</dt>
-        <dd><code id="payout-address">${e(order.payoutAddress)}</code>
-          <button type="button" class="copy" data-copy="${e(order.payoutAddress)}" aria-label="Copy merchant address">Copy</button></dd>
-        <dt>Your wallet sends the transaction to</dt>
-        <dd><code>${e(order.toAddress)}</code> <span class="muted">(the payment router, which passes the tokens straight to the merchant)</span></dd>
-        <dt>Token</dt>
-        <dd>${e(order.token.symbol)} <code>${e(order.token.address)}</code></dd>
-        <dt>Wallet links (EIP-681)</dt>
-        <dd><a id="approve-link" href="${e(order.approveUri)}">1. Approve ${e(order.amount)} ${e(order.token.symbol)}</a><br>
-            <a id="eip681-link" href="${e(order.paymentUri)}">2. Pay the order</a></dd>
+        <dt>The transaction goes to the payment router</dt>
+        <dd><code>${e(order.toAddress)}</code></dd>
+        <dt>Token contract (${e(order.token.symbol)})</dt>
+        <dd><code>${e(order.token.address)}</code></dd>
       </dl>
-    </div>
-    <p class="muted small">A plain token transfer to the merchant cannot be matched to this order: pay through the wallet button, the QR code or the links above.</p>
+      <p class="small">The router passes the tokens straight to the merchant in the same transaction. These addresses are
+      for checking what your wallet asks you to confirm: do not send tokens to them.</p>
+    </details>
   </section>
   <footer class="muted small">Non-custodial: the tokens go from your wallet to the merchant's. Order <code>${e(order.id)}</code></footer>
 </main>
 <script id="order-data" type="application/json">${scriptJson(order)}</script>
 <script src="/pay/assets/checkout.js" defer></script>`,
   );
+}
+
+/** One way to pay, as a card; each method is a self-contained `<article class="method">` (a deposit address can join later). */
+function walletMethod(order: PublicOrder): string {
+  const e = escapeHtml;
+  return `      <article class="method" id="method-wallet" aria-labelledby="wallet-title">
+        <h3 id="wallet-title">Pay with a browser wallet</h3>
+        <div id="wallets" class="wallets"></div>
+        <p id="wallet-account" class="muted"></p>
+        <ol id="steps" class="steps"></ol>
+        <p id="wallet-message" class="message" role="alert" data-testid="wallet-message"></p>
+        <div class="actions">
+          <button type="button" id="connect" class="primary" hidden>Connect wallet</button>
+          <button type="button" id="pay" class="primary" hidden>Pay ${e(order.amountDue)} ${e(order.token.symbol)}</button>
+        </div>
+        <p id="no-wallet" class="muted" hidden>No browser wallet found in this browser.</p>
+      </article>`;
+}
+
+function metamaskMethod(order: PublicOrder): string {
+  const e = escapeHtml;
+  if (!order.https) {
+    return `      <article class="method" id="method-metamask" aria-labelledby="metamask-title">
+        <h3 id="metamask-title">Pay with MetaMask on your phone</h3>
+        <p id="metamask-unavailable">Not available for this checkout: it is served over plain http, and MetaMask opens
+        checkout pages over https only. Use a browser wallet, or ask the shop for a secure (https) checkout link.</p>
+      </article>`;
+  }
+  return `      <article class="method" id="method-metamask" aria-labelledby="metamask-title">
+        <h3 id="metamask-title">Pay with MetaMask on your phone</h3>
+        <div class="on-phone">
+          <p>Opens this checkout in the MetaMask app, where you approve and pay in two confirmations.</p>
+          <a id="metamask-link" class="button-link" href="${e(order.metamaskUrl)}" rel="noopener noreferrer">Open in MetaMask</a>
+        </div>
+        <div class="on-desktop">
+          <img class="qr" src="/pay/${e(order.checkoutToken)}/qr.svg" width="180" height="180" alt="QR code that opens this checkout in MetaMask Mobile">
+          <p>Scan with your phone's camera or MetaMask: it opens this checkout in the MetaMask app.</p>
+        </div>
+      </article>`;
 }
 
 export function notFoundPage(): string {

@@ -1,7 +1,7 @@
 /**
- * The order as the paying customer may see it: what to pay, where, and how far along it is. Built from the order
- * row by an allow-list, so merchant-private fields (their order id, customer id, metadata, settings) never reach
- * the page.
+ * The order as the paying customer may see it: what is still due, where it goes, and how far along it is. Built
+ * from the order row by an allow-list, so merchant-private fields (their order id, customer id, metadata, settings)
+ * never reach the page. The checkout is found by its random token (what `cashierUrl` carries), never by order id.
  */
 import { eq } from "drizzle-orm";
 import { loadHeads, orderPayments } from "../orders/reads.js";
@@ -9,18 +9,24 @@ import type { Database } from "../db/client.js";
 import { merchants, orders } from "../db/schema.js";
 import { formatAmount } from "../lib/amount.js";
 import type { ChainCatalog } from "../chains/catalog.js";
-import { paymentUris } from "../lib/eip681.js";
 import { confirmationsOf } from "../orders/views.js";
+import { metamaskDappLink } from "./metamask.js";
+import type { OrderStatusName } from "./order-text.js";
 import { networkInfo } from "./networks.js";
 
 export type PublicOrder = {
+  /** The checkout token from the URL: the script's way back to `/pay/<token>/status` and `/events`. */
+  checkoutToken: string;
+  /** Our order id, for the customer to quote to the merchant (it opens nothing). */
   id: string;
   merchantName: string;
-  status: string;
+  status: OrderStatusName;
   amount: string;
   amountReceived: string;
-  /** Base units, for the wallet calls. */
-  amountUnits: string;
+  /** What is still to pay: the amount less the confirmed payments (never below zero). */
+  amountDue: string;
+  /** `amountDue` in base units, for the wallet calls. */
+  amountDueUnits: string;
   token: { symbol: string; address: string; decimals: number; permit: boolean };
   chain: { id: number; name: string; rpcUrls: string[]; nativeCurrency: { name: string; symbol: string; decimals: number } };
   /** The PaymentRouter: where the customer's transaction goes. */
@@ -28,8 +34,10 @@ export type PublicOrder = {
   /** The merchant's wallet the router pays into. */
   payoutAddress: string;
   orderRef: string;
-  paymentUri: string;
-  approveUri: string;
+  /** Opens this page inside MetaMask Mobile's browser (QR code and the phone's "Open in MetaMask" link). */
+  metamaskUrl: string;
+  /** MetaMask opens dapp links over https only: false when this checkout is served over plain http. */
+  https: boolean;
   expiresAt: string;
   /** The server's clock, so the countdown does not depend on the customer's. */
   serverTime: string;
@@ -41,40 +49,34 @@ export type PublicOrder = {
   cancelUrl: string | null;
 };
 
-/** Order ids are ours (`ord_` + ULID); anything else is not looked up. */
-export const ORDER_ID = /^ord_[0-9A-Za-z]{10,40}$/;
+/** Checkout tokens are base64url (32 characters now; 64 hex for orders made before tokens); anything else is not looked up. */
+export const CHECKOUT_TOKEN = /^[0-9A-Za-z_-]{32,64}$/;
 
-export async function loadPublicOrder(
-  { db, chains, now }: { db: Database; chains: ChainCatalog; now: () => Date },
-  orderId: string,
-): Promise<PublicOrder | undefined> {
-  if (!ORDER_ID.test(orderId)) return undefined;
+export type PublicOrderDeps = { db: Database; chains: ChainCatalog; now: () => Date; config: { publicBaseUrl: string } };
+
+export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDeps, checkoutToken: string): Promise<PublicOrder | undefined> {
+  if (!CHECKOUT_TOKEN.test(checkoutToken)) return undefined;
   const [row] = await db
     .select({ order: orders, merchantName: merchants.name })
     .from(orders)
     .innerJoin(merchants, eq(merchants.id, orders.merchantId))
-    .where(eq(orders.id, orderId));
+    .where(eq(orders.checkoutToken, checkoutToken));
   if (!row) return undefined;
   const { order } = row;
   const [payments, heads] = await Promise.all([orderPayments(db, order.id), loadHeads(db)]);
   const network = networkInfo(order.chainId);
   const explorerTxUrl = network.explorerTxUrl ?? null;
   const token = chains.tokenByAddress(order.chainId, order.tokenAddress);
-  const { paymentUri, approveUri } = paymentUris({
-    chainId: order.chainId,
-    router: order.routerAddress,
-    token: order.tokenAddress,
-    amount: order.amount,
-    payout: order.payoutAddress,
-    orderRef: order.orderRef,
-  });
+  const due = order.amount > order.amountReceived ? order.amount - order.amountReceived : 0n;
   return {
+    checkoutToken: order.checkoutToken,
     id: order.id,
     merchantName: row.merchantName,
     status: order.status,
     amount: formatAmount(order.amount, order.tokenDecimals),
     amountReceived: formatAmount(order.amountReceived, order.tokenDecimals),
-    amountUnits: order.amount.toString(),
+    amountDue: formatAmount(due, order.tokenDecimals),
+    amountDueUnits: due.toString(),
     token: { symbol: order.tokenSymbol, address: order.tokenAddress, decimals: order.tokenDecimals, permit: token?.permit ?? false },
     chain: {
       id: order.chainId,
@@ -85,8 +87,8 @@ export async function loadPublicOrder(
     toAddress: order.routerAddress,
     payoutAddress: order.payoutAddress,
     orderRef: order.orderRef,
-    paymentUri,
-    approveUri,
+    metamaskUrl: metamaskDappLink(config.publicBaseUrl, order.checkoutToken),
+    https: config.publicBaseUrl.startsWith("https://"),
     expiresAt: order.expiresAt.toISOString(),
     serverTime: now().toISOString(),
     confirmationsRequired: order.confirmations,

@@ -19,6 +19,7 @@ import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
 import { newId } from "../lib/ids.js";
 import { confirmationsOf, type ViewContext } from "../orders/views.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";
+import { notifyOrderChanges } from "../orders/changes.js";
 import { loadHeads } from "../orders/reads.js";
 import { expireDueOrders, updateOrder } from "../orders/updates.js";
 import type { IndexedPayment, PaymentSource } from "./payment-source.js";
@@ -173,7 +174,10 @@ export class Confirmer {
 
       await this.#advanceCursor(tx, chain, { settled, head, now });
     });
-    if (pass.credited + pass.confirmed + pass.reverted > 0) notifyOutbox();
+    if (pass.credited + pass.confirmed + pass.reverted > 0) {
+      notifyOutbox();
+      notifyOrderChanges();
+    }
     return pass;
   }
 

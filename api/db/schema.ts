@@ -97,6 +97,13 @@ export const orders = pgTable(
     merchantOrderId: text("merchant_order_id").notNull(),
     /** The random bytes32 the customer's payment carries on-chain. */
     orderRef: text("order_ref").notNull(),
+    /**
+     * What the checkout URL carries (`/pay/<token>`): 192 random bits, so nobody finds a checkout page from an order
+     * id. Orders made before this column existed got 244 random bits from two `gen_random_uuid()`.
+     */
+    checkoutToken: text("checkout_token")
+      .notNull()
+      .default(sql`replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')`),
     chainId: integer("chain_id").notNull(),
     routerAddress: text("router_address").notNull(),
     tokenSymbol: text("token_symbol").notNull(),
@@ -124,6 +131,7 @@ export const orders = pgTable(
   },
   (t) => [
     uniqueIndex("orders_order_ref_key").on(t.orderRef),
+    uniqueIndex("orders_checkout_token_key").on(t.checkoutToken),
     uniqueIndex("orders_merchant_order_id_key").on(t.merchantId, t.merchantOrderId),
     index("orders_merchant_id_idx").on(t.merchantId, t.id),
     // Expiry scans only the orders that can still expire.

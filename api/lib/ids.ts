@@ -75,3 +75,8 @@ export function newId(prefix: "mch" | "key" | "ord" | "pay" | "unm" | "evt" | "w
 export function newOrderRef(): Hex {
   return `0x${randomSlice(32).toString("hex")}`;
 }
+
+/** The capability a checkout URL carries: 24 random bytes (192 bits), base64url, 32 characters. */
+export function newCheckoutToken(): string {
+  return Buffer.from(randomSlice(24)).toString("base64url");
+}

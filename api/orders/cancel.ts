@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { orders } from "../db/schema.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";
+import { notifyOrderChanges } from "./changes.js";
 import { OrderNotCancellableError, OrderNotFoundError } from "./errors.js";
 import { canCancel } from "./status.js";
 import { updateOrder } from "./updates.js";
@@ -26,6 +27,7 @@ export async function cancelOrder(
     return { cancelled: true as const, order: (await updateOrder(tx, orderId, { now, ctx })).order };
   });
   notifyOutbox();
+  if (result) notifyOrderChanges([orderId]);
   if (!result) throw new OrderNotFoundError();
   if (!result.cancelled) throw new OrderNotCancellableError(result.order.status);
   return result.order;

@@ -7,7 +7,7 @@ import type { Database } from "../db/client.js";
 import { orders, payoutAddresses, type merchants } from "../db/schema.js";
 import { AmountError, parseAmount } from "../lib/amount.js";
 import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
-import { newId, newOrderRef } from "../lib/ids.js";
+import { newCheckoutToken, newId, newOrderRef } from "../lib/ids.js";
 import type { TtlCache } from "../lib/ttl-cache.js";
 import type { AcceptedToken } from "../../contracts/deployments/record.js";
 import { DuplicateMerchantOrderIdError, InvalidOrderError, PayoutAddressNotSetError } from "./errors.js";
@@ -56,6 +56,7 @@ export async function createOrder(deps: CreateOrderDeps, merchant: Merchant, inp
     merchantId: merchant.id,
     merchantOrderId: input.merchantOrderId,
     orderRef: newOrderRef(),
+    checkoutToken: newCheckoutToken(),
     chainId: chain.chainId,
     routerAddress: chain.router,
     tokenSymbol: token.symbol,

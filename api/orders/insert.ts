@@ -18,6 +18,7 @@ const FIELDS = [
   "merchantId",
   "merchantOrderId",
   "orderRef",
+  "checkoutToken",
   "chainId",
   "routerAddress",
   "tokenSymbol",

@@ -12,6 +12,7 @@ import { eventData, type OrderEventType } from "./events.js";
 import { orderPayments } from "./reads.js";
 import { confirmedAmount, deriveStatus, statusEvent } from "./status.js";
 import type { OrderRow, PaymentRow, ViewContext } from "./views.js";
+import { notifyOrderChanges } from "./changes.js";
 
 export type OrderUpdate = { order: OrderRow; from: OrderStatus; events: { id: string; type: OrderEventType }[] };
 
@@ -66,11 +67,15 @@ export async function expireDueOrders(db: Database, { now, ctx, batch = 200 }: {
     .from(orders)
     .where(and(inArray(orders.status, ["pending", "underpaid"]), lte(orders.expiresAt, now)))
     .limit(batch);
-  let expired = 0;
+  const changed: string[] = [];
   for (const { id } of due) {
     const update = await db.transaction((tx) => updateOrder(tx, id, { now, ctx }));
-    if (update.order.status !== update.from) expired += 1;
+    if (update.order.status !== update.from) changed.push(id);
   }
-  if (expired > 0) notifyOutbox();
+  const expired = changed.length;
+  if (expired > 0) {
+    notifyOutbox();
+    notifyOrderChanges(changed);
+  }
   return expired;
 }

@@ -59,7 +59,9 @@ export const orderSchema = z
     }),
     payoutAddress: z.string().openapi({ description: "The merchant wallet the router pays into." }),
     orderRef: z.string().openapi({ description: "The order's random bytes32 reference, passed to the router's `pay`." }),
-    cashierUrl: z.string().openapi({ description: "The hosted checkout page for this order." }),
+    cashierUrl: z.string().openapi({
+      description: "The hosted checkout page for this order. Its path carries a random token (192 bits), not the order id: nobody finds it by guessing.",
+    }),
     paymentUri: z.string().openapi({
       description:
         "EIP-681 URI calling the router's `pay(token, amount, merchant, orderRef)`; the wallet must have approved the router first (see approveUri).",
@@ -133,7 +135,7 @@ export function toOrderView(order: OrderRow, ctx: ViewContext): OrderView {
     toAddress: order.routerAddress,
     payoutAddress: order.payoutAddress,
     orderRef: order.orderRef,
-    cashierUrl: `${ctx.publicBaseUrl}/pay/${order.id}`,
+    cashierUrl: `${ctx.publicBaseUrl}/pay/${order.checkoutToken}`,
     paymentUri,
     approveUri,
     description: order.description,

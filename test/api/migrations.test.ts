@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -31,6 +31,36 @@ describeBackends("migrations", (backend) => {
     }
   });
 
+  it("gives orders made before checkout tokens a random one of their own", async () => {
+    const fresh = await openTestDatabase(backend);
+    const dir = await mkdtemp(path.join(tmpdir(), "stablegate-migrations-"));
+    try {
+      await fresh.handle.db.execute(sql`drop schema stablegate cascade`);
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      const journalFile = path.join(dir, "meta", "_journal.json");
+      const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.filter((e) => e.tag < "0003_checkout_token");
+      await writeFile(journalFile, JSON.stringify(journal));
+      await migrate(fresh.handle.db, dir);
+      await fresh.handle.db.execute(sql`insert into stablegate.merchants (id, name) values ('mch_old', 'Old Shop')`);
+      for (const id of ["ord_old1", "ord_old2"]) {
+        await fresh.handle.db.execute(sql`insert into stablegate.orders (id, merchant_id, merchant_order_id, order_ref, chain_id, router_address,
+          token_symbol, token_address, token_decimals, payout_address, amount, status, confirmations, underpayment_tolerance_bps,
+          overpayment_tolerance_bps, expires_at) values (${id}, 'mch_old', ${id}, ${id}, 31337, '0x1', 'USDT', '0x2', 6, '0x3', 1, 'pending', 0, 0, 0, now())`);
+      }
+      expect(await migrate(fresh.handle.db)).toEqual(["0003_checkout_token"]);
+      const { rows } = (await fresh.handle.db.execute(sql`select checkout_token from stablegate.orders order by id`)) as unknown as {
+        rows: { checkout_token: string }[];
+      };
+      expect(rows).toHaveLength(2);
+      for (const { checkout_token } of rows) expect(checkout_token).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0]!.checkout_token).not.toBe(rows[1]!.checkout_token);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await fresh.drop();
+    }
+  });
+
   // Only Postgres has several instances: an embedded PGlite database belongs to one process.
   if (backend === "postgres") it("lets several instances start together: one migrates, the others wait", async () => {
     const fresh = await openTestDatabase("postgres");
@@ -38,7 +68,7 @@ describeBackends("migrations", (backend) => {
       await fresh.handle.db.execute(sql`drop schema stablegate cascade`);
       const instances = await Promise.all([0, 1, 2].map(() => openDatabase({ url: fresh.url, poolSize: 2 })));
       const applied = await Promise.all(instances.map((i) => migrate(i.db)));
-      expect(applied.flat()).toEqual(["0000_initial", "0001_webhooks", "0002_api_key_scopes"]);
+      expect(applied.flat()).toEqual(["0000_initial", "0001_webhooks", "0002_api_key_scopes", "0003_checkout_token"]);
       await Promise.all(instances.map((i) => i.close()));
     } finally {
       await fresh.drop();

@@ -73,7 +73,9 @@ describeBackends("orders API", (backend) => {
       });
       expect(order.id).toMatch(/^ord_[0-9A-Z]{26}$/);
       expect(order.orderRef).toMatch(/^0x[0-9a-f]{64}$/);
-      expect(order.cashierUrl).toBe(`https://pay.example.com/pay/${order.id}`);
+      // The checkout URL carries a random 192-bit token, never the (time-ordered, guessable) order id.
+      expect(order.cashierUrl).toMatch(/^https:\/\/pay\.example\.com\/pay\/[0-9A-Za-z_-]{32}$/);
+      expect(order.cashierUrl).not.toContain(order.id);
       expect(order.paymentUri).toBe(
         `ethereum:${ROUTER}@${LOCAL}/pay?address=${TOKENS.USDT}&uint256=12500000&address=${PAYOUT}&bytes32=${order.orderRef}`,
       );

@@ -10,8 +10,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { type Address, createWalletClient, erc20Abi, http } from "viem";
+import { type Browser, type BrowserContextOptions, chromium, type Page, type Request } from "playwright-core";
+import { type Address, createWalletClient, erc20Abi, http, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as admin from "../../api/admin/commands.js";
 import { parseConfig } from "../../api/config.js";
@@ -20,18 +20,24 @@ import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { type RunningApi, startApi } from "../../api/main.js";
 import { freePort } from "../../shared/ports.js";
-import { DEV_ACCOUNTS, tokenBySymbol } from "../support/payments.js";
+import { DEV_ACCOUNTS, pay as payOnChain, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
+import { seriousA11yViolations, unusableWalletLinks, visiblePaymentOffers } from "./support/checkout-checks.js";
 import { installTestWallet, type TestWallet } from "./support/test-wallet.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "./support/webhook-receiver.js";
 
 const CHAIN = 31337;
 const payer = DEV_ACCOUNTS.payers[0];
+/** Pays orders outside the page (the part already paid of an underpaid order, a late payment), from its own balance. */
+const otherPayer = DEV_ACCOUNTS.payers[1];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const SCREENSHOT = path.join(root, "test/artifacts/checkout.png");
+const ARTIFACTS = path.join(root, "test/artifacts");
+const SCREENSHOT = path.join(ARTIFACTS, "checkout.png");
+/** The public base URL the API is told it is reached at: https, so the page offers MetaMask's dapp link. */
+const PUBLIC_BASE_URL = "https://pay.acme-coffee.test";
 
-type Order = { id: string; status: string; cashierUrl: string; toAddress: Address };
+type Order = { id: string; status: string; cashierUrl: string; toAddress: Address; orderRef: `0x${string}` };
 
 describe("hosted checkout in Chromium", () => {
   let stack: TestStack;
@@ -46,30 +52,69 @@ describe("hosted checkout in Chromium", () => {
   let page: Page | undefined;
   let orderCount = 0;
 
-  const createOrder = async (symbol: string, amount: string, extra: Record<string, unknown> = {}): Promise<Order> => {
+  /** A merchant that waits for 3 confirmations, so its orders stay `confirming` until the test mines blocks. */
+  let slowKey: string;
+
+  const createOrder = async (symbol: string, amount: string, extra: Record<string, unknown> = {}, key = apiKey): Promise<Order> => {
     const response = await fetch(`${api.url}/v1/orders`, {
       method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ chainId: CHAIN, symbol, amount, merchantOrderId: `checkout-${++orderCount}`, ...extra }),
     });
     const body = await response.json();
     if (response.status !== 201) throw new Error(`create order: ${response.status} ${JSON.stringify(body)}`);
     return body as Order;
   };
-  const publicStatus = async (id: string) => ((await (await fetch(`${api.url}/pay/${id}/status`)).json()) as { status: string }).status;
+  /** The checkout as this machine reaches it: the cashierUrl's path on the API (the public base URL is not served here). */
+  const checkoutPath = (order: Order) => new URL(order.cashierUrl).pathname;
+  const localCheckout = (order: Order) => `${api.url}${checkoutPath(order)}`;
+  const publicOrder = async (order: Order) => (await (await fetch(`${localCheckout(order)}/status`)).json()) as { status: string; amountReceived: string };
+  const publicStatus = async (order: Order) => (await publicOrder(order)).status;
+  const payOutside = async (order: Order, symbol: string, amount: string) => {
+    const { record, url } = stack.chain(CHAIN);
+    const token = tokenBySymbol(record, symbol);
+    return payOnChain(url, record, { token: token.address, amount: parseUnits(amount, token.decimals), orderRef: order.orderRef, payer: otherPayer });
+  };
+  const cancel = async (order: Order) => {
+    const response = await fetch(`${api.url}/v1/orders/${order.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
+    expect(response.status).toBe(200);
+  };
+  const mineBlocks = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      await fetch(stack.chain(CHAIN).url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "evm_mine", params: [] }) });
+    }
+  };
 
+  const DESKTOP: BrowserContextOptions = { viewport: { width: 1100, height: 1000 } };
+  const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
   const open = async (
     order: Order,
-    { chainId = CHAIN, account = payer as Address, mobile = false }: { chainId?: number; account?: Address; mobile?: boolean } = {},
-  ): Promise<{ page: Page; wallet: TestWallet }> => {
-    const context = await browser.newContext(
-      mobile ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1100, height: 1000 } },
-    );
+    {
+      chainId = CHAIN,
+      account = payer as Address,
+      mobile = false,
+      dark = false,
+      withWallet = true,
+    }: { chainId?: number; account?: Address; mobile?: boolean; dark?: boolean; withWallet?: boolean } = {},
+  ): Promise<{ page: Page; wallet: TestWallet | undefined; requests: Request[] }> => {
+    const context = await browser.newContext({ ...(mobile ? PHONE : DESKTOP), colorScheme: dark ? "dark" : "light" });
     page = await context.newPage();
     page.on("pageerror", (error) => console.error("page error:", error));
-    const wallet = await installTestWallet(page, { rpcUrl: stack.chain(CHAIN).url, nodeChainId: CHAIN, chainId, account });
-    await page.goto(order.cashierUrl);
-    return { page, wallet };
+    const requests: Request[] = [];
+    page.on("request", (request) => requests.push(request));
+    const wallet = withWallet ? await installTestWallet(page, { rpcUrl: stack.chain(CHAIN).url, nodeChainId: CHAIN, chainId, account }) : undefined;
+    await page.goto(localCheckout(order));
+    return { page, wallet, requests };
+  };
+  /** The page's state, in a screenshot under test/artifacts/ (git-ignored) and with no serious or critical axe finding. */
+  const snapshot = async (p: Page, name: string) => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    await p.screenshot({ path: path.join(ARTIFACTS, `checkout-${name}.png`), fullPage: true });
+    expect(await seriousA11yViolations(p), `axe-core in state ${name}`).toEqual([]);
+  };
+  const expectNothingPayable = async (p: Page) => {
+    expect(await p.locator("#pay-methods").isVisible()).toBe(false);
+    expect(await visiblePaymentOffers(p)).toEqual([]);
   };
   const statusOf = (p: Page) => p.locator("#status").getAttribute("data-status");
   const waitForPageStatus = async (p: Page, status: string, timeoutMs = 30_000) => {
@@ -82,7 +127,7 @@ describe("hosted checkout in Chromium", () => {
   };
 
   beforeAll(async () => {
-    stack = await startTestStack({ payers: [payer] });
+    stack = await startTestStack({ payers: [payer, otherPayer] });
     const indexer = await stack.startIndexer();
 
     dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-checkout-"));
@@ -92,12 +137,16 @@ describe("hosted checkout in Chromium", () => {
     const merchant = await admin.createMerchant(handle.db, { name: "Acme Coffee" });
     await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
     apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
+    const slow = await admin.createMerchant(handle.db, { name: "Careful Books", confirmations: { [CHAIN]: 3 } });
+    await admin.setPayoutAddress(handle.db, chains, { merchantId: slow.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
+    slowKey = (await admin.issueApiKey(handle.db, { merchantId: slow.id })).key;
     await handle.close();
 
     const config = parseConfig({
       API_HOST: "127.0.0.1",
       API_PORT: String(await freePort()),
       API_DATA_DIR: dataDir,
+      PUBLIC_BASE_URL,
       DEPLOYMENTS_DIR: stack.deploymentsDir,
       INDEXER_URL: indexer.url,
       CHAIN_CONFIRMATIONS: `${CHAIN}=1`,
@@ -146,7 +195,7 @@ describe("hosted checkout in Chromium", () => {
 
   it("serves a page with the order's public facts only, strict security headers, a QR code and a friendly 404", async () => {
     const order = await createOrder("USDT", "3.5", { customerId: "cust-secret-42", metadata: { note: "internal-only" } });
-    const response = await fetch(order.cashierUrl);
+    const response = await fetch(localCheckout(order));
     expect(response.status).toBe(200);
     const csp = response.headers.get("content-security-policy")!;
     expect(csp).toContain("default-src 'none'");
@@ -155,27 +204,53 @@ describe("hosted checkout in Chromium", () => {
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     const html = await response.text();
     expect(html).toContain("Acme Coffee");
-    expect(html).toContain(DEV_ACCOUNTS.merchant);
     for (const secret of ["cust-secret-42", "internal-only", "checkout-", "sk_"]) expect(html).not.toContain(secret);
     expect(html).not.toMatch(/<script src="https?:/);
+    // The merchant's address is not offered for copying (a plain transfer to it is never credited); a warning says so.
+    expect(html).not.toContain("data-copy");
+    expect(html).toContain("cannot be matched to this order and are not credited");
 
-    const status = (await (await fetch(`${api.url}/pay/${order.id}/status`)).json()) as Record<string, unknown>;
-    expect(status).toMatchObject({ status: "pending", amount: "3.5", amountReceived: "0", toAddress: order.toAddress });
+    const status = (await (await fetch(`${localCheckout(order)}/status`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ status: "pending", amount: "3.5", amountReceived: "0", amountDue: "3.5", amountDueUnits: "3500000", toAddress: order.toAddress });
     expect(status.token).toMatchObject({ symbol: "USDT", decimals: 6, permit: false });
     expect(status).not.toHaveProperty("customerId");
     expect(status).not.toHaveProperty("metadata");
     expect(status).not.toHaveProperty("merchantOrderId");
 
-    const qr = await fetch(`${api.url}/pay/${order.id}/qr.svg`);
+    const qr = await fetch(`${localCheckout(order)}/qr.svg`);
     expect(qr.headers.get("content-type")).toBe("image/svg+xml");
     expect(await qr.text()).toMatch(/^<svg/);
     const script = await fetch(`${api.url}/pay/assets/checkout.js`);
     expect(script.headers.get("content-type")).toMatch(/javascript/);
 
-    const missing = await fetch(`${api.url}/pay/ord_01JD3S6X2V8Q0000000000000`);
+    const missing = await fetch(`${api.url}/pay/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toMatch(/text\/html/);
     expect(await missing.text()).toContain("could not find this checkout");
+  });
+
+  it("gives an unauthenticated 404, never a 500, for asset names that are Object.prototype's", async () => {
+    for (const name of ["__proto__", "constructor", "valueOf", "toString", "hasOwnProperty", "nope.js"]) {
+      const response = await fetch(`${api.url}/pay/assets/${name}`);
+      expect(response.status, name).toBe(404);
+    }
+  });
+
+  it("puts an unguessable token in every checkout URL: 192 random bits, not the order id, which opens nothing", async () => {
+    // Orders made together (same millisecond, consecutive ids) still get unrelated checkout URLs.
+    const made = await Promise.all(Array.from({ length: 8 }, () => createOrder("USDT", "1")));
+    const tokens = made.map((order) => checkoutPath(order).replace(/^\/pay\//, ""));
+    for (const [i, order] of made.entries()) {
+      expect(order.cashierUrl).toBe(`${PUBLIC_BASE_URL}/pay/${tokens[i]}`);
+      expect(order.cashierUrl).not.toContain(order.id);
+      expect(Buffer.from(tokens[i]!, "base64url")).toHaveLength(24);
+      expect((await fetch(`${api.url}/pay/${order.id}`)).status).toBe(404);
+      expect((await fetch(`${api.url}/pay/${order.id}/status`)).status).toBe(404);
+    }
+    expect(new Set(tokens).size).toBe(tokens.length);
+    // No shared prefix beyond chance: the tokens are not a counter.
+    const prefix = (a: string, b: string) => [...a].findIndex((ch, i) => ch !== b[i]);
+    expect(Math.max(...tokens.slice(1).map((t, i) => prefix(t, tokens[i]!)))).toBeLessThan(6);
   });
 
   it("pays a USDT order: connect, allowance reset to zero, approve, pay; shows paid and returns to the shop", async () => {
@@ -192,22 +267,29 @@ describe("hosted checkout in Chromium", () => {
     await expect(page.locator("#amount").textContent()).resolves.toBe("12.5");
     await expect(page.locator("#network-name").textContent()).resolves.toMatch(/\S/);
     await expect(page.locator("#countdown").textContent()).resolves.toMatch(/Expires in \d+:\d\d/);
-    await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+    // Desktop: the QR code for the phone, no dapp link; the wallet button; no link MetaMask would not execute.
+    expect(await page.locator("img.qr").isVisible()).toBe(true);
+    expect(await page.locator("#metamask-link").isVisible()).toBe(false);
+    expect(await unusableWalletLinks(page)).toEqual([]);
+    await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await snapshot(page, "pending");
 
     await page.click("#connect");
     await page.locator("#pay").waitFor({ state: "visible" });
     await page.click("#pay");
     await waitForPageStatus(page, "paid");
-    expect(await publicStatus(order.id)).toBe("paid");
+    expect(await publicStatus(order)).toBe("paid");
 
-    const sends = wallet.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => (c.params[0] as { to: string; data: string }));
+    const sends = wallet!.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => (c.params[0] as { to: string; data: string }));
     expect(sends.map((tx) => tx.to.toLowerCase())).toEqual([usdt.address, usdt.address, record.router].map((a) => a.toLowerCase()));
     expect(sends[0]!.data.slice(-64)).toBe("0".repeat(64)); // approve(router, 0) first
     expect(BigInt(`0x${sends[1]!.data.slice(-64)}`)).toBe(12_500_000n);
-    expect(await page.locator("#steps").textContent()).toContain("allowance to 0");
 
     await expect(page.locator("#redirect-notice").textContent()).resolves.toContain("Payment confirmed");
+    // Paid: nothing left to pay with, and no stale "Transaction sent…".
+    await expectNothingPayable(page);
+    expect(await page.locator("#wallet-message").textContent()).toBe("");
     await page.waitForURL(`${shopUrl}/thanks?order=A-1`, { timeout: 15_000 });
     // The redirect proves nothing; the merchant's server learns it from the signed webhook.
     const paidEvent = await waitFor("a verified order.paid at the merchant's receiver", () =>
@@ -217,26 +299,61 @@ describe("hosted checkout in Chromium", () => {
     expect(receiver.rejected).toEqual([]);
   });
 
+  it("offers an underpaid order only the amount still due, and paying exactly that makes it paid", async () => {
+    const order = await createOrder("USDT", "10");
+    await payOutside(order, "USDT", "3");
+    await waitFor("the order to be underpaid", async () => (await publicStatus(order)) === "underpaid");
+
+    const { page, wallet } = await open(order);
+    expect(await statusOf(page)).toBe("underpaid");
+    await expect(page.locator("#amount").textContent()).resolves.toBe("7");
+    await expect(page.locator("#amount-label").textContent()).resolves.toBe("Still to pay");
+    await expect(page.locator("#amount-note").textContent()).resolves.toContain("Received 3 of 10 USDT");
+    await expect(page.locator("#status-detail").textContent()).resolves.toContain("remaining 7 USDT");
+    expect(await page.title()).toContain("Pay 7 USDT");
+    expect(await page.locator("#payments").textContent()).toMatch(/3 USDT · confirmed/);
+    // Words in the payments list wrap whole (only the hash may break anywhere).
+    expect(await page.locator("#payments").evaluate((el) => getComputedStyle(el).wordBreak)).toBe("normal");
+    await snapshot(page, "underpaid");
+
+    await page.click("#connect");
+    await page.locator("#pay").waitFor({ state: "visible" });
+    await expect(page.locator("#pay").textContent()).resolves.toBe("Pay 7 USDT");
+    await page.click("#pay");
+    await waitForPageStatus(page, "paid");
+    const sends = wallet!.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => c.params[0] as { data: string });
+    // The router's pay(token, amount, merchant, orderRef): the amount is the second word, and it is the rest (7 USDT).
+    const payData = sends.at(-1)!.data;
+    expect(BigInt(`0x${payData.slice(10 + 64, 10 + 128)}`)).toBe(7_000_000n);
+    expect(await publicOrder(order)).toMatchObject({ status: "paid", amountReceived: "10" });
+    await expectNothingPayable(page);
+    await snapshot(page, "paid");
+  });
+
   it("pays a permit token (USDC) with one signature and one transaction, after a rejected signature is explained", async () => {
     const { record } = stack.chain(CHAIN);
     const order = await createOrder("USDC", "7.25");
-    const { page, wallet } = await open(order);
+    // Dark mode, with the error message showing: its contrast too (was 2.83:1).
+    const { page, wallet } = await open(order, { dark: true });
     await page.click("#connect");
     await page.locator("#pay").waitFor({ state: "visible" });
 
-    wallet.rejectNext = true;
+    wallet!.rejectNext = true;
     await page.click("#pay");
     await page.locator("#wallet-message", { hasText: "rejected" }).waitFor();
     expect(await page.locator("#wallet-message").textContent()).toContain("nothing was sent");
     expect(await statusOf(page)).toBe("pending");
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-dark.png"), fullPage: true });
+    await snapshot(page, "error-dark");
 
-    wallet.calls.length = 0;
+    wallet!.calls.length = 0;
     await page.click("#pay");
     await waitForPageStatus(page, "paid");
-    expect(wallet.calls.filter((c) => c.method === "eth_signTypedData_v4")).toHaveLength(1);
-    const sends = wallet.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => c.params[0] as { to: string });
+    expect(wallet!.calls.filter((c) => c.method === "eth_signTypedData_v4")).toHaveLength(1);
+    const sends = wallet!.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => c.params[0] as { to: string });
     expect(sends.map((tx) => tx.to.toLowerCase())).toEqual([record.router.toLowerCase()]);
-    expect(await publicStatus(order.id)).toBe("paid");
+    expect(await publicStatus(order)).toBe("paid");
+    await snapshot(page, "paid-dark");
   });
 
   it("asks a wallet on the wrong network to switch before paying, and explains a declined switch", async () => {
@@ -244,28 +361,139 @@ describe("hosted checkout in Chromium", () => {
     const { page, wallet } = await open(order, { chainId: 1 });
     await page.click("#connect");
     await page.locator("#pay").waitFor({ state: "visible" });
-    wallet.rejectNext = true; // the customer first declines the switch
+    wallet!.rejectNext = true; // the customer first declines the switch
     await page.click("#pay");
     await page.locator("#wallet-message", { hasText: "Wrong network" }).waitFor();
-    expect(wallet.calls.some((c) => c.method === "eth_sendTransaction")).toBe(false);
+    await snapshot(page, "error");
+    expect(wallet!.calls.some((c) => c.method === "eth_sendTransaction")).toBe(false);
     await page.click("#pay");
     await waitForPageStatus(page, "paid");
-    const switches = wallet.calls.filter((c) => c.method === "wallet_switchEthereumChain");
+    const switches = wallet!.calls.filter((c) => c.method === "wallet_switchEthereumChain");
     expect(switches).toEqual(Array(2).fill({ method: "wallet_switchEthereumChain", params: [{ chainId: "0x7a69" }] }));
-    expect(await page.locator("#steps").textContent()).toContain("switch to");
   });
 
   it("tells a customer whose wallet lacks the tokens, before asking for anything, on a phone-sized screen", async () => {
     const order = await createOrder("USDT", "5");
     const { page, wallet } = await open(order, { account: DEV_ACCOUNTS.payers[3], mobile: true });
-    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-mobile.png"), fullPage: true });
     await page.click("#connect");
     await page.locator("#pay").waitFor({ state: "visible" });
     await page.click("#pay");
     await page.locator("#wallet-message", { hasText: "Insufficient balance" }).waitFor();
     expect(await page.locator("#wallet-message").textContent()).toContain("the order needs 5");
-    expect(wallet.calls.some((c) => c.method === "eth_sendTransaction" || c.method === "eth_signTypedData_v4")).toBe(false);
+    expect(wallet!.calls.some((c) => c.method === "eth_sendTransaction" || c.method === "eth_signTypedData_v4")).toBe(false);
     expect(await page.locator("#pay").isEnabled()).toBe(true);
+  });
+
+  it("gives a phone without a browser wallet a tappable Open in MetaMask link to this checkout, and no Connect button", async () => {
+    const order = await createOrder("USDT", "5");
+    const { page } = await open(order, { mobile: true, withWallet: false });
+    const link = page.locator("#metamask-link");
+    expect(await link.isVisible()).toBe(true);
+    expect(await link.getAttribute("href")).toBe(`https://metamask.app.link/dapp/${PUBLIC_BASE_URL.replace("https://", "")}${checkoutPath(order)}`);
+    const box = (await link.boundingBox())!;
+    expect(box.height).toBeGreaterThanOrEqual(44); // a comfortable tap target
+    expect(box.width).toBeGreaterThanOrEqual(200);
+    expect(await page.locator("img.qr").isVisible()).toBe(false); // no "scan this" on the phone that would scan it
+    expect(await page.locator("#no-wallet").isVisible()).toBe(true);
+    expect(await page.locator("#connect").isVisible()).toBe(false);
+    expect(await page.locator("#transfer-warning").isVisible()).toBe(true);
+    expect(await unusableWalletLinks(page)).toEqual([]);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-mobile.png"), fullPage: true });
+    await snapshot(page, "pending-phone");
+  });
+
+  it("shows a confirming payment as N of M confirmations with nothing to pay, then paid once the blocks arrive", async () => {
+    const order = await createOrder("USDT", "6", {}, slowKey);
+    await payOutside(order, "USDT", "6");
+    await waitFor("the order to be confirming", async () => (await publicStatus(order)) === "confirming");
+    const { page } = await open(order);
+    expect(await statusOf(page)).toBe("confirming");
+    await expect(page.locator("#payments").textContent()).resolves.toMatch(/6 USDT · 1 of 3 confirmations/);
+    await expectNothingPayable(page);
+    await snapshot(page, "confirming");
+    await mineBlocks(2);
+    await waitForPageStatus(page, "paid");
+    await expect(page.locator("#payments").textContent()).resolves.toMatch(/6 USDT · confirmed/);
+    expect(await page.locator("#payments").textContent()).not.toContain("/");
+  });
+
+  it("shows each closed order's outcome and nothing to pay with: overpaid, cancelled, paid late", async () => {
+    const overpaid = await createOrder("USDT", "4");
+    await payOutside(overpaid, "USDT", "5");
+    const cancelled = await createOrder("USDT", "4");
+    await cancel(cancelled);
+    const late = await createOrder("USDT", "4");
+    await cancel(late);
+    await payOutside(late, "USDT", "4"); // after the cancel: paid_late
+    for (const [order, status, says] of [
+      [overpaid, "overpaid", "Received 5 of 4 USDT"],
+      [cancelled, "cancelled", "Do not pay it"],
+      [late, "paid_late", "arrived after the order had closed"],
+    ] as const) {
+      await waitFor(`the order to be ${status}`, async () => (await publicStatus(order)) === status);
+      const { page } = await open(order);
+      expect(await statusOf(page)).toBe(status);
+      expect(await page.locator("#status-detail").textContent()).toContain(says);
+      await expectNothingPayable(page);
+      expect(await page.locator("#countdown").isVisible()).toBe(false);
+      await snapshot(page, status);
+      await page.context().close();
+    }
+  });
+
+  it("pushes status changes over server-sent events: the page shows paid without ever polling", async () => {
+    const order = await createOrder("USDT", "3");
+    const events = await fetch(`${localCheckout(order)}/events`);
+    expect(events.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(events.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const reader = events.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const pushed = JSON.parse(/^data: (.*)$/m.exec(first)![1]!) as Record<string, unknown>;
+    const polled = (await publicOrder(order)) as unknown as Record<string, unknown>;
+    expect({ ...pushed, serverTime: null }).toEqual({ ...polled, serverTime: null }); // the same customer-safe fields
+
+    const { page, requests } = await open(order);
+    await page.waitForFunction(() => document.querySelector("#status")?.textContent === "Waiting for payment");
+    await waitFor("the page's event stream", () => requests.some((r) => r.url().endsWith("/events")));
+    // The moment the page first shows "Paid", by the page's own clock (epoch ms).
+    await page.evaluate(() => {
+      const badge = document.querySelector("#status")!;
+      new MutationObserver(() => {
+        if (badge.getAttribute("data-status") === "paid" && !(window as { paidAt?: number }).paidAt) (window as { paidAt?: number }).paidAt = Date.now();
+      }).observe(badge, { attributes: true, childList: true, characterData: true, subtree: true });
+    });
+    const paidOnChain = await payOutside(order, "USDT", "3");
+    const block = await fetch(stack.chain(CHAIN).url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${paidOnChain.blockNumber.toString(16)}`, false] }),
+    });
+    const blockTime = Number.parseInt(((await block.json()) as { result: { timestamp: string } }).result.timestamp, 16) * 1000;
+    const receiptAt = Date.now();
+    await waitForPageStatus(page, "paid");
+    const paidAt = (await page.evaluate(() => (window as { paidAt?: number }).paidAt))!;
+    console.log(`checkout: "Paid" shown ${paidAt - receiptAt} ms after the receipt (block timestamp ${blockTime}, second resolution)`);
+    expect(requests.filter((r) => r.url().includes("/status"))).toEqual([]);
+  });
+
+  it("falls back to polling when the event stream fails, and still shows paid", async () => {
+    const order = await createOrder("USDT", "3");
+    const context = await browser.newContext(DESKTOP);
+    page = await context.newPage();
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(request.url()));
+    // Every stream is cut as soon as it opens (a proxy that drops it), and the browser's reconnects too.
+    let streamsCut = 0;
+    await page.route("**/events", async (route) => {
+      streamsCut += 1;
+      await route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body: "retry: 60000\n\n" });
+    });
+    await page.goto(localCheckout(order));
+    await waitFor("a status poll", () => requests.some((url) => url.endsWith("/status")));
+    await payOutside(order, "USDT", "3");
+    await waitForPageStatus(page, "paid");
+    expect(streamsCut).toBeGreaterThanOrEqual(1);
   });
 
   it("shows an expired order as expired and offers no way to pay it", async () => {
@@ -273,11 +501,21 @@ describe("hosted checkout in Chromium", () => {
     // The API runs in this process: its clock jumps past the expiry and the expiry loop does the rest.
     vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
     vi.setSystemTime(Date.now() + 2 * 60_000);
-    await waitFor("the order to expire", async () => (await publicStatus(order.id)) === "expired");
+    await waitFor("the order to expire", async () => (await publicStatus(order)) === "expired");
     const { page } = await open(order);
     expect(await statusOf(page)).toBe("expired");
-    expect(await page.locator("#pay").isVisible()).toBe(false);
-    expect(await page.locator("#connect").isVisible()).toBe(false);
     expect(await page.locator("#status-detail").textContent()).toContain("can no longer be paid");
+    await expectNothingPayable(page);
+    await snapshot(page, "expired");
+  });
+
+  it("pushes an expiry to a page that is already open", async () => {
+    const order = await createOrder("USDT", "4", { expiresIn: 60 });
+    const { page } = await open(order);
+    expect(await page.locator("#pay-methods").isVisible()).toBe(true);
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.now() + 2 * 60_000);
+    await waitForPageStatus(page, "expired");
+    await expectNothingPayable(page);
   });
 });

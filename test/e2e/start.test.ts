@@ -57,7 +57,9 @@ describe("README's first command on a fresh clone", () => {
     expect(apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
     expect(firstWord("Demo API key")).toMatch(/^sk_/);
     expect(child.output()).toContain(`curl -s ${apiUrl}/v1/orders`);
-    expect(firstWord("Checkout")).toBe(`${apiUrl}/pay/${firstWord("Sample order")}`);
+    // The checkout URL carries a random token, not the order id (nobody finds a checkout by guessing ids).
+    expect(firstWord("Checkout")).toMatch(new RegExp(`^${apiUrl}/pay/[0-9A-Za-z_-]{32}$`));
+    expect(firstWord("Checkout")).not.toContain(firstWord("Sample order"));
     expect((await fetch(`${apiUrl}/openapi.json`)).ok).toBe(true);
     expect((await fetch(`${apiUrl}/docs`)).ok).toBe(true);
   });
@@ -71,10 +73,11 @@ describe("README's first command on a fresh clone", () => {
       body: JSON.stringify({ chainId: 31337, symbol: "USDT", amount: "12.50", merchantOrderId: `newcomer-${Date.now()}` }),
     });
     expect(created.status).toBe(201);
-    const order = (await created.json()) as { id: string };
+    const order = (await created.json()) as { id: string; cashierUrl: string };
 
-    // The printed command names the ports it needs; only the order id is the newcomer's own.
-    const payCommand = printed("Pay it").replace(firstWord("Sample order"), order.id);
+    // The printed command names the ports it needs; only the checkout URL is the newcomer's own.
+    const payCommand = printed("Pay it").replace(firstWord("Checkout"), order.cashierUrl);
+    expect(payCommand).toContain(order.cashierUrl);
     expect(payCommand).toContain(`--api ${apiUrl}`);
     expect(payCommand).toContain(`--rpc http://127.0.0.1:${ports.chain}`);
     const { stdout } = await run("bash", ["-c", payCommand], { cwd: clone, env });

@@ -1,16 +1,19 @@
 /**
- * The checkout page's script: live status from the server (polled), countdown, copy buttons, and the browser
- * wallet payment. The page never decides that the order is paid; it shows what `/pay/:id/status` says.
+ * The checkout page's script: live status from the server (pushed, polled as the fallback), countdown, and the
+ * browser wallet payment. The page never decides that the order is paid; it shows what the server says, offers
+ * ways to pay only while the order is payable, and only ever asks for the amount still due.
  */
 import type { Address } from "viem";
+import { amountLabel, amountNote, type OrderStatusName, PAYABLE_STATUSES, paymentText, shownAmount, statusDetail, statusLabel } from "../order-text.js";
+import { watchOrder } from "./live-status.js";
 import { type CheckoutOrder, PaymentBlocked, payOrder, type Step } from "./pay-flow.js";
 import { type DiscoveredWallet, discoverWallets, injectedWallet, USER_REJECTED, Wallet, WalletError } from "./wallet.js";
 
-type Status = "pending" | "confirming" | "paid" | "underpaid" | "overpaid" | "expired" | "paid_late" | "cancelled";
-
 type OrderState = CheckoutOrder & {
+  checkoutToken: string;
   id: string;
-  status: Status;
+  status: OrderStatusName;
+  amount: string;
   amountReceived: string;
   expiresAt: string;
   serverTime: string;
@@ -20,28 +23,7 @@ type OrderState = CheckoutOrder & {
   cancelUrl: string | null;
 };
 
-const POLL_MS = 1_500;
 const REDIRECT_DELAY_MS = 3_000;
-
-const STATUS_TEXT: Record<Status, { label: string; detail: (o: OrderState) => string }> = {
-  pending: { label: "Waiting for payment", detail: () => "Pay with your wallet below, or scan the QR code with MetaMask." },
-  confirming: {
-    label: "Payment seen, confirming",
-    detail: (o) => `Your payment is on chain; waiting for ${o.confirmationsRequired} confirmation(s) before the merchant counts it.`,
-  },
-  paid: { label: "Paid", detail: () => "The payment is confirmed. Thank you!" },
-  underpaid: {
-    label: "Underpaid",
-    detail: (o) => `Received ${o.amountReceived} of ${o.amount} ${o.token.symbol}. Pay the rest before the order expires, or contact the merchant.`,
-  },
-  overpaid: { label: "Paid (more than asked)", detail: (o) => `Received ${o.amountReceived} ${o.token.symbol}; contact the merchant about the difference.` },
-  expired: { label: "Expired", detail: () => "This order has expired and can no longer be paid. Go back to the shop to start again." },
-  paid_late: { label: "Paid after expiry", detail: () => "A payment arrived after the order expired. The merchant will decide; contact them if needed." },
-  cancelled: { label: "Cancelled", detail: () => "The merchant cancelled this order; do not pay it." },
-};
-
-/** Statuses in which the customer may still send a payment. */
-const PAYABLE: ReadonlySet<Status> = new Set(["pending", "underpaid"]);
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -54,50 +36,55 @@ let redirecting = false;
 const wallets: DiscoveredWallet[] = [];
 let chosen: DiscoveredWallet | undefined;
 
-const payable = () => PAYABLE.has(order.status) && Date.now() + clockOffsetMs < Date.parse(order.expiresAt);
+const payable = () => PAYABLE_STATUSES.has(order.status) && Date.now() + clockOffsetMs < Date.parse(order.expiresAt);
+const walletAvailable = () => wallets.length > 0 || Boolean(injectedWallet());
 
 function render(): void {
-  const main = document.querySelector("main")!;
-  main.dataset.status = order.status;
+  document.querySelector("main")!.dataset.status = order.status;
   const badge = $("status");
-  badge.textContent = STATUS_TEXT[order.status]?.label ?? order.status;
+  badge.textContent = statusLabel(order);
   badge.dataset.status = order.status;
-  $("status-detail").textContent = STATUS_TEXT[order.status]?.detail(order) ?? "";
-  const list = $("payments");
-  list.replaceChildren(
+  $("status-detail").textContent = statusDetail(order);
+  $("amount-label").textContent = amountLabel(order);
+  $("amount").textContent = shownAmount(order);
+  $("amount-note").textContent = amountNote(order);
+  $("pay").textContent = `Pay ${order.amountDue} ${order.token.symbol}`;
+  renderPayments();
+  const canPay = payable();
+  // A closed order offers nothing to pay with; a flow already under way keeps its steps in view until it ends.
+  $("pay-methods").hidden = !canPay && !busy;
+  if (!canPay && !busy) message("");
+  $("pay").hidden = !account || !canPay;
+  $("connect").hidden = Boolean(account) || !canPay || !walletAvailable();
+  $("no-wallet").hidden = walletAvailable();
+  renderCountdown();
+  maybeRedirect();
+}
+
+function renderPayments(): void {
+  $("payments").replaceChildren(
     ...order.payments.map((payment) => {
       const item = document.createElement("li");
+      item.append(`${paymentText(payment, order)} · `);
       const hash = `${payment.txHash.slice(0, 10)}…${payment.txHash.slice(-8)}`;
-      const label = `${payment.amount} ${order.token.symbol} · ${payment.state} · ${payment.confirmations}/${order.confirmationsRequired} confirmations · `;
-      item.append(label);
-      if (payment.txUrl) {
-        const link = document.createElement("a");
-        link.href = payment.txUrl;
-        link.rel = "noopener noreferrer";
-        link.target = "_blank";
-        link.textContent = hash;
-        item.append(link);
-      } else {
-        const code = document.createElement("code");
-        code.textContent = hash;
-        code.title = payment.txHash;
-        item.append(code);
+      const ref = payment.txUrl ? document.createElement("a") : document.createElement("code");
+      if (ref instanceof HTMLAnchorElement) {
+        ref.href = payment.txUrl!;
+        ref.rel = "noopener noreferrer";
+        ref.target = "_blank";
       }
+      ref.textContent = hash;
+      ref.title = payment.txHash;
+      item.append(ref);
       return item;
     }),
   );
-  const canPay = payable();
-  $("wallet-section").hidden = !canPay && !busy;
-  $("pay").hidden = !account || !canPay;
-  $("connect").hidden = Boolean(account) || !canPay;
-  renderCountdown();
-  maybeRedirect();
 }
 
 function renderCountdown(): void {
   const left = Date.parse(order.expiresAt) - (Date.now() + clockOffsetMs);
   const el = $("countdown");
-  if (!PAYABLE.has(order.status)) {
+  if (!PAYABLE_STATUSES.has(order.status)) {
     el.textContent = "";
     return;
   }
@@ -122,6 +109,7 @@ function maybeRedirect(): void {
         : undefined;
   if (!target?.url || !/^https?:\/\//i.test(target.url)) return;
   redirecting = true;
+  live.stop();
   const notice = $("redirect-notice");
   notice.hidden = false;
   notice.textContent = `${target.text} `;
@@ -130,21 +118,6 @@ function maybeRedirect(): void {
   link.textContent = "Go now";
   notice.append(link);
   setTimeout(() => window.location.assign(target.url!), REDIRECT_DELAY_MS);
-}
-
-async function poll(): Promise<void> {
-  try {
-    const response = await fetch(`/pay/${encodeURIComponent(order.id)}/status`, { cache: "no-store" });
-    if (response.ok) {
-      order = await response.json();
-      clockOffsetMs = Date.parse(order.serverTime) - Date.now();
-      render();
-    }
-  } catch {
-    // Offline for a moment: the next poll tries again.
-  } finally {
-    if (!redirecting) setTimeout(poll, POLL_MS);
-  }
 }
 
 function message(text: string, kind: "error" | "info" | "" = ""): void {
@@ -190,36 +163,38 @@ function pickWallet(): DiscoveredWallet | undefined {
 function renderWallets(): void {
   const box = $("wallets");
   box.replaceChildren();
-  $("no-wallet").hidden = wallets.length > 0 || Boolean(injectedWallet());
-  if (wallets.length < 2) return;
-  for (const candidate of wallets) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "wallet-choice";
-    button.setAttribute("aria-pressed", String(candidate === pickWallet()));
-    if (candidate.icon?.startsWith("data:image/")) {
-      const img = document.createElement("img");
-      img.src = candidate.icon;
-      img.alt = "";
-      img.width = 20;
-      img.height = 20;
-      button.append(img);
-    }
-    button.append(candidate.name);
-    button.addEventListener("click", () => {
-      chosen = candidate;
-      account = undefined;
-      renderWallets();
-      render();
-    });
-    box.append(button);
+  if (wallets.length >= 2) {
+    for (const candidate of wallets) box.append(walletChoice(candidate));
   }
+  render();
+}
+
+function walletChoice(candidate: DiscoveredWallet): HTMLButtonElement {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "wallet-choice";
+  button.setAttribute("aria-pressed", String(candidate === pickWallet()));
+  if (candidate.icon?.startsWith("data:image/")) {
+    const img = document.createElement("img");
+    img.src = candidate.icon;
+    img.alt = "";
+    img.width = 20;
+    img.height = 20;
+    button.append(img);
+  }
+  button.append(candidate.name);
+  button.addEventListener("click", () => {
+    chosen = candidate;
+    account = undefined;
+    renderWallets();
+  });
+  return button;
 }
 
 async function connect(): Promise<void> {
   const found = pickWallet();
   if (!found) {
-    message("No browser wallet found. Install MetaMask or scan the QR code with your phone.", "error");
+    message("No browser wallet found in this browser.", "error");
     return;
   }
   wallet = new Wallet(found.provider);
@@ -263,31 +238,21 @@ async function pay(): Promise<void> {
   steps.clear();
   $("steps").replaceChildren();
   const hash = await payOrder(wallet, account, order, ui);
-  message(`Transaction sent (${hash.slice(0, 10)}…). Waiting for the network to confirm it; this page updates by itself.`, "info");
+  // The status may already have moved on (pushed while the receipt was awaited): then there is nothing to add.
+  if (payable()) message(`Transaction sent (${hash.slice(0, 10)}…). Waiting for the network to confirm it; this page updates by itself.`, "info");
 }
 
-function setUpCopyButtons(): void {
-  document.querySelectorAll<HTMLButtonElement>("button[data-copy]").forEach((button) => {
-    button.addEventListener("click", async () => {
-      try {
-        await navigator.clipboard.writeText(button.dataset.copy!);
-        button.textContent = "Copied";
-      } catch {
-        button.textContent = "Select and copy";
-      }
-      setTimeout(() => (button.textContent = "Copy"), 1_500);
-    });
-  });
-}
+const live = watchOrder<OrderState>(order.checkoutToken, (next) => {
+  order = next;
+  clockOffsetMs = Date.parse(order.serverTime) - Date.now();
+  render();
+});
 
 discoverWallets((found) => {
   wallets.push(found);
   renderWallets();
 });
-renderWallets();
-setUpCopyButtons();
 $("connect").addEventListener("click", () => withBusy(connect));
 $("pay").addEventListener("click", () => withBusy(pay));
 setInterval(renderCountdown, 1_000);
-render();
-setTimeout(poll, POLL_MS);
+renderWallets();

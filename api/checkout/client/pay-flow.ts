@@ -12,8 +12,9 @@ import { UNRECOGNIZED_CHAIN, USER_REJECTED, type Wallet, WalletError } from "./w
 import { BaseError } from "../../../shared/base-error.js";
 
 export type CheckoutOrder = {
-  amount: string;
-  amountUnits: string;
+  /** What is still due (the whole amount, or the rest of an underpaid order): the only amount the flow pays. */
+  amountDue: string;
+  amountDueUnits: string;
   token: { symbol: string; address: Address; decimals: number; permit: boolean };
   chain: { id: number; name: string; rpcUrls: string[]; nativeCurrency: { name: string; symbol: string; decimals: number } };
   toAddress: Address;
@@ -70,7 +71,7 @@ async function readUint(wallet: Wallet, to: Address, data: Hex): Promise<bigint>
 }
 
 export async function payOrder(wallet: Wallet, account: Address, order: CheckoutOrder, ui: FlowUi): Promise<Hex> {
-  const amount = BigInt(order.amountUnits);
+  const amount = BigInt(order.amountDueUnits);
   const token = order.token.address;
   await ensureChain(wallet, order, ui);
 
@@ -78,7 +79,7 @@ export async function payOrder(wallet: Wallet, account: Address, order: Checkout
   const balance = await readUint(wallet, token, encodeFunctionData({ abi: erc20Abi, functionName: "balanceOf", args: [account] }));
   if (balance < amount) {
     throw new PaymentBlocked(
-      `Insufficient balance: this wallet holds ${formatUnits(balance, order.token.decimals)} ${order.token.symbol}; the order needs ${order.amount}.`,
+      `Insufficient balance: this wallet holds ${formatUnits(balance, order.token.decimals)} ${order.token.symbol}; the order needs ${order.amountDue}.`,
     );
   }
   if ((await wallet.nativeBalance(account)) === 0n) {
@@ -94,7 +95,7 @@ export async function payOrder(wallet: Wallet, account: Address, order: Checkout
     const [, name, version] = decodeFunctionResult({ abi: permitUSDAbi, functionName: "eip712Domain", data: domainRaw });
     ui.step({
       id: "permit",
-      text: `Your wallet will ask you to sign a permit (no fee): it lets the payment router move exactly ${order.amount} ${order.token.symbol} once, for this order.`,
+      text: `Your wallet will ask you to sign a permit (no fee): it lets the payment router move exactly ${order.amountDue} ${order.token.symbol} once, for this order.`,
     });
     const typedData = {
       types: {
@@ -115,7 +116,7 @@ export async function payOrder(wallet: Wallet, account: Address, order: Checkout
     ui.done("permit");
     ui.step({
       id: "pay",
-      text: `Your wallet will ask you to confirm one transaction: the payment router sends ${order.amount} ${order.token.symbol} from your wallet to the merchant. You pay the network fee.`,
+      text: `Your wallet will ask you to confirm one transaction: the payment router sends ${order.amountDue} ${order.token.symbol} from your wallet to the merchant. You pay the network fee.`,
     });
     const hash = await wallet.sendTransaction(
       account,
@@ -149,7 +150,7 @@ export async function payOrder(wallet: Wallet, account: Address, order: Checkout
     }
     ui.step({
       id: "approve",
-      text: `Your wallet will ask you to approve ${order.amount} ${order.token.symbol}: this lets the payment router move that amount to the merchant when you pay.`,
+      text: `Your wallet will ask you to approve ${order.amountDue} ${order.token.symbol}: this lets the payment router move that amount to the merchant when you pay.`,
     });
     const approve = await wallet.sendTransaction(account, token, encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [order.toAddress, amount] }));
     await wallet.waitForReceipt(approve);
@@ -157,7 +158,7 @@ export async function payOrder(wallet: Wallet, account: Address, order: Checkout
   }
   ui.step({
     id: "pay",
-    text: `Your wallet will ask you to confirm the payment: the router sends ${order.amount} ${order.token.symbol} from your wallet straight to the merchant, tagged with this order.`,
+    text: `Your wallet will ask you to confirm the payment: the router sends ${order.amountDue} ${order.token.symbol} from your wallet straight to the merchant, tagged with this order.`,
   });
   const hash = await wallet.sendTransaction(account, order.toAddress, encodeFunctionData({ abi: paymentRouterAbi, functionName: "pay", args: payArgs }));
   await wallet.waitForReceipt(hash);

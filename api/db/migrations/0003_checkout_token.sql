@@ -1,0 +1,2 @@
+ALTER TABLE "stablegate"."orders" ADD COLUMN "checkout_token" text DEFAULT replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '') NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "orders_checkout_token_key" ON "stablegate"."orders" USING btree ("checkout_token");
