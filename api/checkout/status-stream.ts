@@ -1,7 +1,8 @@
 /**
  * `/pay/<token>/events`: the checkout's status pushed as server-sent events, the same customer-safe `PublicOrder`
  * that `/pay/<token>/status` answers. A stream re-reads its order when this process commits an order change
- * (orders/changes.ts) and, as the safety net for changes made by another API instance, every RECHECK_MS; it
+ * (orders/changes.ts) and, as the safety net for changes made by another API instance, every `streamSettings.recheckMs`
+ * (1 s); it
  * sends only when something the customer sees changed. The page falls back to polling `/status` when a stream fails.
  */
 import type { Context } from "hono";
@@ -10,8 +11,8 @@ import type { AppEnv } from "../http/context.js";
 import { onOrderChanges } from "../orders/changes.js";
 import { loadPublicOrder, type PublicOrder, type PublicOrderDeps } from "./public-order.js";
 
-/** How often a stream re-reads its order without a signal. */
-export const RECHECK_MS = 1_000;
+/** How often a stream re-reads its order without a signal (mutable for tests that tell the two paths apart). */
+export const streamSettings = { recheckMs: 1_000 };
 /** A comment line this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
 /** Streams end after this long; the browser's EventSource reconnects by itself (after RETRY_MS). */
@@ -64,7 +65,7 @@ export function streamOrderStatus(c: Context<AppEnv>, deps: PublicOrderDeps, fir
 
 /** Resolves at the next re-check, or earlier when `wake` is called. */
 function waitFor(resolve: () => void, setWake: (wake: () => void) => void): void {
-  const timer = setTimeout(done, RECHECK_MS);
+  const timer = setTimeout(done, streamSettings.recheckMs);
   function done() {
     clearTimeout(timer);
     setWake(() => {});

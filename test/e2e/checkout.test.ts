@@ -14,6 +14,7 @@ import { type Browser, type BrowserContextOptions, chromium, type Page, type Req
 import { type Address, createWalletClient, erc20Abi, http, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as admin from "../../api/admin/commands.js";
+import { streamSettings } from "../../api/checkout/status-stream.js";
 import { parseConfig } from "../../api/config.js";
 import { openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
@@ -180,6 +181,7 @@ describe("hosted checkout in Chromium", () => {
 
   afterEach(async () => {
     vi.useRealTimers();
+    streamSettings.recheckMs = 1_000;
     await page?.context().close();
     page = undefined;
   });
@@ -442,6 +444,8 @@ describe("hosted checkout in Chromium", () => {
   });
 
   it("pushes status changes over server-sent events: the page shows paid without ever polling", async () => {
+    // No re-check during this test: only the confirmer's commit (the order-change signal) can tell the stream.
+    streamSettings.recheckMs = 10 * 60_000;
     const order = await createOrder("USDT", "3");
     const events = await fetch(`${localCheckout(order)}/events`);
     expect(events.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -475,6 +479,8 @@ describe("hosted checkout in Chromium", () => {
     const paidAt = (await page.evaluate(() => (window as { paidAt?: number }).paidAt))!;
     console.log(`checkout: "Paid" shown ${paidAt - receiptAt} ms after the receipt (block timestamp ${blockTime}, second resolution)`);
     expect(requests.filter((r) => r.url().includes("/status"))).toEqual([]);
+    await page.context().close(); // ends the stream while the long re-check is still set
+    streamSettings.recheckMs = 1_000;
   });
 
   it("falls back to polling when the event stream fails, and still shows paid", async () => {
