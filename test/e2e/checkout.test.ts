@@ -377,6 +377,8 @@ describe("hosted checkout in Chromium", () => {
   it("tells a customer whose wallet lacks the tokens, before asking for anything, on a phone-sized screen", async () => {
     const order = await createOrder("USDT", "5");
     const { page, wallet } = await open(order, { account: DEV_ACCOUNTS.payers[3], mobile: true });
+    // In a wallet's own browser the wallet card does it all: no "Open in MetaMask" that would reopen this page.
+    expect(await page.locator("#method-metamask").isVisible()).toBe(false);
     await page.click("#connect");
     await page.locator("#pay").waitFor({ state: "visible" });
     await page.click("#pay");

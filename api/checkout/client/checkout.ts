@@ -40,7 +40,9 @@ const payable = () => PAYABLE_STATUSES.has(order.status) && Date.now() + clockOf
 const walletAvailable = () => wallets.length > 0 || Boolean(injectedWallet());
 
 function render(): void {
-  document.querySelector("main")!.dataset.status = order.status;
+  const main = document.querySelector("main")!;
+  main.dataset.status = order.status;
+  main.dataset.wallet = walletAvailable() ? "found" : "none";
   const badge = $("status");
   badge.textContent = statusLabel(order);
   badge.dataset.status = order.status;
