@@ -1,13 +1,12 @@
 /**
  * `/pay/<token>/events`: the checkout's status pushed as server-sent events, the same customer-safe `PublicOrder`
  * that `/pay/<token>/status` answers. A stream re-reads its order when this process commits an order change
- * (orders/changes.ts) and, as the safety net for changes made by another API instance, every `streamSettings.recheckMs`
- * (1 s); it
- * sends only when something the customer sees changed. The page falls back to polling `/status` when a stream fails.
+ * (orders/changes.ts) and, as the safety net for changes made by another API instance, every
+ * `streamSettings.recheckMs` (1 s); it sends only when something the customer sees changed. The page falls back to
+ * polling `/status` when a stream fails.
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { AppEnv } from "../http/context.js";
 import { onOrderChanges } from "../orders/changes.js";
 import { loadPublicOrder, type PublicOrder, type PublicOrderDeps } from "./public-order.js";
 
@@ -22,7 +21,7 @@ const RETRY_MS = 2_000;
 /** What the customer sees of the order, without the server's clock (which changes every read). */
 const fingerprint = (order: PublicOrder) => JSON.stringify({ ...order, serverTime: "" });
 
-export function streamOrderStatus(c: Context<AppEnv>, deps: PublicOrderDeps, first: PublicOrder): Response {
+export function streamOrderStatus(c: Context, deps: PublicOrderDeps, first: PublicOrder): Response {
   c.header("Cache-Control", "no-store");
   // Tells nginx and the like not to buffer the stream.
   c.header("X-Accel-Buffering", "no");
