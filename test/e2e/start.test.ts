@@ -93,7 +93,7 @@ describe("README's first command on a fresh clone", () => {
     await waitFor("the demo receiver to log order.paid", () => child.output().includes(`webhook order.paid for ${order.id}: paid 12.5 USDT (verified`), {
       timeoutMs: 15_000,
     });
-  });
+  }, 120_000);
 
   it("stops everything on Ctrl-C and frees its ports", async () => {
     process.kill(-child.pid!, "SIGINT");
@@ -104,5 +104,5 @@ describe("README's first command on a fresh clone", () => {
     await waitFor("every process of the group to end", () => !groupAlive(child.pid!), { timeoutMs: 15_000 });
     expect(child.output()).not.toMatch(/did not stop cleanly/);
     for (const port of Object.values(ports)) await assertPortFree(port);
-  });
+  }, 150_000);
 });
