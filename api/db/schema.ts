@@ -73,6 +73,8 @@ export const apiKeys = pgTable(
     scopes: text("scopes").array().$type<ApiScope[]>(),
     createdAt: createdAt(),
     revokedAt: time("revoked_at"),
+    /** When a request last authenticated with it, to the minute (written at most once a minute). */
+    lastUsedAt: time("last_used_at"),
   },
   (t) => [uniqueIndex("api_keys_hash_key").on(t.hash), index("api_keys_merchant_idx").on(t.merchantId)],
 );
@@ -196,6 +198,12 @@ export const unmatchedPayments = pgTable(
     createdAt: createdAt(),
     /** Set when a reorg removed the log before it was final. */
     revertedAt: time("reverted_at"),
+    /** A person's review in the console: `attached` (credited to `attached_order_id`) or `dismissed`, with a note. */
+    resolution: text("resolution").$type<"attached" | "dismissed">(),
+    attachedOrderId: text("attached_order_id").references(() => orders.id),
+    resolutionNote: text("resolution_note"),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: time("resolved_at"),
   },
   (t) => [uniqueIndex("unmatched_payments_log_key").on(t.chainId, t.txHash, t.logIndex)],
 );
@@ -323,4 +331,106 @@ export const webhookAttempts = pgTable(
     error: text("error"),
   },
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
+);
+
+/** The console's people: an email, a scrypt password hash, and a TOTP second factor (secret encrypted at rest). */
+export const consoleUsers = pgTable(
+  "console_users",
+  {
+    id: text("id").primaryKey(),
+    /** Lower-case. */
+    email: text("email").notNull(),
+    /** `scrypt$N$r$p$salt$hash` (api/console/access/passwords.ts). */
+    passwordHash: text("password_hash").notNull(),
+    /** The TOTP secret (base32), AES-256-GCM under SECRETS_KEY; null until enrolment starts. */
+    totpSecretEncrypted: text("totp_secret_encrypted"),
+    /** Set when the person proved the authenticator works; before that the secret is only a proposal. */
+    totpEnabledAt: time("totp_enabled_at"),
+    /** The last TOTP time step accepted: a code is good once. */
+    totpLastStep: bigint("totp_last_step", { mode: "number" }),
+    failedSignIns: integer("failed_sign_ins").notNull().default(0),
+    lockedUntil: time("locked_until"),
+    /** Operators work across merchants: create them, see every unmatched payment and the whole audit log. */
+    isOperator: boolean("is_operator").notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("console_users_email_key").on(t.email)],
+);
+
+export const consoleRoles = ["owner", "developer", "support", "finance"] as const;
+export type ConsoleRole = (typeof consoleRoles)[number];
+
+export const consoleMemberships = pgTable(
+  "console_memberships",
+  {
+    userId: text("user_id").notNull().references(() => consoleUsers.id),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    role: text("role").$type<ConsoleRole>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.merchantId] }), index("console_memberships_merchant_idx").on(t.merchantId)],
+);
+
+/** Signed-in browsers. Only the SHA-256 of the cookie's session id is stored. */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    userId: text("user_id").notNull().references(() => consoleUsers.id),
+    /** `password`: the password was right, the second factor (or its enrolment) is still due; `full`: signed in. */
+    stage: text("stage").$type<"password" | "full">().notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+    lastSeenAt: time("last_seen_at").notNull(),
+    expiresAt: time("expires_at").notNull(),
+  },
+  (t) => [index("console_sessions_user_idx").on(t.userId)],
+);
+
+/** One-use codes for when the authenticator is lost; SHA-256 of each, never the code. */
+export const consoleRecoveryCodes = pgTable(
+  "console_recovery_codes",
+  {
+    userId: text("user_id").notNull().references(() => consoleUsers.id),
+    codeHash: text("code_hash").notNull(),
+    usedAt: time("used_at"),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+/** A payout address change waiting for the new address's signature over `message`. */
+export const payoutChallenges = pgTable("payout_challenges", {
+  id: text("id").primaryKey(),
+  merchantId: text("merchant_id").notNull().references(() => merchants.id),
+  chainId: integer("chain_id").notNull(),
+  address: text("address").notNull(),
+  message: text("message").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: createdAt(),
+  expiresAt: time("expires_at").notNull(),
+  usedAt: time("used_at"),
+});
+
+/**
+ * Every sensitive action in the console (and the admin CLI): who, when, from where, before and after. Append-only:
+ * a trigger (migration 0004) refuses UPDATE, DELETE and TRUNCATE, and no code path writes anything but INSERT.
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    at: time("at").notNull(),
+    actorUserId: text("actor_user_id"),
+    actorEmail: text("actor_email"),
+    /** The merchant the action concerns; null for operator-wide and sign-in actions. */
+    merchantId: text("merchant_id"),
+    action: text("action").notNull(),
+    target: text("target"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    before: jsonb("before").$type<Record<string, unknown>>(),
+    after: jsonb("after").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_log_merchant_idx").on(t.merchantId, t.id), index("audit_log_actor_idx").on(t.actorUserId, t.id)],
 );

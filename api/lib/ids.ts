@@ -61,7 +61,7 @@ export function encodeRandom(bytes: Uint8Array): string {
  * Crockford base32. Ids sort by creation time and serve directly as pagination cursors; within one millisecond
  * (or a clock that stands still) this process counts up, so events written together keep their order.
  */
-export function newId(prefix: "mch" | "key" | "ord" | "pay" | "unm" | "evt" | "we" | "wd" | "wa", now = Date.now()): string {
+export function newId(prefix: "mch" | "key" | "ord" | "pay" | "unm" | "evt" | "we" | "wd" | "wa" | "usr" | "aud" | "pch", now = Date.now()): string {
   if (now <= lastTime) {
     increment(lastRandom);
   } else {
