@@ -20,6 +20,7 @@ import { verifySignedRequest } from "./middlewares/signed-requests.js";
 import { balanceRouter } from "./routes/balance/balance.index.js";
 import { chainsRouter } from "./routes/chains/chains.index.js";
 import { checkoutRouter } from "./routes/checkout/checkout.index.js";
+import { consoleRouter } from "./console/console.index.js";
 import { docsRouter } from "./routes/docs/docs.index.js";
 import { eventsRouter } from "./routes/events/events.index.js";
 import { healthRouter } from "./routes/health/health.index.js";
@@ -66,7 +67,8 @@ export function createApp(deps: AppDeps) {
     .route("/", webhookEndpointsRouter)
     .route("/", chainsRouter)
     .route("/", docsRouter)
-    .route("/", checkoutRouter);
+    .route("/", checkoutRouter)
+    .route("/", consoleRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -119,6 +119,8 @@ export type Config = {
   confirmerIntervalMs: number;
   expiryIntervalMs: number;
   confirmerEnabled: boolean;
+  /** `RPC_URL_<chainId>` (the indexer's variables): the console verifies contract-wallet (EIP-1271) signatures there. */
+  rpcUrls: Record<number, string>;
   webhooks: WebhookConfig;
 };
 
@@ -137,6 +139,15 @@ export type WebhookConfig = {
 
 export class ConfigError extends BaseError {
   override name = "ConfigError";
+}
+
+function rpcUrlsFrom(env: Record<string, string | undefined>): Record<number, string> {
+  const urls: Record<number, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^RPC_URL_(\d+)$/.exec(name);
+    if (match && value && /^https?:\/\//.test(value)) urls[Number(match[1])] = value;
+  }
+  return urls;
 }
 
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -167,6 +178,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     confirmerIntervalMs: e.CONFIRMER_INTERVAL_MS,
     expiryIntervalMs: e.EXPIRY_INTERVAL_MS,
     confirmerEnabled: e.CONFIRMER_ENABLED,
+    rpcUrls: rpcUrlsFrom(present),
     webhooks: {
       secretsKey: e.SECRETS_KEY,
       rotationOverlapMs: e.WEBHOOK_ROTATION_OVERLAP_SECONDS * 1000,

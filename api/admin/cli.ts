@@ -10,6 +10,7 @@ import { migrate } from "../db/migrate.js";
 import { ChainCatalog } from "../chains/catalog.js";
 import { API_SCOPES } from "../lib/scopes.js";
 import * as admin from "./commands.js";
+import { consoleCommand } from "./console-commands.js";
 
 const USAGE = `Usage: npm run admin -- <command> [arguments] [--json]
 
@@ -35,6 +36,12 @@ Signed requests
 
 Payments the gateway could not match to an order
   unmatched:list [--limit <n>]
+
+Console (the web console at /console)
+  console:operator <email>                      create an operator (across merchants); prints a first password once
+  console:user <email> <merchantId> <role>      give a person a role (owner, developer, support, finance) in a
+                                                merchant, creating the account (first password printed once)
+  console:reset-password <email>                new password (printed once), signs the person out everywhere
 
 Database
   migrate                                       apply pending migrations (the API also does at start)`;
@@ -150,6 +157,10 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
           rows.map((u) => ({ ...u, amount: u.amount.toString(), blockNumber: u.blockNumber.toString() })),
         );
       }
+      case "console:operator":
+      case "console:user":
+      case "console:reset-password":
+        return out(...(await consoleCommand(db, command, rest)));
       default:
         throw new admin.AdminError(`unknown command ${command}\n\n${USAGE}`);
     }

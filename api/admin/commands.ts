@@ -111,7 +111,15 @@ function checkScopes(scopes: readonly string[]): ApiScope[] {
 
 export async function listApiKeys(db: Database, merchantId: string) {
   return db
-    .select({ id: apiKeys.id, prefix: apiKeys.prefix, label: apiKeys.label, scopes: apiKeys.scopes, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
+    .select({
+      id: apiKeys.id,
+      prefix: apiKeys.prefix,
+      label: apiKeys.label,
+      scopes: apiKeys.scopes,
+      createdAt: apiKeys.createdAt,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+    })
     .from(apiKeys)
     .where(eq(apiKeys.merchantId, merchantId))
     .orderBy(apiKeys.id);

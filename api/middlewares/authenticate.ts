@@ -12,6 +12,12 @@ import { ApiError } from "../lib/errors.js";
 const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, { headers: { "WWW-Authenticate": 'Bearer realm="stablegate"' } });
 
+/** "Last used" for the console, to the minute: written only when the stored time is a minute old, off the request's path. */
+function noteKeyUse(db: AppEnv["Variables"]["deps"]["db"], keyId: string, lastUsedAt: Date | null, now: Date) {
+  if (lastUsedAt && now.getTime() - lastUsedAt.getTime() < 60_000) return;
+  db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId)).catch(() => {});
+}
+
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -20,11 +26,12 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const hash = hashApiKey(match[1]!);
   const found = await c.get("caches").apiKeys.get(hash, now().getTime(), async () => {
     const [row] = await db
-      .select({ keyId: apiKeys.id, scopes: apiKeys.scopes, merchant: merchants })
+      .select({ keyId: apiKeys.id, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt, merchant: merchants })
       .from(apiKeys)
       .innerJoin(merchants, eq(merchants.id, apiKeys.merchantId))
       .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
       .limit(1);
+    if (row) noteKeyUse(db, row.keyId, row.lastUsedAt, now());
     return row;
   });
   if (!found) throw unauthorized("Unknown or revoked API key");

@@ -5,8 +5,7 @@ import type { AppEnv } from "../../http/context.js";
 import { notFound } from "../../lib/errors.js";
 import { listEvents as list } from "../../orders/event-log.js";
 import { listDeliveries } from "../../webhooks/delivery-log.js";
-import { enqueueDeliveries } from "../../webhooks/fan-out.js";
-import { notifyOutbox } from "../../webhooks/outbox-signal.js";
+import { redeliverEvent as redeliver } from "../../webhooks/redeliver.js";
 import type * as routes from "./events.routes.js";
 
 export const listEvents: RouteHandler<typeof routes.listEvents, AppEnv> = async (c) => {
@@ -28,25 +27,11 @@ export const listEventDeliveries: RouteHandler<typeof routes.listEventDeliveries
   return c.json(await listDeliveries(db, { where: eq(webhookDeliveries.eventId, event.id), limit: 100 }), 200);
 };
 
-/**
- * Queues the event now for every enabled endpoint that takes its type: an existing delivery (delivered, failed or
- * waiting for a retry) is due again at once, and an endpoint added since the event gets its first delivery.
- */
+/** Queues the event again for every endpoint that takes it (webhooks/redeliver.ts). */
 export const redeliverEvent: RouteHandler<typeof routes.redeliverEvent, AppEnv> = async (c) => {
   const { db, now } = c.get("deps");
   const event = await ownedEvent(db, c.get("merchant").id, c.req.valid("param").eventId);
-  const at = now();
-  const endpointIds = await db.transaction(async (tx) => {
-    const ids = await enqueueDeliveries(tx, event, { now: at });
-    if (ids.length > 0) {
-      await tx
-        .update(webhookDeliveries)
-        .set({ status: "pending", nextAttemptAt: at })
-        .where(and(eq(webhookDeliveries.eventId, event.id), inArray(webhookDeliveries.endpointId, ids)));
-    }
-    return ids;
-  });
-  notifyOutbox();
+  const endpointIds = await redeliver(db, event, { now: now() });
   const where = endpointIds.length
     ? and(eq(webhookDeliveries.eventId, event.id), inArray(webhookDeliveries.endpointId, endpointIds))!
     : and(eq(webhookDeliveries.eventId, event.id), eq(webhookDeliveries.id, ""))!;

@@ -4,10 +4,8 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints } from "../../db/schema.js";
 import type { AppEnv } from "../../http/context.js";
 import { ApiError, notFound, validationFailed } from "../../lib/errors.js";
-import { newId } from "../../lib/ids.js";
 import { listDeliveries, toEndpointView } from "../../webhooks/delivery-log.js";
-import { encryptSecret } from "../../webhooks/secret-box.js";
-import { generateSecret } from "../../webhooks/signing.js";
+import { createEndpoint as create, rotateEndpointSecret } from "../../webhooks/endpoints.js";
 import { checkTargetUrl } from "../../webhooks/ssrf.js";
 import type * as routes from "./webhook-endpoints.routes.js";
 
@@ -40,24 +38,16 @@ async function ownedEndpoint(c: Ctx, id: string) {
 
 export const createEndpoint: RouteHandler<typeof routes.createEndpoint, AppEnv> = async (c) => {
   const body = c.req.valid("json");
-  const url = targetUrl(c, body.url);
-  const secret = generateSecret();
-  const now = c.get("deps").now();
-  const [row] = await c
-    .get("deps")
-    .db.insert(webhookEndpoints)
-    .values({
-      id: newId("we", now.getTime()),
-      merchantId: c.get("merchant").id,
-      url,
-      description: body.description ?? null,
-      eventTypes: body.eventTypes ? [...new Set(body.eventTypes)] : null,
-      secretEncrypted: encryptSecret(secretsKey(c), secret),
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
-  return c.json({ ...toEndpointView(row!), secret }, 201);
+  const { endpoint, secret } = await create(c.get("deps").db, {
+    merchantId: c.get("merchant").id,
+    url: targetUrl(c, body.url),
+    description: body.description ?? null,
+    eventTypes: body.eventTypes ?? null,
+    secretsKey: secretsKey(c),
+    allowPrivateTargets: c.get("deps").config.webhooks.allowPrivateTargets,
+    now: c.get("deps").now(),
+  });
+  return c.json({ ...toEndpointView(endpoint), secret }, 201);
 };
 
 export const listEndpoints: RouteHandler<typeof routes.listEndpoints, AppEnv> = async (c) => {
@@ -104,23 +94,10 @@ export const deleteEndpoint: RouteHandler<typeof routes.deleteEndpoint, AppEnv> 
 };
 
 export const rotateSecret: RouteHandler<typeof routes.rotateSecret, AppEnv> = async (c) => {
-  const ctx = c;
-  const existing = await ownedEndpoint(ctx, c.req.valid("param").endpointId);
-  const { now, config } = c.get("deps");
-  const at = now();
-  const secret = generateSecret();
-  const [row] = await c
-    .get("deps")
-    .db.update(webhookEndpoints)
-    .set({
-      secretEncrypted: encryptSecret(secretsKey(ctx), secret),
-      previousSecretEncrypted: existing.secretEncrypted,
-      previousSecretExpiresAt: new Date(at.getTime() + config.webhooks.rotationOverlapMs),
-      updatedAt: at,
-    })
-    .where(eq(webhookEndpoints.id, existing.id))
-    .returning();
-  return c.json({ ...toEndpointView(row!), secret }, 200);
+  const existing = await ownedEndpoint(c, c.req.valid("param").endpointId);
+  const { now, config, db } = c.get("deps");
+  const { endpoint, secret } = await rotateEndpointSecret(db, existing, { secretsKey: secretsKey(c), overlapMs: config.webhooks.rotationOverlapMs, now: now() });
+  return c.json({ ...toEndpointView(endpoint), secret }, 200);
 };
 
 export const listEndpointDeliveries: RouteHandler<typeof routes.listEndpointDeliveries, AppEnv> = async (c) => {

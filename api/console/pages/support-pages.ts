@@ -1,0 +1,86 @@
+/** Orders search, the order page with its timeline, and the unmatched payments queue. */
+import { formatAmount } from "../../lib/amount.js";
+import type { OrderRow } from "../../lib/order-view.js";
+import { can } from "../access/roles.js";
+import type { TimelineEntry } from "../support/timeline.js";
+import type { UnmatchedRow } from "../support/unmatched.js";
+import { actionButton, csrfField, html, short, tableRegion, time, type ConsoleContext } from "./html.js";
+import { layout } from "./layout.js";
+
+const base = (c: ConsoleContext) => `/console/m/${c.get("merchant").id}`;
+const allowed = (c: ConsoleContext, permission: Parameters<typeof can>[1]) => can(c.get("role"), permission, { operator: c.get("session")?.user.isOperator ?? false });
+const amountOf = (o: OrderRow, units: bigint) => `${formatAmount(units, o.tokenDecimals)} ${o.tokenSymbol}`;
+
+export function ordersPage(c: ConsoleContext, { query, orders, kind }: { query: string; orders: OrderRow[]; kind: string }) {
+  const rows = orders.map(
+    (o) => html`<tr><td><a href="${base(c)}/orders/${o.id}">${o.id}</a></td><td>${o.merchantOrderId}</td><td><span class="status status-${o.status}">${o.status}</span></td>
+<td class="num">${amountOf(o, o.amount)}</td><td class="num">${amountOf(o, o.amountReceived)}</td><td>${o.customerId ?? ""}</td><td>${time(o.createdAt)}</td></tr>`,
+  );
+  return layout(c, {
+    title: "Orders",
+    current: "orders",
+    body: html`<form method="get" action="${base(c)}/orders" class="search" role="search">
+  <label for="q">Order id, merchant order id, customer id, transaction hash or payer address</label>
+  <div class="row"><input id="q" name="q" value="${query}" autocomplete="off"><button type="submit">Search</button></div>
+</form>
+<p class="muted" id="result-summary">${query ? `${orders.length} order(s) matching this ${kind.replace("_", " ")}` : `Latest ${orders.length} orders`}</p>
+${tableRegion("Orders", html`<table><thead><tr><th scope="col">Order</th><th scope="col">Merchant order id</th><th scope="col">Status</th><th scope="col">Amount</th><th scope="col">Received</th><th scope="col">Customer</th><th scope="col">Created</th></tr></thead>
+<tbody>${rows.length ? rows : html`<tr><td colspan="7">No orders found.</td></tr>`}</tbody></table>`)}`,
+  });
+}
+
+function timelineList(c: ConsoleContext, entries: TimelineEntry[]) {
+  const redeliver = allowed(c, "orders:redeliver");
+  const orderPath = c.req.path;
+  return html`<ol class="timeline" id="timeline">${entries.map(
+    (e) => html`<li class="entry ${e.kind} ${e.status ?? ""}" data-kind="${e.kind}"><div class="when">${time(e.at)}</div><div class="what"><strong>${e.title}</strong>${e.detail
+      ? html`<div class="detail">${e.detail}</div>`
+      : ""}${e.eventId && redeliver ? actionButton(c, `${orderPath}/redeliver`, "Redeliver", { fields: { eventId: e.eventId } }) : ""}</div></li>`,
+  )}</ol>`;
+}
+
+export function orderPage(c: ConsoleContext, { order, entries, notice }: { order: OrderRow; entries: TimelineEntry[]; notice?: string }) {
+  const facts: [string, unknown][] = [
+    ["Status", html`<span class="status status-${order.status}" id="order-status">${order.status}</span>`],
+    ["Merchant order id", order.merchantOrderId],
+    ["Amount", amountOf(order, order.amount)],
+    ["Received (confirmed)", amountOf(order, order.amountReceived)],
+    ["Chain", String(order.chainId)],
+    ["Token", `${order.tokenSymbol} ${order.tokenAddress}`],
+    ["Payout address", order.payoutAddress],
+    ["Customer id", order.customerId ?? "—"],
+    ["Description", order.description ?? "—"],
+    ["Order reference", order.orderRef],
+    ["Expires", time(order.expiresAt)],
+  ];
+  return layout(c, {
+    title: `Order ${order.id}`,
+    current: "orders",
+    body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
+<section class="card"><dl class="facts">${facts.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
+<div class="actions">${allowed(c, "orders:cancel") && order.status === "pending" ? actionButton(c, `${c.req.path}/cancel`, "Cancel order", { danger: true }) : ""}
+<!-- Refund (issue 16) goes here, for owner and support, once refunds exist. --></div></section>
+<section><h2>Timeline</h2>${timelineList(c, entries)}</section>
+<p><a href="${base(c)}/orders">All orders</a></p>`,
+  });
+}
+
+function unmatchedRow(c: ConsoleContext, u: UnmatchedRow, { actions }: { actions: boolean }) {
+  const act = `${c.req.path.replace(/\/unmatched.*$/, "")}/unmatched/${u.id}`;
+  return html`<tr><td>${u.id}</td><td>${u.reason}${u.revertedAt ? " (reverted)" : ""}</td><td>${u.chainId}</td><td class="mono">${short(u.txHash)}#${u.logIndex}</td>
+<td class="num">${u.amount.toString()}</td><td class="mono">${short(u.tokenAddress, 6)}</td><td class="mono">${short(u.payerAddress, 6)}</td><td>${u.orderId ?? "—"}</td><td>${time(u.createdAt)}</td>
+<td>${actions ? html`<form method="post" action="${act}/attach" class="stack">${csrfField(c)}<label for="attach-${u.id}">Order id</label><input id="attach-${u.id}" name="orderId" value="${u.orderId ?? ""}" required><button type="submit">Attach and credit</button></form>
+<form method="post" action="${act}/dismiss" class="stack">${csrfField(c)}<label for="note-${u.id}">Note</label><input id="note-${u.id}" name="note" required><button type="submit" class="secondary">Resolve with note</button></form>` : html`${u.resolution ?? ""} ${u.resolutionNote ?? ""}`}</td></tr>`;
+}
+
+export function unmatchedPage(c: ConsoleContext, { open, resolved, notice, title = "Unmatched payments" }: { open: UnmatchedRow[]; resolved: UnmatchedRow[]; notice?: string; title?: string }) {
+  const head = html`<thead><tr><th scope="col">Id</th><th scope="col">Reason</th><th scope="col">Chain</th><th scope="col">Transaction</th><th scope="col">Amount (base units)</th><th scope="col">Token</th><th scope="col">Payer</th><th scope="col">Order ref points to</th><th scope="col">Seen</th><th scope="col">Review</th></tr></thead>`;
+  return layout(c, {
+    title,
+    current: "unmatched",
+    body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
+<p class="muted">Payments the router saw that match no order exactly. Attach one to an order to credit it (only when it reached that order's wallet in its token), or resolve it with a note. Both are audited.</p>
+<h2>Waiting for review</h2>${tableRegion("Unmatched payments waiting", html`<table>${head}<tbody>${open.length ? open.map((u) => unmatchedRow(c, u, { actions: true })) : html`<tr><td colspan="10">Nothing to review.</td></tr>`}</tbody></table>`)}
+<h2>Resolved</h2>${tableRegion("Resolved unmatched payments", html`<table>${head}<tbody>${resolved.length ? resolved.map((u) => unmatchedRow(c, u, { actions: false })) : html`<tr><td colspan="10">None yet.</td></tr>`}</tbody></table>`)}`,
+  });
+}
