@@ -125,7 +125,7 @@ try {
         WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
       });
       const db = await openDatabase(config.database);
-      let demo: { merchantId: string; apiKey: string };
+      let demo: Awaited<ReturnType<typeof prepareDemoMerchant>>;
       try {
         await migrate(db.db);
         await forgetDevChainProgress(db.db, record.chainId);
@@ -167,6 +167,8 @@ try {
   Demo merchant  ${demo.merchantId}, payout wallet ${DEMO_MERCHANT_WALLET}
   Demo API key   ${demo.apiKey}
                  (new every run and shown only here; stored hashed)
+  Console        ${api.url}/console   (sign in as ${demo.console.email} / ${demo.console.password};
+                 new password every run; set up two-factor sign-in with any authenticator app the first time)
   Webhooks       ${receiver.url} (endpoint ${receiver.endpointId}): verified deliveries are logged below
 
   Create an order:

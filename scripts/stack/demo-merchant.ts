@@ -9,15 +9,17 @@ import * as admin from "../../api/admin/commands.js";
 import type { Database } from "../../api/db/client.js";
 import { apiKeys, confirmerCursors, merchants } from "../../api/db/schema.js";
 import type { ChainCatalog } from "../../api/chains/catalog.js";
+import { createUser, findUserByEmail, resetPassword, setMembership } from "../../api/console/access/users.js";
 
 export const DEMO_MERCHANT_NAME = "Demo Shop";
+export const DEMO_CONSOLE_EMAIL = "demo@stablegate.local";
 const DEMO_KEY_LABEL = "npm start demo key";
 
 export async function prepareDemoMerchant(
   db: Database,
   chains: ChainCatalog,
   { chainId, payoutAddress }: { chainId: number; payoutAddress: Address },
-): Promise<{ merchantId: string; apiKey: string }> {
+): Promise<{ merchantId: string; apiKey: string; console: { email: string; password: string } }> {
   const [existing] = await db.select().from(merchants).where(eq(merchants.name, DEMO_MERCHANT_NAME)).limit(1);
   const merchant = existing ?? (await admin.createMerchant(db, { name: DEMO_MERCHANT_NAME }));
   await admin.setPayoutAddress(db, chains, { merchantId: merchant.id, chainId, address: payoutAddress });
@@ -26,7 +28,19 @@ export async function prepareDemoMerchant(
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.merchantId, merchant.id), eq(apiKeys.label, DEMO_KEY_LABEL), isNull(apiKeys.revokedAt)));
   const { key } = await admin.issueApiKey(db, { merchantId: merchant.id, label: DEMO_KEY_LABEL });
-  return { merchantId: merchant.id, apiKey: key };
+  return { merchantId: merchant.id, apiKey: key, console: await prepareDemoConsoleUser(db, merchant.id) };
+}
+
+/**
+ * The demo's console login: owner of the demo merchant and operator, with a new password every run (printed once;
+ * stored hashed). Two-factor sign-in is set up on the first sign-in and kept between runs.
+ */
+async function prepareDemoConsoleUser(db: Database, merchantId: string): Promise<{ email: string; password: string }> {
+  const existing = await findUserByEmail(db, DEMO_CONSOLE_EMAIL);
+  const user = existing ?? (await createUser(db, { email: DEMO_CONSOLE_EMAIL, isOperator: true })).user;
+  const password = await resetPassword(db, user.id);
+  await setMembership(db, { userId: user.id, merchantId, role: "owner" });
+  return { email: user.email, password };
 }
 
 /**
