@@ -7,7 +7,7 @@ import type { DateRange, DayRow, Series } from "./report.js";
 
 const WIDTH = 640;
 const HEIGHT = 180;
-const PAD = 24;
+const PAD = 28;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const escape = (value: string) => value.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);

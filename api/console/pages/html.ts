@@ -22,7 +22,6 @@ export const time = (date: Date | null | undefined) =>
 /** A scrollable table region (phones), focusable so keyboard users can scroll it. */
 export const tableRegion = (label: string, table: Html) => html`<div class="table-wrap" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 
-export const short = (value: string, keep = 10) => (value.length > keep * 2 + 1 ? `${value.slice(0, keep)}…${value.slice(-6)}` : value);
 
 /** What a redirect after a POST says happened: a fixed code in `?done=`, never text from the URL. */
 const NOTICES: Record<string, string> = {

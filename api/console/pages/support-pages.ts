@@ -4,7 +4,7 @@ import type { OrderRow } from "../../lib/order-view.js";
 import { can } from "../access/roles.js";
 import type { TimelineEntry } from "../support/timeline.js";
 import type { UnmatchedRow } from "../support/unmatched.js";
-import { actionButton, csrfField, html, short, tableRegion, time, type ConsoleContext } from "./html.js";
+import { actionButton, csrfField, html, tableRegion, time, type ConsoleContext } from "./html.js";
 import { layout } from "./layout.js";
 
 const base = (c: ConsoleContext) => `/console/m/${c.get("merchant").id}`;
@@ -24,7 +24,7 @@ export function ordersPage(c: ConsoleContext, { query, orders, kind }: { query: 
   <div class="row"><input id="q" name="q" value="${query}" autocomplete="off"><button type="submit">Search</button></div>
 </form>
 <p class="muted" id="result-summary">${query ? `${orders.length} order(s) matching this ${kind.replace("_", " ")}` : `Latest ${orders.length} orders`}</p>
-${tableRegion("Orders", html`<table><thead><tr><th scope="col">Order</th><th scope="col">Merchant order id</th><th scope="col">Status</th><th scope="col">Amount</th><th scope="col">Received</th><th scope="col">Customer</th><th scope="col">Created</th></tr></thead>
+${tableRegion("Orders", html`<table><thead><tr><th scope="col">Order</th><th scope="col">Merchant order id</th><th scope="col">Status</th><th scope="col" class="num">Amount</th><th scope="col" class="num">Received</th><th scope="col">Customer</th><th scope="col">Created</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="7">No orders found.</td></tr>`}</tbody></table>`)}`,
   });
 }
@@ -65,22 +65,32 @@ export function orderPage(c: ConsoleContext, { order, entries, notice }: { order
   });
 }
 
-function unmatchedRow(c: ConsoleContext, u: UnmatchedRow, { actions }: { actions: boolean }) {
+function unmatchedItem(c: ConsoleContext, u: UnmatchedRow, { actions }: { actions: boolean }) {
   const act = `${c.req.path.replace(/\/unmatched.*$/, "")}/unmatched/${u.id}`;
-  return html`<tr><td>${u.id}</td><td>${u.reason}${u.revertedAt ? " (reverted)" : ""}</td><td>${u.chainId}</td><td class="mono">${short(u.txHash)}#${u.logIndex}</td>
-<td class="num">${u.amount.toString()}</td><td class="mono">${short(u.tokenAddress, 6)}</td><td class="mono">${short(u.payerAddress, 6)}</td><td>${u.orderId ?? "—"}</td><td>${time(u.createdAt)}</td>
-<td>${actions ? html`<form method="post" action="${act}/attach" class="stack">${csrfField(c)}<label for="attach-${u.id}">Order id</label><input id="attach-${u.id}" name="orderId" value="${u.orderId ?? ""}" required><button type="submit">Attach and credit</button></form>
-<form method="post" action="${act}/dismiss" class="stack">${csrfField(c)}<label for="note-${u.id}">Note</label><input id="note-${u.id}" name="note" required><button type="submit" class="secondary">Resolve with note</button></form>` : html`${u.resolution ?? ""} ${u.resolutionNote ?? ""}`}</td></tr>`;
+  const facts: [string, unknown][] = [
+    ["Reason", `${u.reason}${u.revertedAt ? " (removed by a reorg)" : ""}`],
+    ["Amount (base units)", u.amount.toString()],
+    ["Chain", String(u.chainId)],
+    ["Transaction", html`<span class="mono">${u.txHash}</span> log ${u.logIndex}, block ${u.blockNumber.toString()}`],
+    ["Token", html`<span class="mono">${u.tokenAddress}</span>`],
+    ["Paid to", html`<span class="mono">${u.merchantAddress}</span>`],
+    ["Payer", html`<span class="mono">${u.payerAddress}</span>`],
+    ["Its reference points to", u.orderId ?? "no order"],
+    ["Seen", time(u.createdAt)],
+  ];
+  if (!actions) facts.push(["Review", `${u.resolution ?? ""}${u.attachedOrderId ? ` to ${u.attachedOrderId}` : ""}${u.resolutionNote ? `: ${u.resolutionNote}` : ""}`]);
+  return html`<li class="card unmatched" data-unmatched="${u.id}"><h3 class="mono">${u.id}</h3><dl class="facts">${facts.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
+${actions ? html`<div class="review"><form method="post" action="${act}/attach" class="stack">${csrfField(c)}<label for="attach-${u.id}">Attach to order (id)</label><input id="attach-${u.id}" name="orderId" value="${u.orderId ?? ""}" required><button type="submit">Attach and credit</button></form>
+<form method="post" action="${act}/dismiss" class="stack">${csrfField(c)}<label for="note-${u.id}">Or resolve with a note</label><input id="note-${u.id}" name="note" required><button type="submit" class="secondary">Resolve</button></form></div>` : ""}</li>`;
 }
 
 export function unmatchedPage(c: ConsoleContext, { open, resolved, notice, title = "Unmatched payments" }: { open: UnmatchedRow[]; resolved: UnmatchedRow[]; notice?: string; title?: string }) {
-  const head = html`<thead><tr><th scope="col">Id</th><th scope="col">Reason</th><th scope="col">Chain</th><th scope="col">Transaction</th><th scope="col">Amount (base units)</th><th scope="col">Token</th><th scope="col">Payer</th><th scope="col">Order ref points to</th><th scope="col">Seen</th><th scope="col">Review</th></tr></thead>`;
   return layout(c, {
     title,
     current: "unmatched",
     body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
-<p class="muted">Payments the router saw that match no order exactly. Attach one to an order to credit it (only when it reached that order's wallet in its token), or resolve it with a note. Both are audited.</p>
-<h2>Waiting for review</h2>${tableRegion("Unmatched payments waiting", html`<table>${head}<tbody>${open.length ? open.map((u) => unmatchedRow(c, u, { actions: true })) : html`<tr><td colspan="10">Nothing to review.</td></tr>`}</tbody></table>`)}
-<h2>Resolved</h2>${tableRegion("Resolved unmatched payments", html`<table>${head}<tbody>${resolved.length ? resolved.map((u) => unmatchedRow(c, u, { actions: false })) : html`<tr><td colspan="10">None yet.</td></tr>`}</tbody></table>`)}`,
+<p class="muted">Payments the router saw that match no order exactly. Attach one to an order to credit it (only when it reached that order's wallet in its token and is final), or resolve it with a note. Both are audited.</p>
+<h2>Waiting for review</h2><ul class="plain-list" id="unmatched-open">${open.length ? open.map((u) => unmatchedItem(c, u, { actions: true })) : html`<li>Nothing to review.</li>`}</ul>
+<h2>Resolved</h2><ul class="plain-list" id="unmatched-resolved">${resolved.length ? resolved.map((u) => unmatchedItem(c, u, { actions: false })) : html`<li>None yet.</li>`}</ul>`,
   });
 }
