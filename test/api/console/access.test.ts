@@ -186,6 +186,23 @@ describe("sessions", () => {
     expect((await b.post("/console/login/2fa", { code })).status).toBe(401);
   });
 
+  it("a recovery code signs in once", async () => {
+    await consolePerson(h, "lost-phone@shop.test", { merchantId: shop.id, role: "finance" });
+    const first = new ConsoleBrowser(h);
+    const enrolled = await first.signIn("lost-phone@shop.test", PASSWORD);
+    const codes = [...enrolled.html.matchAll(/<li><code>([a-z0-9]{5}-[a-z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+    expect(codes).toHaveLength(10);
+    const use = async () => {
+      const b = new ConsoleBrowser(h);
+      await b.get("/console/login");
+      await b.post("/console/login", { email: "lost-phone@shop.test", password: PASSWORD });
+      await b.get("/console/login/2fa");
+      return (await b.post("/console/login/2fa", { code: codes[3]! })).status;
+    };
+    expect(await use()).toBe(303);
+    expect(await use()).toBe(401);
+  });
+
   it("sign-out everywhere ends every browser's session", async () => {
     await consolePerson(h, "two@shop.test", { merchantId: shop.id, role: "support" });
     const laptop = await signedIn(h, "two@shop.test");
