@@ -10,7 +10,7 @@ import type { AppCaches, AppDeps, AppEnv } from "./http/context.js";
 import { ApiError } from "./lib/errors.js";
 import { createRouter } from "./http/openapi.js";
 import { TtlCache } from "./lib/ttl-cache.js";
-import { DuplicateMerchantOrderIdError, OrderError, OrderNotCancellableError, OrderNotFoundError } from "./orders/errors.js";
+import { domainApiError } from "./http/domain-errors.js";
 import { API_SCOPES } from "./lib/scopes.js";
 import { SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
 import { authenticate } from "./middlewares/authenticate.js";
@@ -115,16 +115,10 @@ function pathMatches(pattern: string, path: string): boolean {
   return new RegExp(`^${regex}/?$`).test(path);
 }
 
-/** The status each domain error answers with; any other `OrderError` is a 422 (the request cannot be done). */
-function domainStatus(error: OrderError): ContentfulStatusCode {
-  if (error instanceof OrderNotFoundError) return 404;
-  if (error instanceof DuplicateMerchantOrderIdError || error instanceof OrderNotCancellableError) return 409;
-  return 422;
-}
-
 function toApiError(error: Error, c: Context<AppEnv>): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof OrderError) return new ApiError(domainStatus(error), error.code, error.message, { details: error.details, cause: error });
+  const domain = domainApiError(error);
+  if (domain) return domain;
   if (error instanceof HTTPException) {
     if (error.status === 400) return new ApiError(400, "invalid_json", "The body is not valid JSON");
     if (error.status >= 400 && error.status < 500) {

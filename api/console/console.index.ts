@@ -3,6 +3,7 @@
  * support, finance) and for operators. Guards in `middleware.ts`; each area's routes in `routes/`.
  */
 import { Hono, type Context } from "hono";
+import { domainApiError } from "../http/domain-errors.js";
 import { ApiError } from "../lib/errors.js";
 import { consoleAsset } from "./assets.js";
 import type { ConsoleEnv } from "./context.js";
@@ -55,6 +56,8 @@ export const consoleRouter = new Hono<ConsoleEnv>()
 
 consoleRouter.onError((error, c) => {
   if (error instanceof ApiError) return renderError(c, error);
+  const domain = domainApiError(error);
+  if (domain) return renderError(c, domain);
   console.error(`[${c.get("requestId") ?? "-"}] console ${c.req.method} ${c.req.path}:`, error);
   return renderError(c, new ApiError(500, "internal_error", "Something went wrong on our side; it has been logged", { details: { requestId: c.get("requestId") } }));
 });

@@ -1,6 +1,6 @@
 /** What console handlers reach beyond the API's context: the session and, under `/console/m/:merchantId`, the merchant. */
 import type { ConsoleRole } from "../db/schema.js";
-import type { AppEnv, Merchant } from "../lib/context.js";
+import type { AppEnv, Merchant } from "../http/context.js";
 import type { Session } from "./access/sessions.js";
 
 export type ConsoleEnv = {

@@ -11,8 +11,8 @@ import { createPublicClient, getAddress, http, isAddress, isHex, verifyMessage, 
 import * as admin from "../../admin/commands.js";
 import type { Database } from "../../db/client.js";
 import { payoutAddresses, payoutChallenges } from "../../db/schema.js";
-import type { ChainCatalog } from "../../lib/chains.js";
-import type { Merchant } from "../../lib/context.js";
+import type { ChainCatalog } from "../../chains/catalog.js";
+import type { Merchant } from "../../http/context.js";
 import { ApiError } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 

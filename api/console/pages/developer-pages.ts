@@ -1,5 +1,5 @@
 /** Developers: API keys, webhook endpoints with their deliveries, signed requests, the API reference. */
-import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
+import { ORDER_EVENT_TYPES } from "../../orders/events.js";
 import { API_SCOPES } from "../../lib/scopes.js";
 import type { listDeliveries } from "../../webhooks/delivery-log.js";
 import type { EndpointRow } from "../../webhooks/endpoints.js";

@@ -1,7 +1,7 @@
 /** Owner: payout addresses (changed with a signature), merchant settings, people and roles; the audit log. */
 import { consoleRoles } from "../../db/schema.js";
-import type { AcceptedChain } from "../../lib/chains.js";
-import type { Merchant } from "../../lib/context.js";
+import type { AcceptedChain } from "../../chains/catalog.js";
+import type { Merchant } from "../../http/context.js";
 import { ROLE_DESCRIPTIONS } from "../access/roles.js";
 import type { AuditRow } from "../audit.js";
 import type { Challenge } from "../owner/payout-proof.js";

@@ -1,6 +1,6 @@
 /** Orders search, the order page with its timeline, and the unmatched payments queue. */
 import { formatAmount } from "../../lib/amount.js";
-import type { OrderRow } from "../../lib/order-view.js";
+import type { OrderRow } from "../../orders/views.js";
 import { can } from "../access/roles.js";
 import type { TimelineEntry } from "../support/timeline.js";
 import type { UnmatchedRow } from "../support/unmatched.js";

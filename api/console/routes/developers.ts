@@ -2,7 +2,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import * as admin from "../../admin/commands.js";
-import { ORDER_EVENT_TYPES } from "../../confirmer/order-status.js";
+import { ORDER_EVENT_TYPES } from "../../orders/events.js";
 import { merchants, webhookDeliveries, webhookEndpoints } from "../../db/schema.js";
 import { ApiError, notFound } from "../../lib/errors.js";
 import { isApiScope } from "../../lib/scopes.js";

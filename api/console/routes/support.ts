@@ -1,7 +1,8 @@
 /** Support: find orders, read their timeline, cancel and redeliver; review unmatched payments. */
 import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
-import { cancelOrder, loadHeads } from "../../confirmer/order-updates.js";
+import { cancelOrder } from "../../orders/cancel.js";
+import { loadHeads } from "../../orders/reads.js";
 import { events, orders } from "../../db/schema.js";
 import { ApiError, notFound } from "../../lib/errors.js";
 import { redeliverEvent } from "../../webhooks/redeliver.js";

@@ -6,8 +6,8 @@ import { asc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "../../db/client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../../db/schema.js";
 import { formatAmount } from "../../lib/amount.js";
-import type { OrderRow, PaymentRow } from "../../lib/order-view.js";
-import { orderPayments } from "../../confirmer/order-updates.js";
+import type { OrderRow, PaymentRow } from "../../orders/views.js";
+import { orderPayments } from "../../orders/reads.js";
 
 export type TimelineEntry = {
   at: Date;

@@ -7,7 +7,8 @@
 import { and, desc, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database, Queryable } from "../../db/client.js";
 import { confirmerCursors, orders, payments, unmatchedPayments } from "../../db/schema.js";
-import { loadHeads, updateOrder } from "../../confirmer/order-updates.js";
+import { loadHeads } from "../../orders/reads.js";
+import { updateOrder } from "../../orders/updates.js";
 import { ApiError, notFound } from "../../lib/errors.js";
 import { newId } from "../../lib/ids.js";
 import { notifyOutbox } from "../../webhooks/outbox-signal.js";

@@ -1,0 +1,17 @@
+/** Order-domain errors as HTTP answers, for the API's and the console's error handlers alike. */
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError } from "../lib/errors.js";
+import { DuplicateMerchantOrderIdError, OrderError, OrderNotCancellableError, OrderNotFoundError } from "../orders/errors.js";
+
+/** The status each domain error answers with; any other `OrderError` is a 422 (the request cannot be done). */
+function domainStatus(error: OrderError): ContentfulStatusCode {
+  if (error instanceof OrderNotFoundError) return 404;
+  if (error instanceof DuplicateMerchantOrderIdError || error instanceof OrderNotCancellableError) return 409;
+  return 422;
+}
+
+/** The ApiError for a domain error; undefined for anything else. */
+export function domainApiError(error: unknown): ApiError | undefined {
+  if (error instanceof OrderError) return new ApiError(domainStatus(error), error.code, error.message, { details: error.details, cause: error });
+  return undefined;
+}
