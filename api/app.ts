@@ -12,10 +12,12 @@ import { createRouter } from "./http/openapi.js";
 import { TtlCache } from "./lib/ttl-cache.js";
 import { domainApiError } from "./http/domain-errors.js";
 import { API_SCOPES } from "./lib/scopes.js";
-import { SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
+import { NONCE_HEADER, SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
 import { authenticate } from "./middlewares/authenticate.js";
 import { jsonBody } from "./middlewares/json-body.js";
+import { clientAddress } from "./lib/client-address.js";
 import { rateLimit } from "./middlewares/rate-limit.js";
+import { RateLimiter } from "./rate-limits/limiter.js";
 import { verifySignedRequest } from "./middlewares/signed-requests.js";
 import { balanceRouter } from "./routes/balance/balance.index.js";
 import { chainsRouter } from "./routes/chains/chains.index.js";
@@ -49,11 +51,21 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
+  const { db, config } = deps;
+  const perKey = rateLimit(new RateLimiter({ db, limit: config.rateLimitPerMinute }), (c) => `key:${c.get("apiKeyId")}`, "per API key");
+  const perAddress = rateLimit(
+    new RateLimiter({ db, limit: config.publicRateLimitPerMinute }),
+    (c) => `ip:${clientAddress(c, config.trustedProxies)}`,
+    "per client address",
+  );
+  // Unauthenticated routes: the hosted checkout (page, status, QR, assets) and the API reference.
+  for (const path of ["/pay/*", "/docs", "/docs/*", "/openapi.json"]) app.use(path, perAddress);
+
   app.use(
     "/v1/*",
     jsonBody(MAX_BODY_BYTES),
     authenticate,
-    rateLimit,
+    perKey,
     verifySignedRequest,
     // Then, per route: its scope, and Idempotency-Key (middlewares/require-scope.ts).
   );
@@ -77,7 +89,9 @@ export function createApp(deps: AppDeps) {
       `An API key from the operator (\`sk_live_…\`). Merchants that require signed requests also send ` +
       `\`${TIMESTAMP_HEADER}: <unix seconds>\` and \`${SIGNATURE_HEADER}: v1=<hex HMAC-SHA256>\` over ` +
       `\`<timestamp>.<METHOD>.<path with query>.<raw body>\` keyed with the request signing secret; ` +
-      `${SIGNATURE_WINDOW_SECONDS} s window, each signature accepted once. A restricted key holds scopes; each ` +
+      `${SIGNATURE_WINDOW_SECONDS} s window, each signature accepted once. To send identical requests within one ` +
+      `second, add \`${NONCE_HEADER}: <8-64 of A-Z a-z 0-9 _ ->\` (fresh per request) and sign ` +
+      `\`<timestamp>.<nonce>.<METHOD>.<path with query>.<raw body>\`. A restricted key holds scopes; each ` +
       `operation's security requirement names the one it needs (403 \`insufficient_scope\` without it): ` +
       Object.entries(API_SCOPES).map(([scope, what]) => `\`${scope}\` (${what})`).join(", ") + ".",
   });

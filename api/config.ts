@@ -45,7 +45,12 @@ const envSchema = z.object({
   /** PGlite data directory, used when DATABASE_URL is not set. */
   API_DATA_DIR: z.string().min(1).default(".data/api"),
   DATABASE_POOL_SIZE: positiveInt.default(10),
+  /** Requests a minute per API key, across all instances (a token bucket: this many at once, refilled evenly). */
   RATE_LIMIT_PER_MINUTE: positiveInt.default(120),
+  /** Requests a minute per client address on the unauthenticated routes (checkout, its status and QR, docs). */
+  PUBLIC_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  /** Reverse proxies in front of the API that append to X-Forwarded-For; 0: the socket's address is the client's. */
+  TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   /** How long an instance trusts what it read about a key and its merchant: a revoked key or a new payout address
    * takes effect within this time. 0 reads the database on every request. */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
@@ -114,6 +119,8 @@ export type Config = {
   confirmations: Record<number, number>;
   database: { url?: string | undefined; dataDir: string; poolSize: number };
   rateLimitPerMinute: number;
+  publicRateLimitPerMinute: number;
+  trustedProxies: number;
   authCacheMs: number;
   orderExpirySeconds: number;
   confirmerIntervalMs: number;
@@ -173,6 +180,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     confirmations: e.CHAIN_CONFIRMATIONS,
     database: { url: e.DATABASE_URL, dataDir: e.API_DATA_DIR, poolSize: e.DATABASE_POOL_SIZE },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
+    trustedProxies: e.TRUSTED_PROXIES,
     authCacheMs: e.AUTH_CACHE_MS,
     orderExpirySeconds: e.ORDER_EXPIRY_SECONDS,
     confirmerIntervalMs: e.CONFIRMER_INTERVAL_MS,

@@ -16,7 +16,6 @@ import { openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { DeploymentRecordError } from "../contracts/deployments/record.js";
 import { ChainCatalog } from "./chains/catalog.js";
-import { RateLimiter } from "./lib/rate-limiter.js";
 import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 import { loadOrCreateKeyFile } from "./webhooks/secret-box.js";
 
@@ -41,7 +40,7 @@ export async function startApi(
     throw error;
   }
   const now = () => new Date();
-  const app = createApp({ config, db: handle.db, chains, now, rateLimiter: new RateLimiter({ perMinute: config.rateLimitPerMinute }) });
+  const app = createApp({ config, db: handle.db, chains, now });
   // Bundle the checkout's script now, in the background, rather than on the first customer's page view.
   warmCheckoutAssets();
   const httpsWarning = publicBaseUrlWarning(config.publicBaseUrl);

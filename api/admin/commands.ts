@@ -23,13 +23,16 @@ export type MerchantSettings = {
   overpaymentToleranceBps?: number;
 };
 
+/** 50 %: beyond that a "tolerance" stops describing a payment of this order (10000 would count nothing as paid). */
+export const MAX_TOLERANCE_BPS = 5_000;
+
 function checkSettings(settings: MerchantSettings) {
   for (const [name, bps] of [
     ["underpayment tolerance", settings.underpaymentToleranceBps],
     ["overpayment tolerance", settings.overpaymentToleranceBps],
   ] as const) {
-    if (bps !== undefined && (!Number.isInteger(bps) || bps < 0 || bps > 10_000)) {
-      throw new AdminError(`${name} must be whole basis points between 0 and 10000`);
+    if (bps !== undefined && (!Number.isInteger(bps) || bps < 0 || bps > MAX_TOLERANCE_BPS)) {
+      throw new AdminError(`${name} must be whole basis points between 0 and ${MAX_TOLERANCE_BPS} (50 %)`);
     }
   }
   if (settings.orderExpirySeconds != null && (!Number.isInteger(settings.orderExpirySeconds) || settings.orderExpirySeconds < 60)) {

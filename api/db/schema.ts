@@ -10,6 +10,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -250,6 +251,19 @@ export const requestSignatures = pgTable(
   (t) => [primaryKey({ columns: [t.merchantId, t.signature] }), index("request_signatures_expiry_idx").on(t.expiresAt)],
 );
 
+/**
+ * Rate-limit buckets shared by all API instances (api/rate-limits/limiter.ts): per key (`key:<api key id>`,
+ * `ip:<client address>`), the time in ms at which the bucket would be full again.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    tatMs: doublePrecision("tat_ms").notNull(),
+  },
+  (t) => [index("rate_limits_tat_idx").on(t.tatMs)],
+);
+
 /** How far the confirmer has settled each chain. */
 export const confirmerCursors = pgTable("confirmer_cursors", {
   chainId: integer("chain_id").primaryKey(),
@@ -274,9 +288,11 @@ export const webhookEndpoints = pgTable(
     /** Event types delivered here; null: all of them. */
     eventTypes: jsonb("event_types").$type<string[]>(),
     secretEncrypted: text("secret_encrypted").notNull(),
-    /** The secret before the last rotation; it keeps signing until `previous_secret_expires_at`. */
-    previousSecretEncrypted: text("previous_secret_encrypted"),
-    previousSecretExpiresAt: time("previous_secret_expires_at"),
+    /**
+     * Secrets replaced by rotations, oldest first, each signing beside the current one until its `expiresAt` (the
+     * rotation that replaced it + the overlap). A rotation drops the expired ones and keeps the newest MAX_PREVIOUS.
+     */
+    previousSecrets: jsonb("previous_secrets").$type<PreviousSecret[]>().notNull().default([]),
     disabledAt: time("disabled_at"),
     /** Why: the merchant, a 410 Gone, or days of failures. */
     disabledReason: text("disabled_reason"),
@@ -288,6 +304,9 @@ export const webhookEndpoints = pgTable(
   },
   (t) => [index("webhook_endpoints_merchant_idx").on(t.merchantId, t.id)],
 );
+
+/** A rotated-out webhook secret (encrypted like `secret_encrypted`) and when it stops signing (ISO 8601). */
+export type PreviousSecret = { secretEncrypted: string; expiresAt: string };
 
 export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
 

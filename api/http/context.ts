@@ -3,7 +3,6 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import type { merchants } from "../db/schema.js";
 import type { ChainCatalog } from "../chains/catalog.js";
-import type { RateLimiter } from "../lib/rate-limiter.js";
 import type { ApiScope } from "../lib/scopes.js";
 import type { TtlCache } from "../lib/ttl-cache.js";
 
@@ -15,7 +14,6 @@ export type AppDeps = {
   chains: ChainCatalog;
   /** The clock; tests move it. */
   now: () => Date;
-  rateLimiter: RateLimiter;
 };
 
 /** What the hot path may remember for `AUTH_CACHE_MS`. */
@@ -35,5 +33,7 @@ export type AppEnv = {
     apiKeyId: string;
     /** The key's scopes; null for a full key. */
     apiKeyScopes: readonly ApiScope[] | null;
+    /** Set by a route whose response carries a secret: an idempotent replay of it is stored encrypted. */
+    replayHoldsSecret?: boolean;
   };
 };

@@ -3,7 +3,14 @@ import { createMiddleware } from "hono/factory";
 import { requestSignatures } from "../db/schema.js";
 import type { AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
-import { checkSignature, SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "../lib/request-signature.js";
+import {
+  checkSignature,
+  lastAcceptedMs,
+  NONCE_HEADER,
+  SIGNATURE_HEADER,
+  SIGNATURE_WINDOW_SECONDS,
+  TIMESTAMP_HEADER,
+} from "../lib/request-signature.js";
 
 export const verifySignedRequest = createMiddleware<AppEnv>(async (c, next) => {
   const merchant = c.get("merchant");
@@ -19,14 +26,23 @@ export const verifySignedRequest = createMiddleware<AppEnv>(async (c, next) => {
   const nowMs = now().getTime();
   const check = checkSignature(
     merchant.requestSigningSecret,
-    { method: c.req.method, path: url.pathname + url.search, body: await c.req.text(), timestampHeader, signatureHeader },
+    {
+      method: c.req.method,
+      path: url.pathname + url.search,
+      body: await c.req.text(),
+      timestampHeader,
+      signatureHeader,
+      nonceHeader: c.req.header(NONCE_HEADER),
+    },
     Math.floor(nowMs / 1000),
   );
   if (!check.ok) throw new ApiError(401, "invalid_signature", check.reason);
-  // Kept for twice the window: long enough that a replay inside the window always finds it.
+  // Kept at least twice the window, and past the last moment the signature's timestamp is accepted (a timestamp
+  // at the window's future edge stays acceptable for 61 s after its first use), so a replay always finds it.
+  const expiresAt = new Date(Math.max(nowMs + 2 * SIGNATURE_WINDOW_SECONDS * 1000, lastAcceptedMs(Number(timestampHeader))) + 1000);
   const stored = await db
     .insert(requestSignatures)
-    .values({ merchantId: merchant.id, signature: signatureHeader!.trim(), expiresAt: new Date(nowMs + 2 * SIGNATURE_WINDOW_SECONDS * 1000) })
+    .values({ merchantId: merchant.id, signature: signatureHeader!.trim(), expiresAt })
     .onConflictDoNothing()
     .returning({ signature: requestSignatures.signature });
   if (stored.length === 0) throw new ApiError(401, "invalid_signature", "signature already used (replay)");

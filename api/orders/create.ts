@@ -14,6 +14,8 @@ import { DuplicateMerchantOrderIdError, InvalidOrderError, PayoutAddressNotSetEr
 import { insertOrder } from "./insert.js";
 import type { OrderRow } from "./views.js";
 
+/** The longest an order stays payable, whether the request gives expiresIn or expiresAt. */
+export const MAX_ORDER_LIFETIME_SECONDS = 7 * 24 * 3600;
 /** The shortest expiry `expiresAt` may give. */
 const MIN_EXPIRY_MS = 60_000;
 
@@ -112,6 +114,9 @@ function expiryOf(input: CreateOrderInput, at: Date, defaultSeconds: number): Da
   const expiresAt = new Date(input.expiresAt);
   if (expiresAt.getTime() < at.getTime() + MIN_EXPIRY_MS) {
     throw new InvalidOrderError([{ field: "expiresAt", in: "body", message: "must be at least 60 seconds from now" }]);
+  }
+  if (expiresAt.getTime() > at.getTime() + MAX_ORDER_LIFETIME_SECONDS * 1000) {
+    throw new InvalidOrderError([{ field: "expiresAt", in: "body", message: `must be at most ${MAX_ORDER_LIFETIME_SECONDS / 86_400} days from now` }]);
   }
   return expiresAt;
 }

@@ -61,7 +61,8 @@ export function deriveStatus(terms: OrderTerms, payments: readonly CreditedPayme
   const received = confirmedAmount(confirmed);
 
   if (confirmed.some((p) => isLate(terms, p))) return "paid_late";
-  if (received >= lowestAccepted(terms)) return received > highestAccepted(terms) ? "overpaid" : "paid";
+  // Nothing received is never paid, whatever the tolerance says.
+  if (received > 0n && received >= lowestAccepted(terms)) return received > highestAccepted(terms) ? "overpaid" : "paid";
   if (live.length > confirmed.length) return "confirming";
   if (terms.cancelledAt !== null) return "cancelled";
   if (now.getTime() >= terms.expiresAt.getTime()) return "expired";

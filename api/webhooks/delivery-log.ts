@@ -18,7 +18,7 @@ export function toEndpointView(row: EndpointRow) {
     disabledAt: iso(row.disabledAt),
     disabledReason: row.disabledReason,
     failingSince: iso(row.failingSince),
-    previousSecretExpiresAt: iso(row.previousSecretExpiresAt),
+    previousSecretExpiresAt: row.previousSecrets.map((p) => p.expiresAt).sort().at(-1) ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }

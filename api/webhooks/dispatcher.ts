@@ -200,8 +200,7 @@ export class WebhookDispatcher {
     const secrets = activeSecrets(
       {
         secret: decryptSecret(key, endpoint.secretEncrypted),
-        previousSecret: endpoint.previousSecretEncrypted ? decryptSecret(key, endpoint.previousSecretEncrypted) : null,
-        previousSecretExpiresAt: endpoint.previousSecretExpiresAt,
+        previous: endpoint.previousSecrets.map((p) => ({ secret: decryptSecret(key, p.secretEncrypted), expiresAt: new Date(p.expiresAt) })),
       },
       attemptedAt,
     );

@@ -12,6 +12,8 @@ import { generateSecret } from "./signing.js";
 import { checkTargetUrl } from "./ssrf.js";
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
+/** Replaced secrets that may still sign at once; an 11th rotation inside one overlap drops the oldest. */
+export const MAX_PREVIOUS_SECRETS = 10;
 export const TEST_EVENT_TYPE = "webhook.test";
 
 export class EndpointUrlError extends Error {
@@ -57,14 +59,14 @@ export async function rotateEndpointSecret(
   { secretsKey, overlapMs, now }: { secretsKey: Buffer; overlapMs: number; now: Date },
 ): Promise<{ endpoint: EndpointRow; secret: string }> {
   const secret = generateSecret();
+  // Every replaced secret keeps its own overlap: a second rotation does not cut the first one short.
+  const previousSecrets = [
+    ...existing.previousSecrets.filter((p) => new Date(p.expiresAt).getTime() > now.getTime()),
+    { secretEncrypted: existing.secretEncrypted, expiresAt: new Date(now.getTime() + overlapMs).toISOString() },
+  ].slice(-MAX_PREVIOUS_SECRETS);
   const [endpoint] = await db
     .update(webhookEndpoints)
-    .set({
-      secretEncrypted: encryptSecret(secretsKey, secret),
-      previousSecretEncrypted: existing.secretEncrypted,
-      previousSecretExpiresAt: new Date(now.getTime() + overlapMs),
-      updatedAt: now,
-    })
+    .set({ secretEncrypted: encryptSecret(secretsKey, secret), previousSecrets, updatedAt: now })
     .where(eq(webhookEndpoints.id, existing.id))
     .returning();
   return { endpoint: endpoint!, secret };

@@ -11,21 +11,22 @@ import { KEY_BYTES, parseSecretsKey } from "../lib/secrets-key.js";
 
 const IV_BYTES = 12;
 /** Binds a ciphertext to its use, so it cannot be replayed into another encrypted column. */
-const AAD = Buffer.from("stablegate webhook secret");
+const AAD = "stablegate webhook secret";
 
-export function encryptSecret(key: Buffer, plaintext: string): string {
+/** `purpose` is the associated data: a ciphertext made for one purpose does not decrypt as another's. */
+export function encryptSecret(key: Buffer, plaintext: string, purpose = AAD): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
-  cipher.setAAD(AAD);
+  cipher.setAAD(Buffer.from(purpose));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return ["v1", iv.toString("base64"), cipher.getAuthTag().toString("base64"), ciphertext.toString("base64")].join(".");
 }
 
-export function decryptSecret(key: Buffer, stored: string): string {
+export function decryptSecret(key: Buffer, stored: string, purpose = AAD): string {
   const [version, iv, tag, ciphertext] = stored.split(".");
   if (version !== "v1" || !iv || !tag || ciphertext === undefined) throw new Error("not an encrypted secret");
   const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64"));
-  decipher.setAAD(AAD);
+  decipher.setAAD(Buffer.from(purpose));
   decipher.setAuthTag(Buffer.from(tag, "base64"));
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64")), decipher.final()]).toString("utf8");
 }

@@ -85,16 +85,14 @@ export function sign({
   };
 }
 
-/** What an endpoint stores about its secrets; `previous*` is set by a rotation. */
+/** What an endpoint knows about its secrets; `previous` is filled by rotations. */
 export type EndpointSecrets = {
   secret: string;
-  previousSecret?: string | null | undefined;
-  /** When the previous secret stops signing: rotation time + overlap. */
-  previousSecretExpiresAt?: Date | null | undefined;
+  /** Secrets replaced by rotations, each with when it stops signing (its rotation time + the overlap). */
+  previous?: readonly { secret: string; expiresAt: Date }[] | undefined;
 };
 
-/** The secrets that sign at `now`: the current one, preceded by the previous one while the rotation overlap lasts. */
-export function activeSecrets({ secret, previousSecret, previousSecretExpiresAt }: EndpointSecrets, now: Date): string[] {
-  const overlapping = previousSecret && previousSecretExpiresAt && now.getTime() < previousSecretExpiresAt.getTime();
-  return overlapping ? [previousSecret, secret] : [secret];
+/** The secrets that sign at `now`: the current one, preceded by every replaced one whose overlap still lasts. */
+export function activeSecrets({ secret, previous = [] }: EndpointSecrets, now: Date): string[] {
+  return [...previous.filter((p) => now.getTime() < p.expiresAt.getTime()).map((p) => p.secret), secret];
 }

@@ -28,7 +28,6 @@ import { events, webhookDeliveries, webhookEndpoints } from "../../api/db/schema
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { newId } from "../../api/lib/ids.js";
 import type { OrderView } from "../../api/orders/views.js";
-import { RateLimiter } from "../../api/lib/rate-limiter.js";
 import { WebhookDispatcher } from "../../api/webhooks/dispatcher.js";
 import { enqueueDeliveries } from "../../api/webhooks/fan-out.js";
 import { onOutbox } from "../../api/webhooks/outbox-signal.js";
@@ -86,7 +85,7 @@ async function run(backend: "pglite" | "postgres", handle: DatabaseHandle, deplo
   const webhooks = { ...config.webhooks, secretsKey: config.webhooks.secretsKey! };
   const db = handle.db;
   const chains = await ChainCatalog.load({ dir: deploymentsDir, confirmations: {} });
-  const app = createApp({ config, db, chains, now: () => new Date(), rateLimiter: new RateLimiter({ perMinute: 1_000_000 }) });
+  const app = createApp({ config, db, chains, now: () => new Date() });
   const merchant = await createMerchant(db, { name: "Bench shop" });
   await setPayoutAddress(db, chains, { merchantId: merchant.id, chainId: CHAIN, address: PAYOUT });
   const { key } = await issueApiKey(db, { merchantId: merchant.id });

@@ -73,9 +73,15 @@ export function endpointPage(c: ConsoleContext, { endpoint, deliveries, secret, 
     current: "developers",
     body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}${shownOnceBox(secret)}
 <section class="card"><dl class="facts"><div><dt>URL</dt><dd>${endpoint.url}</dd></div><div><dt>Events</dt><dd>${endpoint.eventTypes?.join(", ") ?? "all"}</dd></div>
-<div><dt>State</dt><dd>${endpoint.disabledAt ? `disabled (${endpoint.disabledReason ?? ""})` : "enabled"}</dd></div><div><dt>Previous secret valid until</dt><dd>${time(endpoint.previousSecretExpiresAt)}</dd></div></dl>
+<div><dt>State</dt><dd>${endpoint.disabledAt ? `disabled (${endpoint.disabledReason ?? ""})` : "enabled"}</dd></div><div><dt>Previous secret valid until</dt><dd>${time(latestOverlapEnd(endpoint.previousSecrets))}</dd></div></dl>
 <div class="actions">${actionButton(c, `${path}/test`, "Send a test event")}${actionButton(c, `${path}/rotate`, "Rotate secret")}${endpoint.disabledAt ? actionButton(c, `${path}/enable`, "Enable") : actionButton(c, `${path}/disable`, "Disable", { danger: true })}</div></section>
 <section><h2>Deliveries</h2><ol class="deliveries" id="deliveries">${deliveries.length ? deliveries.map((d) => deliveryItem(c, path, d)) : html`<li>No deliveries yet.</li>`}</ol></section>
 <p><a href="${base(c)}">Back to Developers</a></p>`,
   });
+}
+
+/** When the last replaced secret stops signing (each keeps its own overlap), or null when none does. */
+function latestOverlapEnd(previous: { expiresAt: string }[]): Date | null {
+  const last = previous.map((p) => p.expiresAt).sort().at(-1);
+  return last ? new Date(last) : null;
 }

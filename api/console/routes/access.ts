@@ -3,7 +3,7 @@ import { desc, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { consoleSessions } from "../../db/schema.js";
 import { ApiError } from "../../lib/errors.js";
-import { RateLimiter } from "../../lib/rate-limiter.js";
+import { RateLimiter } from "../../rate-limits/limiter.js";
 import { requestInfo } from "../access/request-info.js";
 import { clearSessionCookie, createSession, endAllSessions, endSession, setSessionCookie, type Session } from "../access/sessions.js";
 import { checkPassword, checkSecondFactor, confirmTotp, proposeTotp } from "../access/sign-in.js";
@@ -16,15 +16,15 @@ import { accountPage, enrolPage, recoveryCodesPage, secondFactorPage, signInPage
 
 type Ctx = Context<ConsoleEnv>;
 
-/** Sign-in attempts per client address per minute, across accounts. */
+/** Sign-in attempts per client address per minute, across accounts (shared by every instance, in the database). */
 const ATTEMPTS_PER_MINUTE = 20;
 const limiters = new WeakMap<object, RateLimiter>();
 
-function limitAttempts(c: Ctx) {
+async function limitAttempts(c: Ctx) {
   const deps = c.get("deps");
   let limiter = limiters.get(deps);
-  if (!limiter) limiters.set(deps, (limiter = new RateLimiter({ perMinute: ATTEMPTS_PER_MINUTE })));
-  const decision = limiter.hit(`console-sign-in:${requestInfo(c).ip ?? "unknown"}`, deps.now().getTime());
+  if (!limiter) limiters.set(deps, (limiter = new RateLimiter({ db: deps.db, limit: ATTEMPTS_PER_MINUTE })));
+  const decision = await limiter.hit(`console-sign-in:${requestInfo(c).ip ?? "unknown"}`, deps.now().getTime());
   if (!decision.allowed) {
     throw new ApiError(429, "rate_limited", `Too many sign-in attempts from your address; try again in ${decision.retryAfterSeconds} s`, {
       headers: { "Retry-After": String(decision.retryAfterSeconds) },
@@ -55,7 +55,7 @@ export const accessRoutes = new Hono<ConsoleEnv>()
     return c.html(signInPage(c));
   })
   .post("/console/login", async (c) => {
-    limitAttempts(c);
+    await limitAttempts(c);
     const { email = "", password = "" } = c.get("form");
     const { db, now } = c.get("deps");
     const result = await checkPassword(db, { email, password, now: now() });
@@ -74,7 +74,7 @@ export const accessRoutes = new Hono<ConsoleEnv>()
     return c.html(secondFactorPage(c));
   })
   .post("/console/login/2fa", async (c) => {
-    limitAttempts(c);
+    await limitAttempts(c);
     const session = c.get("session");
     if (!session || session.stage !== "password") return c.redirect("/console/login", 303);
     const { db, now } = c.get("deps");
@@ -94,7 +94,7 @@ export const accessRoutes = new Hono<ConsoleEnv>()
     return c.html(enrolPage(c, { qrSvg: await totpQrSvg(secret, session.user.email), secret }));
   })
   .post("/console/enrol", async (c) => {
-    limitAttempts(c);
+    await limitAttempts(c);
     const session = c.get("session");
     if (!session || session.user.totpEnabledAt) return c.redirect("/console/login", 303);
     const { db, now } = c.get("deps");

@@ -91,7 +91,7 @@ export const developerRoutes = new Hono<ConsoleEnv>()
     const existing = await ownedEndpoint(c);
     const { db, now, config } = c.get("deps");
     const { endpoint, secret } = await rotateEndpointSecret(db, existing, { secretsKey: secretsKey(c), overlapMs: config.webhooks.rotationOverlapMs, now: now() });
-    await auditAction(c, "webhook_endpoint.secret_rotated", { target: endpoint.id, after: { previousSecretExpiresAt: endpoint.previousSecretExpiresAt?.toISOString() } });
+    await auditAction(c, "webhook_endpoint.secret_rotated", { target: endpoint.id, after: { previousSecretExpiresAt: endpoint.previousSecrets.map((p) => p.expiresAt).sort().at(-1) ?? null } });
     return renderEndpoint(c, { what: "New signing secret", value: secret });
   })
   .post("/console/m/:merchantId/developers/webhooks/:endpointId/:change{enable|disable}", dev, async (c) => {

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ORDER_EVENT_TYPES } from "../../orders/events.js";
+import { isoDateTime } from "../../lib/datetime.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
@@ -22,8 +23,8 @@ export const eventSchema = z
 export const listEventsQuery = z.object({
   type: z.enum(eventTypes).optional(),
   orderId: z.string().optional(),
-  createdFrom: z.iso.datetime({ offset: true }).optional(),
-  createdTo: z.iso.datetime({ offset: true }).optional(),
+  createdFrom: isoDateTime().optional(),
+  createdTo: isoDateTime().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().regex(/^evt_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page").optional(),
 });

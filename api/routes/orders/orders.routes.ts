@@ -1,8 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { orderStatuses } from "../../db/schema.js";
+import { isoDateTime } from "../../lib/datetime.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
+import { MAX_ORDER_LIFETIME_SECONDS } from "../../orders/create.js";
 import { decimalString, orderSchema, paymentSchema } from "../../orders/views.js";
 
 const tags = ["Orders"];
@@ -53,8 +55,10 @@ export const createOrderBody = z
       .refine((value) => JSON.stringify(value).length <= 8192, "at most 8 KiB as JSON")
       .optional()
       .openapi({ description: "Your own JSON object, returned as given.", example: { sku: "T-SHIRT-M" } }),
-    expiresIn: z.number().int().min(60).max(7 * 24 * 3600).optional().openapi({ description: "Seconds the order stays payable." }),
-    expiresAt: z.iso.datetime({ offset: true }).optional().openapi({ description: "When the order stops being payable (instead of expiresIn)." }),
+    expiresIn: z.number().int().min(60).max(MAX_ORDER_LIFETIME_SECONDS).optional().openapi({ description: "Seconds the order stays payable." }),
+    expiresAt: isoDateTime()
+      .optional()
+      .openapi({ description: "When the order stops being payable (instead of expiresIn): 60 s to 7 days from now, like expiresIn." }),
     successUrl: httpUrl.optional().openapi({ description: "Where the checkout sends the customer after paying. Proves nothing: wait for `paid`." }),
     cancelUrl: httpUrl.optional(),
   })
@@ -95,7 +99,7 @@ export const getOrder = createRoute({
   responses: { 200: jsonContent(orderSchema, "The order"), ...errorResponses(404), ...authErrors },
 });
 
-const isoTime = z.iso.datetime({ offset: true });
+const isoTime = isoDateTime();
 const ORDER_STATUSES = new Set<string>(orderStatuses);
 
 export const listOrdersQuery = z.object({

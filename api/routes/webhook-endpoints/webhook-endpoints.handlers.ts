@@ -47,6 +47,7 @@ export const createEndpoint: RouteHandler<typeof routes.createEndpoint, AppEnv> 
     allowPrivateTargets: c.get("deps").config.webhooks.allowPrivateTargets,
     now: c.get("deps").now(),
   });
+  c.set("replayHoldsSecret", true);
   return c.json({ ...toEndpointView(endpoint), secret }, 201);
 };
 
@@ -97,6 +98,7 @@ export const rotateSecret: RouteHandler<typeof routes.rotateSecret, AppEnv> = as
   const existing = await ownedEndpoint(c, c.req.valid("param").endpointId);
   const { now, config, db } = c.get("deps");
   const { endpoint, secret } = await rotateEndpointSecret(db, existing, { secretsKey: secretsKey(c), overlapMs: config.webhooks.rotationOverlapMs, now: now() });
+  c.set("replayHoldsSecret", true);
   return c.json({ ...toEndpointView(endpoint), secret }, 200);
 };
 

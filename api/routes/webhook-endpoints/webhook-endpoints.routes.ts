@@ -24,7 +24,7 @@ export const endpointSchema = z
     disabledAt: z.string().nullable().openapi({ format: "date-time" }),
     disabledReason: z.string().nullable().openapi({ description: "Why: by you, a 410 Gone, or days of failures." }),
     failingSince: z.string().nullable().openapi({ format: "date-time", description: "First failed attempt since the last success." }),
-    previousSecretExpiresAt: z.string().nullable().openapi({ format: "date-time", description: "Until then the previous secret signs too." }),
+    previousSecretExpiresAt: z.string().nullable().openapi({ format: "date-time", description: "Until then the secrets replaced by rotations sign too (each until its own rotation + the overlap; this is the latest)." }),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("WebhookEndpoint");
@@ -50,7 +50,7 @@ export const deliverySchema = z
     eventType: z.string(),
     endpointId: z.string(),
     status: z.enum(["pending", "delivered", "failed"]),
-    attempts: z.number().int(),
+    attempts: z.number().int().openapi({ description: "Attempts in the current retry schedule; a manual redelivery starts a new one (attemptLog keeps them all)." }),
     nextAttemptAt: z.string().nullable().openapi({ format: "date-time" }),
     lastAttemptAt: z.string().nullable().openapi({ format: "date-time" }),
     deliveredAt: z.string().nullable().openapi({ format: "date-time" }),

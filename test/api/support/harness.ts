@@ -15,7 +15,6 @@ import { parseConfig, type Config } from "../../../api/config.js";
 import { openDatabase, type DatabaseHandle } from "../../../api/db/client.js";
 import { migrate } from "../../../api/db/migrate.js";
 import { ChainCatalog } from "../../../api/chains/catalog.js";
-import { RateLimiter } from "../../../api/lib/rate-limiter.js";
 import { describeWithPostgres } from "../../support/database.js";
 
 export type Backend = "pglite" | "postgres";
@@ -150,7 +149,7 @@ export async function createHarness(
   });
   const chains = await ChainCatalog.load({ dir: config.deploymentsDir, confirmations: config.confirmations });
   const db = database.handle.db;
-  const app = createApp({ config, db, chains, now: clock.now, rateLimiter: new RateLimiter({ perMinute: config.rateLimitPerMinute }) });
+  const app = createApp({ config, db, chains, now: clock.now });
 
   return {
     app,

@@ -83,7 +83,7 @@ describe("secret rotation", () => {
   const overlapEnds = new Date(rotatedAt.getTime() + 24 * 3600_000);
   const oldSecret = generateSecret();
   const newSecret = generateSecret();
-  const endpoint = { secret: newSecret, previousSecret: oldSecret, previousSecretExpiresAt: overlapEnds };
+  const endpoint = { secret: newSecret, previous: [{ secret: oldSecret, expiresAt: overlapEnds }] };
 
   it("signs with the old and the new secret during the overlap; standardwebhooks verifies with either", () => {
     const secrets = activeSecrets(endpoint, new Date(overlapEnds.getTime() - 1));
@@ -104,6 +104,6 @@ describe("secret rotation", () => {
   });
 
   it("signs with the one secret of an endpoint that was never rotated", () => {
-    expect(activeSecrets({ secret: newSecret, previousSecret: null, previousSecretExpiresAt: null }, rotatedAt)).toEqual([newSecret]);
+    expect(activeSecrets({ secret: newSecret }, rotatedAt)).toEqual([newSecret]);
   });
 });
