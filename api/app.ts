@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps) {
     "per client address",
   );
   // Unauthenticated routes: the hosted checkout (page, status, QR, assets) and the API reference.
-  for (const path of ["/pay/*", "/docs", "/docs/*", "/openapi.json"]) app.use(path, perAddress);
+  for (const path of ["/pay/*", "/docs/*", "/openapi.json"]) app.use(path, perAddress); // "/docs/*" takes "/docs" too
 
   app.use(
     "/v1/*",

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as admin from "../../api/admin/commands.js";
-import { signRequest } from "../../api/lib/request-signature.js";
+import { purgeExpired } from "../../api/confirmer/housekeeping.js";
+import { SIGNATURE_WINDOW_SECONDS, signRequest } from "../../api/lib/request-signature.js";
 import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
 
 const RATE_LIMIT = 5;
@@ -139,6 +140,42 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
       const replay = await signed("GET", "/v1/balance", "", { timestamp, signature });
       expect(replay.status).toBe(401);
       expect(((await replay.json()) as ErrorBody).error.message).toMatch(/replay/);
+    });
+
+    it("refuses a replay at any time its timestamp is still accepted, even after housekeeping (61 s after first use)", async () => {
+      const firstUse = Math.floor(h.clock.current.getTime() / 1000);
+      // Stamped at the window's future edge: acceptable from now until 61 s from now.
+      const timestamp = firstUse + SIGNATURE_WINDOW_SECONDS;
+      const signature = signRequest(secret, { timestamp, method: "GET", path: "/v1/balance?edge=future", body: "" });
+      expect((await signed("GET", "/v1/balance?edge=future", "", { timestamp, signature })).status).toBe(200);
+      h.clock.current = new Date((firstUse + 2 * SIGNATURE_WINDOW_SECONDS) * 1000 + 900);
+      await purgeExpired(h.db, h.clock.now());
+      const replay = await signed("GET", "/v1/balance?edge=future", "", { timestamp, signature });
+      expect(replay.status).toBe(401);
+      expect(((await replay.json()) as ErrorBody).error.message).toMatch(/replay/);
+    });
+
+    it("accepts identical requests in one second when each carries its own signed Stablegate-Nonce", async () => {
+      const timestamp = Math.floor(h.clock.current.getTime() / 1000);
+      const send = (nonce: string, signedNonce: string | null = nonce) =>
+        h.app.request("/v1/balance", {
+          headers: {
+            authorization: `Bearer ${m.key}`,
+            "Stablegate-Timestamp": String(timestamp),
+            "Stablegate-Nonce": nonce,
+            "Stablegate-Signature": signRequest(secret, { timestamp, method: "GET", path: "/v1/balance", body: "", nonce: signedNonce ?? undefined }),
+          },
+        });
+      expect((await send("nonce-0001")).status).toBe(200);
+      expect((await send("nonce-0002")).status).toBe(200);
+      const replay = await send("nonce-0002");
+      expect(replay.status).toBe(401);
+      expect(((await replay.json()) as ErrorBody).error.message).toMatch(/replay/);
+      // The nonce is part of what is signed, and has a shape.
+      expect((await send("nonce-0003", null)).status).toBe(401);
+      const malformed = await send("bad nonce!");
+      expect(malformed.status).toBe(401);
+      expect(((await malformed.json()) as ErrorBody).error.message).toMatch(/Stablegate-Nonce/);
     });
 
     it("rotating the secret invalidates the old one; turning it off accepts bearer-only again", async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { idempotencyKeys } from "../../api/db/schema.js";
-import { IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
+import { eq } from "drizzle-orm";
+import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
 import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
 
 describeBackends("Idempotency-Key", (backend) => {
@@ -71,6 +72,56 @@ describeBackends("Idempotency-Key", (backend) => {
     const res = await post("key-in-flight", body);
     expect(res.status).toBe(409);
     expect(((await res.json()) as ErrorBody).error.code).toBe("idempotency_in_progress");
+    expect(Number(res.headers.get("retry-after"))).toBe(IDEMPOTENCY_LEASE_MS / 1000);
+  });
+
+  it("lets a retry take over a claim whose lease ran out (the API died in flight): the order is made once", async () => {
+    const order = orderBody();
+    const body = JSON.stringify(order);
+    // A claim left by an instance that crashed before creating the order.
+    await h.db.insert(idempotencyKeys).values({
+      merchantId: m.id,
+      key: "key-crashed",
+      requestHash: createHash("sha256").update(`POST\n/v1/orders\n${body}`).digest("hex"),
+      createdAt: h.clock.now(),
+      expiresAt: new Date(h.clock.current.getTime() + IDEMPOTENCY_TTL_MS),
+    });
+    h.clock.advance(IDEMPOTENCY_LEASE_MS - 1000);
+    expect((await post("key-crashed", body)).status).toBe(409);
+    h.clock.advance(1000);
+    const retry = await post("key-crashed", body);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    const again = await post("key-crashed", body);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${order.merchantOrderId}`)).json()) as { data: unknown[] };
+    expect(list.data).toHaveLength(1);
+  });
+
+  it("keeps the webhook secrets of endpoint creation and rotation out of the stored replay, and replays them", async () => {
+    const created = await post("key-endpoint", { url: "https://shop.example.com/hooks" }, "/v1/webhook-endpoints");
+    expect(created.status).toBe(201);
+    const endpoint = (await created.json()) as { id: string; secret: string };
+    const rotated = await post("key-rotate", undefined, `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    const { secret: newSecret } = (await rotated.json()) as { secret: string };
+
+    const rows = await h.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.merchantId, m.id));
+    const stored = rows.filter((row) => row.key === "key-endpoint" || row.key === "key-rotate");
+    expect(stored).toHaveLength(2);
+    for (const row of stored) {
+      expect(row.responseBody).not.toContain(endpoint.secret);
+      expect(row.responseBody).not.toContain(newSecret);
+      expect(row.responseBody).not.toContain("whsec_");
+    }
+
+    const replayCreate = await post("key-endpoint", { url: "https://shop.example.com/hooks" }, "/v1/webhook-endpoints");
+    expect(replayCreate.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await replayCreate.json()) as { secret: string }).secret).toBe(endpoint.secret);
+    const replayRotate = await post("key-rotate", undefined, `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`);
+    expect(replayRotate.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await replayRotate.json()) as { secret: string }).secret).toBe(newSecret);
   });
 
   it("keeps business outcomes (409 duplicate) but frees the key after a validation failure", async () => {

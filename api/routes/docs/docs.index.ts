@@ -1,11 +1,15 @@
 /**
  * `/docs`: the interactive API reference (Swagger UI), served from the `swagger-ui-dist` package on this
  * machine; no CDN is involved. It reads `/openapi.json`.
+ *
+ * It shares its origin with the hosted checkout, so it keeps nothing: an API key typed into "Authorize" lives in the
+ * page's memory only (no `persistAuthorization`, which would put it in localStorage), and a CSP allows only this
+ * origin's scripts (Swagger UI needs inline styles and data: images).
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { Hono } from "hono";
+import { Hono, type Context, type Next } from "hono";
 import type { AppEnv } from "../../http/context.js";
 
 const ASSETS = {
@@ -13,6 +17,14 @@ const ASSETS = {
   "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
   "favicon-32x32.png": "image/png",
 } as const;
+
+async function docsHeaders(c: Context<AppEnv>, next: Next) {
+  await next();
+  c.res.headers.set("Content-Security-Policy", DOCS_CSP);
+  c.res.headers.set("X-Content-Type-Options", "nosniff");
+  c.res.headers.set("Referrer-Policy", "no-referrer");
+  c.res.headers.set("X-Frame-Options", "DENY");
+}
 
 const distDir = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 const cache = new Map<string, Buffer>();
@@ -38,13 +50,26 @@ const INIT = `window.ui = SwaggerUIBundle({
   url: "/openapi.json",
   dom_id: "#reference",
   deepLinking: true,
-  persistAuthorization: true,
+  persistAuthorization: false,
   displayOperationId: true,
   tryItOutEnabled: true,
 });
 `;
 
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
 export const docsRouter = new Hono<AppEnv>()
+  .use("/docs/*", docsHeaders)
   .get("/docs", (c) => c.html(PAGE))
   .get("/docs/init.js", (c) => c.body(INIT, 200, { "Content-Type": "text/javascript; charset=utf-8" }))
   .get("/docs/assets/:file", async (c) => {

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { queryInteger } from "../../lib/query-integer.js";
 import { ORDER_EVENT_TYPES } from "../../orders/events.js";
 import { isoDateTime } from "../../lib/datetime.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
@@ -25,7 +26,7 @@ export const listEventsQuery = z.object({
   orderId: z.string().optional(),
   createdFrom: isoDateTime().optional(),
   createdTo: isoDateTime().optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInteger({ min: 1, max: 100 }).default(20),
   cursor: z.string().regex(/^evt_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page").optional(),
 });
 
@@ -54,7 +55,7 @@ export const listEventDeliveries = createRoute({
   ...requiresScope("events:read"),
   summary: "The event's webhook deliveries, one per endpoint, with every attempt",
   request: { params: eventIdParams },
-  responses: { 200: jsonContent(deliveryPageSchema, "Deliveries, newest first"), ...errorResponses(404), ...authErrors },
+  responses: { 200: jsonContent(deliveryPageSchema, "Deliveries, newest first"), ...errorResponses(404, 422), ...authErrors },
 });
 
 export const redeliverEvent = createRoute({

@@ -6,6 +6,7 @@ export const getHealth = createRoute({
   method: "get",
   path: "/health",
   tags: ["Operations"],
+  security: [], // no API key: for load balancers and orchestrators
   summary: "Liveness: the process answers",
   responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "Alive") },
 });
@@ -15,6 +16,7 @@ export const getReady = createRoute({
   method: "get",
   path: "/ready",
   tags: ["Operations"],
+  security: [], // no API key: for load balancers and orchestrators
   summary: "Readiness: the database answers",
   responses: {
     200: jsonContent(z.object({ status: z.literal("ready"), database: z.enum(["pglite", "postgres"]) }), "Ready"),

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { queryInteger } from "../../lib/query-integer.js";
 import { orderStatuses } from "../../db/schema.js";
 import { isoDateTime } from "../../lib/datetime.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
@@ -14,7 +15,8 @@ const printable = (max: number) =>
     .string()
     .min(1)
     .max(max)
-    .regex(/^[^\p{Cc}]+$/u, "must not contain control characters");
+    // The control characters (Unicode Cc) spelled out: a pattern any JSON Schema validator reads the same way.
+    .regex(/^[^\x00-\x1f\x7f-\x9f]+$/, "must not contain control characters");
 
 /** Metadata may nest this deep (objects and arrays inside the top-level object). */
 const METADATA_MAX_DEPTH = 10;
@@ -96,7 +98,8 @@ export const getOrder = createRoute({
   tags,
   ...requiresScope("orders:read"),
   request: { params: orderIdParams },
-  responses: { 200: jsonContent(orderSchema, "The order"), ...errorResponses(404), ...authErrors },
+  summary: "One order",
+  responses: { 200: jsonContent(orderSchema, "The order"), ...errorResponses(404, 422), ...authErrors },
 });
 
 const isoTime = isoDateTime();
@@ -112,7 +115,7 @@ export const listOrdersQuery = z.object({
   merchantOrderId: z.string().optional(),
   createdFrom: isoTime.optional().openapi({ description: "Created at or after." }),
   createdTo: isoTime.optional().openapi({ description: "Created before." }),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInteger({ min: 1, max: 100 }).default(20),
   cursor: z
     .string()
     .regex(/^ord_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page")
@@ -156,10 +159,11 @@ export const listOrderPayments = createRoute({
   path: "/v1/orders/{orderId}/payments",
   tags,
   ...requiresScope("orders:read"),
+  summary: "The order's payments",
   request: { params: orderIdParams },
   responses: {
     200: jsonContent(z.object({ data: z.array(paymentSchema) }), "The order's payments, oldest first"),
-    ...errorResponses(404),
+    ...errorResponses(404, 422),
     ...authErrors,
   },
 });

@@ -1,13 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { queryInteger } from "../../lib/query-integer.js";
 import { authErrors, errorResponses, jsonContent } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { paymentSchema } from "../../orders/views.js";
 
 export const listPaymentsQuery = z.object({
   orderId: z.string().optional(),
-  chainId: z.coerce.number().int().positive().optional(),
+  chainId: queryInteger({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
   state: z.enum(["confirming", "confirmed", "reverted"]).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInteger({ min: 1, max: 100 }).default(20),
   cursor: z.string().regex(/^pay_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page").optional(),
 });
 

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { queryInteger } from "../../lib/query-integer.js";
 import { ORDER_EVENT_TYPES } from "../../orders/events.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
@@ -92,6 +93,7 @@ export const listEndpoints = createRoute({
   path: "/v1/webhook-endpoints",
   tags,
   ...requiresScope("webhooks:read"),
+  summary: "Your webhook endpoints",
   responses: { 200: jsonContent(z.object({ data: z.array(endpointSchema) }), "Your endpoints, oldest first"), ...authErrors },
 });
 
@@ -102,7 +104,8 @@ export const getEndpoint = createRoute({
   tags,
   ...requiresScope("webhooks:read"),
   request: { params: endpointIdParams },
-  responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...errorResponses(404), ...authErrors },
+  summary: "One webhook endpoint (without its secret)",
+  responses: { 200: jsonContent(endpointSchema, "The endpoint"), ...errorResponses(404, 422), ...authErrors },
 });
 
 export const updateEndpoint = createRoute({
@@ -140,7 +143,8 @@ export const deleteEndpoint = createRoute({
   tags,
   ...requiresScope("webhooks:write"),
   request: { params: endpointIdParams },
-  responses: { 204: { description: "Deleted; its pending deliveries are dropped" }, ...errorResponses(404), ...authErrors },
+  summary: "Delete a webhook endpoint; its delivery log stays readable",
+  responses: { 204: { description: "Deleted; its pending deliveries are dropped" }, ...errorResponses(404, 422), ...authErrors },
 });
 
 export const rotateSecret = createRoute({
@@ -165,9 +169,10 @@ export const listEndpointDeliveries = createRoute({
     params: endpointIdParams,
     query: z.object({
       status: z.enum(["pending", "delivered", "failed"]).optional(),
-      limit: z.coerce.number().int().min(1).max(100).default(20),
+      limit: queryInteger({ min: 1, max: 100 }).default(20),
       cursor: z.string().regex(/^wd_[0-9A-Z]{26}$/, "must be a nextCursor from an earlier page").optional(),
     }),
   },
+  summary: "The endpoint's deliveries, newest first, with every attempt",
   responses: { 200: jsonContent(deliveryPageSchema, "Deliveries, newest first, with their attempts"), ...errorResponses(404, 422), ...authErrors },
 });

@@ -119,6 +119,8 @@ export type Harness = {
   app: App;
   db: DatabaseHandle["db"];
   handle: DatabaseHandle;
+  /** The Postgres database's URL (another instance connects with its own pool); undefined with PGlite. */
+  databaseUrl: string | undefined;
   chains: ChainCatalog;
   config: Config;
   clock: TestClock;
@@ -155,6 +157,7 @@ export async function createHarness(
     app,
     db,
     handle: database.handle,
+    databaseUrl: database.url,
     chains,
     config,
     clock,
