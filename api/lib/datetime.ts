@@ -1,10 +1,11 @@
 /**
- * ISO 8601 date-times with an offset, as the API accepts them: the instant must fall within the years 0000 to 9999
- * in UTC (`9999-12-31T23:59:59-23:59` is in year 10000), which both databases and `toISOString` round-trip.
+ * ISO 8601 date-times with an offset, as the API accepts them: the instant must fall within the years 0001 to 9999
+ * in UTC (`9999-12-31T23:59:59-23:59` is in year 10000), which both databases and `toISOString` round-trip
+ * (Postgres has no year 0: it is 1 BC).
  */
 import { z } from "@hono/zod-openapi";
 
-const FIRST_MS = Date.parse("0000-01-01T00:00:00.000Z");
+const FIRST_MS = Date.parse("0001-01-01T00:00:00.000Z");
 const LAST_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
 export function inStorableRange(text: string): boolean {
@@ -13,4 +14,4 @@ export function inStorableRange(text: string): boolean {
 }
 
 export const isoDateTime = () =>
-  z.iso.datetime({ offset: true }).refine(inStorableRange, "must fall within the years 0000 to 9999 in UTC");
+  z.iso.datetime({ offset: true }).refine(inStorableRange, "must fall within the years 0001 to 9999 in UTC");

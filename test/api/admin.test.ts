@@ -63,6 +63,16 @@ describe("operator CLI", () => {
     expect(await runAdmin(["--help"], env)).toContain("Usage");
   });
 
+  it("refuses tolerances above 50 % (10000 bps would count an order with nothing received as paid)", async () => {
+    for (const flag of ["--underpayment-bps", "--overpayment-bps"]) {
+      await expect(runAdmin(["merchant:create", "--name", "Too tolerant", flag, "10000"], env)).rejects.toThrow(/between 0 and 5000/);
+      await expect(runAdmin(["merchant:create", "--name", "Too tolerant", flag, "5001"], env)).rejects.toThrow(/between 0 and 5000/);
+    }
+    const merchant = await admin<{ id: string; underpaymentToleranceBps: number }>("merchant:create", "--name", "Half", "--underpayment-bps", "5000");
+    expect(merchant.underpaymentToleranceBps).toBe(5000);
+    await expect(runAdmin(["merchant:update", merchant.id, "--underpayment-bps", "10000"], env)).rejects.toThrow(/between 0 and 5000/);
+  });
+
   it("runs as `npm run admin` and prints errors without a stack", async () => {
     const exec = promisify(execFile);
     const ok = await exec(path.join(root, "node_modules/.bin/tsx"), ["api/admin/cli.ts", "merchant:list"], { cwd: root, env: { ...process.env, ...env, DATABASE_URL: "" } });

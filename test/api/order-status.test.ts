@@ -161,6 +161,22 @@ describe("order state machine", () => {
     );
   });
 
+  it("never calls an order with nothing confirmed paid, whatever tolerance its terms hold", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10n ** 24n }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.array(fc.record({ amount: fc.bigInt({ min: 1n, max: 10n ** 24n }), state: fc.constantFrom("confirming", "reverted") as fc.Arbitrary<CreditedPayment["state"]> }), { maxLength: 3 }),
+        fc.integer({ min: T0, max: EXPIRES + 60_000 }),
+        (amount, underpaymentToleranceBps, unconfirmed, now) => {
+          const terms: OrderTerms = { amount, underpaymentToleranceBps, overpaymentToleranceBps: 0, expiresAt: new Date(EXPIRES), cancelledAt: null };
+          const payments = unconfirmed.map((p) => ({ ...p, blockTimestamp: new Date(T0) }));
+          expect(PAID_STATUSES).not.toContain(deriveStatus(terms, payments, new Date(now)));
+        },
+      ),
+    );
+  });
+
   it("applies the tolerances in basis points", () => {
     const terms: OrderTerms = { amount: 10_000n, underpaymentToleranceBps: 100, overpaymentToleranceBps: 50, expiresAt: new Date(EXPIRES), cancelledAt: null };
     const pay = (amount: bigint): CreditedPayment[] => [{ amount, state: "confirmed", blockTimestamp: new Date(T0) }];

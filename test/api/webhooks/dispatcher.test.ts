@@ -262,6 +262,25 @@ describeBackends("webhook delivery", (backend) => {
     expect(endpoints.data[0]!.failingSince).toBeNull();
   });
 
+  it("gives a manual redelivery of an event whose retries are used up a fresh retry schedule", async () => {
+    const r = await receiver((_, res) => void res.writeHead(503).end());
+    const { merchant } = await merchantWithEndpoint(r.url);
+    const eventId = await cancelledEvent(merchant);
+    dispatcher().start();
+    await waitFor("given up", async () => (await deliveries(merchant, eventId))[0]?.status === "failed", { timeoutMs: 10_000 });
+    expect(r.requests).toHaveLength(SCHEDULE_MS.length + 1);
+
+    const res = await merchant.call("POST", `/v1/events/${eventId}/redeliver`);
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as { data: Delivery[] }).data[0]).toMatchObject({ status: "pending", attempts: 0 });
+    await waitFor("given up again", async () => r.requests.length === 2 * (SCHEDULE_MS.length + 1) && (await deliveries(merchant, eventId))[0]?.status === "failed", {
+      timeoutMs: 10_000,
+    });
+    const [delivery] = await deliveries(merchant, eventId);
+    expect(delivery!.attempts).toBe(SCHEDULE_MS.length + 1);
+    expect(delivery!.attemptLog).toHaveLength(2 * (SCHEDULE_MS.length + 1));
+  });
+
   it("disables an endpoint that answers 410 Gone, and says why", async () => {
     const gone = await receiver((_, res) => void res.writeHead(410).end());
     const { merchant, endpoint } = await merchantWithEndpoint(gone.url);
@@ -296,6 +315,31 @@ describeBackends("webhook delivery", (backend) => {
     expect(String(r.requests[1]!.headers["webhook-signature"]).split(" ")).toHaveLength(1);
     expect(verify(rotated.secret, r.requests[1]!).type).toBe("order.cancelled");
     expect(() => verify(endpoint.secret, r.requests[1]!)).toThrow();
+  });
+
+  it("keeps each replaced secret signing for its own overlap: a second rotation does not drop the first", async () => {
+    const r = await receiver();
+    const { merchant, endpoint } = await merchantWithEndpoint(r.url);
+    const rotate = async () => ((await (await merchant.call("POST", `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`)).json()) as Endpoint).secret;
+    const second = await rotate();
+    h.clock.advance(500);
+    const third = await rotate();
+    const d = dispatcher({ now: h.clock.now });
+    await cancelledEvent(merchant);
+    expect(await d.runOnce()).toBe(1);
+    await waitFor("delivery", () => r.requests.length === 1);
+    expect(String(r.requests[0]!.headers["webhook-signature"]).split(" ")).toHaveLength(3);
+    for (const secret of [endpoint.secret, second, third]) expect(verify(secret, r.requests[0]!).type).toBe("order.cancelled");
+
+    // WEBHOOK_ROTATION_OVERLAP_SECONDS=1: the first secret's overlap ends 1 s after the first rotation, the second's
+    // 1 s after the second.
+    h.clock.advance(600);
+    await cancelledEvent(merchant);
+    expect(await d.runOnce()).toBe(1);
+    await waitFor("second delivery", () => r.requests.length === 2);
+    expect(() => verify(endpoint.secret, r.requests[1]!)).toThrow();
+    expect(verify(second, r.requests[1]!).type).toBe("order.cancelled");
+    expect(verify(third, r.requests[1]!).type).toBe("order.cancelled");
   });
 
   it("refuses private targets when the development setting is off", async () => {
