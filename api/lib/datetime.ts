@@ -8,9 +8,10 @@ import { z } from "@hono/zod-openapi";
 const FIRST_MS = Date.parse("0001-01-01T00:00:00.000Z");
 const LAST_MS = Date.parse("9999-12-31T23:59:59.999Z");
 
+/** False only for a readable date-time outside the range: unreadable text is the format check's to report. */
 export function inStorableRange(text: string): boolean {
   const ms = new Date(text).getTime();
-  return Number.isFinite(ms) && ms >= FIRST_MS && ms <= LAST_MS;
+  return Number.isNaN(ms) || (ms >= FIRST_MS && ms <= LAST_MS);
 }
 
 export const isoDateTime = () =>
