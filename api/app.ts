@@ -15,9 +15,7 @@ import { API_SCOPES } from "./lib/scopes.js";
 import { NONCE_HEADER, SIGNATURE_HEADER, SIGNATURE_WINDOW_SECONDS, TIMESTAMP_HEADER } from "./lib/request-signature.js";
 import { authenticate } from "./middlewares/authenticate.js";
 import { jsonBody } from "./middlewares/json-body.js";
-import { clientAddress } from "./lib/client-address.js";
-import { rateLimit } from "./middlewares/rate-limit.js";
-import { RateLimiter } from "./rate-limits/limiter.js";
+import { rateLimits } from "./middlewares/rate-limit.js";
 import { verifySignedRequest } from "./middlewares/signed-requests.js";
 import { balanceRouter } from "./routes/balance/balance.index.js";
 import { chainsRouter } from "./routes/chains/chains.index.js";
@@ -51,13 +49,7 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  const { db, config } = deps;
-  const perKey = rateLimit(new RateLimiter({ db, limit: config.rateLimitPerMinute }), (c) => `key:${c.get("apiKeyId")}`, "per API key");
-  const perAddress = rateLimit(
-    new RateLimiter({ db, limit: config.publicRateLimitPerMinute }),
-    (c) => `ip:${clientAddress(c, config.trustedProxies)}`,
-    "per client address",
-  );
+  const { perKey, perAddress } = rateLimits(deps);
   // Unauthenticated routes: the hosted checkout (page, status, QR, assets) and the API reference.
   for (const path of ["/pay/*", "/docs/*", "/openapi.json"]) app.use(path, perAddress); // "/docs/*" takes "/docs" too
 

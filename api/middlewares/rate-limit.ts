@@ -4,9 +4,22 @@
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../http/context.js";
+import { clientAddress } from "../lib/client-address.js";
+import type { AppDeps, AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
-import type { RateLimiter } from "../rate-limits/limiter.js";
+import { RateLimiter } from "../rate-limits/limiter.js";
+
+/** The two limits: per API key on `/v1/*` (after authentication), per client address on the public routes. */
+export function rateLimits({ db, config }: Pick<AppDeps, "db" | "config">) {
+  return {
+    perKey: rateLimit(new RateLimiter({ db, limit: config.rateLimitPerMinute }), (c) => `key:${c.get("apiKeyId")}`, "per API key"),
+    perAddress: rateLimit(
+      new RateLimiter({ db, limit: config.publicRateLimitPerMinute }),
+      (c) => `ip:${clientAddress(c, config.trustedProxies)}`,
+      "per client address",
+    ),
+  };
+}
 
 export function rateLimit(limiter: RateLimiter, keyOf: (c: Context<AppEnv>) => string, what: string) {
   const perMinute = Math.round((limiter.limit * 60_000) / limiter.periodMs);
