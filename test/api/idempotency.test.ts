@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { createHash } from "node:crypto";
 import { idempotencyKeys } from "../../api/db/schema.js";
 import { eq } from "drizzle-orm";
-import { IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
+import { Hono } from "hono";
+import type { AppDeps, AppEnv, Merchant } from "../../api/lib/context.js";
+import { idempotency, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
 import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
 
 describeBackends("Idempotency-Key", (backend) => {
@@ -97,6 +99,37 @@ describeBackends("Idempotency-Key", (backend) => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${order.merchantOrderId}`)).json()) as { data: unknown[] };
     expect(list.data).toHaveLength(1);
+  });
+
+  it("fences a request that outlived its lease: it neither overwrites nor frees the key a retry took over", async () => {
+    // A route that waits for the test, behind the real middleware: the first request stalls past its lease.
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const app = new Hono<AppEnv>()
+      .use(async (c, next) => {
+        c.set("deps", { db: h.db, now: h.clock.now, config: h.config } as unknown as AppDeps);
+        c.set("merchant", { id: m.id } as Merchant);
+        await next();
+      })
+      .post("/slow", idempotency, async (c) => {
+        const call = ++calls;
+        if (call === 1) await stalled;
+        return c.json({ call }, 201);
+      });
+    const send = () => app.request("/slow", { method: "POST", headers: { "Idempotency-Key": "key-fenced" }, body: "{}" });
+
+    const first = send();
+    await vi.waitFor(() => expect(calls).toBe(1));
+    h.clock.advance(IDEMPOTENCY_LEASE_MS);
+    const second = await send();
+    expect(second.status).toBe(201);
+    expect(await second.json()).toEqual({ call: 2 });
+    release();
+    expect(await (await first).json()).toEqual({ call: 1 });
+    const replay = await send();
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.json()).toEqual({ call: 2 });
   });
 
   it("keeps the webhook secrets of endpoint creation and rotation out of the stored replay, and replays them", async () => {
