@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { clientAddress } from "../lib/client-address.js";
+import { clientAddress } from "../http/client-address.js";
 import type { AppDeps, AppEnv } from "../http/context.js";
 import { ApiError } from "../lib/errors.js";
 import { RateLimiter } from "../rate-limits/limiter.js";

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { idempotencyKeys } from "../../api/db/schema.js";
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import type { AppDeps, AppEnv, Merchant } from "../../api/lib/context.js";
+import type { AppDeps, AppEnv, Merchant } from "../../api/http/context.js";
 import { idempotency, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
 import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
 
