@@ -1,4 +1,6 @@
-CREATE TABLE "stablegate"."rate_limits" (
+-- UNLOGGED (by hand; drizzle-kit does not model it): a bucket need not survive a crash, and skipping the WAL keeps
+-- the per-request write off the disk-flush path.
+CREATE UNLOGGED TABLE "stablegate"."rate_limits" (
 	"key" text PRIMARY KEY NOT NULL,
 	"tat_ms" double precision NOT NULL
 );
