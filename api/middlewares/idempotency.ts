@@ -83,9 +83,9 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 
 type Claim = { merchantId: string; key: string; requestHash: string; at: Date };
 
-/** Claims the key (returns the claim's time) or answers for it: the stored response, a 422 or a 409. */
 type ClaimResult = { claimedAt: Date } | { replay: { status: number; body: string } };
 
+/** Claims the key (returns the claim's time) or answers for it: the stored response, a 422 or a 409. */
 async function claimKey(db: Database, { merchantId, key, requestHash, at }: Claim): Promise<ClaimResult> {
   const where = and(eq(idempotencyKeys.merchantId, merchantId), eq(idempotencyKeys.key, key));
   for (let attempt = 0; ; attempt++) {
