@@ -95,8 +95,10 @@ export async function startApi(
 
 /** Stands in while no indexer is wired: no heads, no payments. */
 const idleSource: PaymentSource = {
+  isReady: async () => true,
   indexedHead: async () => undefined,
   payments: async () => [],
+  blockHashes: async () => new Map(),
 };
 
 async function main() {

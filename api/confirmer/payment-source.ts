@@ -24,6 +24,11 @@ export type IndexedPayment = {
 
 export interface PaymentSource {
   /**
+   * Whether the indexer has finished its backfill or crash recovery (Ponder's `/ready`). Until then its rows may be
+   * missing while its head still reads as before, so the confirmer changes nothing.
+   */
+  isReady(): Promise<boolean>;
+  /**
    * The highest block of `chainId` the indexer has fully processed, or `undefined` when it has nothing yet.
    * After a reorg it may go down.
    */
@@ -33,4 +38,9 @@ export interface PaymentSource {
    * simply absent.
    */
   payments(query: { chainId: number; fromBlock: bigint; toBlock: bigint }): Promise<IndexedPayment[]>;
+  /**
+   * The hash of the block the indexer's chain has at each height (`null`: no block there yet). A payment missing from
+   * the rows counts as reorged only when its block is no longer the one at its height.
+   */
+  blockHashes(query: { chainId: number; blockNumbers: readonly bigint[] }): Promise<Map<bigint, Hex | null>>;
 }

@@ -147,10 +147,23 @@ export const orders = pgTable(
 
 export type PaymentState = "confirming" | "confirmed" | "reverted";
 
+/**
+ * Why a payment stopped counting: a reorg removed it while it waited for its confirmations, or (an incident for the
+ * operator: the reorg was deeper than the confirmations) after it had been confirmed.
+ */
+export type PaymentRevertReason = "reorged_before_confirmation" | "reorged_after_confirmation";
+
 /** The on-chain facts of one `PaymentReceived` log, shared by credited and unmatched payments. */
 const logColumns = () => ({
   chainId: integer("chain_id").notNull(),
   txHash: text("tx_hash").notNull(),
+  /**
+   * The log's position among the indexed payment logs of its transaction (0 for the first). With the chain and the
+   * transaction hash it names the payment: a reorg that re-includes the same signed transaction keeps it, while
+   * `log_index` (the position in the block) may change.
+   */
+  logOrdinal: integer("log_ordinal").notNull(),
+  /** The log's position in its block, as last seen: a fact that moves when a reorg re-includes the transaction. */
   logIndex: integer("log_index").notNull(),
   blockNumber: blockNumber("block_number").notNull(),
   blockHash: text("block_hash").notNull(),
@@ -163,7 +176,7 @@ const logColumns = () => ({
   amount: amount("amount").notNull(),
 });
 
-/** Payments matched to an order. One row per log, whatever the confirmer re-reads. */
+/** Payments matched to an order. One row per payment (chain, tx hash, log ordinal), whatever the confirmer re-reads. */
 export const payments = pgTable(
   "payments",
   {
@@ -175,9 +188,10 @@ export const payments = pgTable(
     createdAt: createdAt(),
     confirmedAt: time("confirmed_at"),
     revertedAt: time("reverted_at"),
+    revertReason: text("revert_reason").$type<PaymentRevertReason>(),
   },
   (t) => [
-    uniqueIndex("payments_log_key").on(t.chainId, t.txHash, t.logIndex),
+    uniqueIndex("payments_identity_key").on(t.chainId, t.txHash, t.logOrdinal),
     index("payments_order_idx").on(t.orderId),
     index("payments_merchant_idx").on(t.merchantId, t.id),
     index("payments_confirming_idx")
@@ -206,7 +220,7 @@ export const unmatchedPayments = pgTable(
     resolvedBy: text("resolved_by"),
     resolvedAt: time("resolved_at"),
   },
-  (t) => [uniqueIndex("unmatched_payments_log_key").on(t.chainId, t.txHash, t.logIndex)],
+  (t) => [uniqueIndex("unmatched_payments_identity_key").on(t.chainId, t.txHash, t.logOrdinal)],
 );
 
 /** The outbox the webhook dispatcher delivers from: each row is written with the change it describes. */

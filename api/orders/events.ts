@@ -12,6 +12,7 @@ export type OrderEventType =
   | "order.expired"
   | "order.paid_late"
   | "order.cancelled"
+  | "payment.received"
   | "payment.reverted";
 
 export const ORDER_EVENT_TYPES: readonly OrderEventType[] = [
@@ -22,6 +23,7 @@ export const ORDER_EVENT_TYPES: readonly OrderEventType[] = [
   "order.expired",
   "order.paid_late",
   "order.cancelled",
+  "payment.received",
   "payment.reverted",
 ];
 

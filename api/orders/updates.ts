@@ -10,7 +10,7 @@ import { enqueueDeliveries } from "../webhooks/fan-out.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";
 import { eventData, type OrderEventType } from "./events.js";
 import { orderPayments } from "./reads.js";
-import { confirmedAmount, deriveStatus, statusEvent } from "./status.js";
+import { confirmedAmount, deriveStatus, isExtraPayment, statusEvent } from "./status.js";
 import type { OrderRow, PaymentRow, ViewContext } from "./views.js";
 import { notifyOrderChanges } from "./changes.js";
 
@@ -19,12 +19,13 @@ export type OrderUpdate = { order: OrderRow; from: OrderStatus; events: { id: st
 /**
  * Re-derives an order's status from its terms, its payments and the time; writes the status, the confirmed
  * amount and the events the change calls for. `reverted` is a payment a reorg just removed: it gets its own
- * `payment.reverted` event.
+ * `payment.reverted` event. `confirmed` is a payment just confirmed: if the order was already complete without it
+ * (a stranger's dust, a second transfer), it gets its own `payment.received` event and the status stays.
  */
 export async function updateOrder(
   tx: Transaction,
   orderId: string,
-  { now, ctx, reverted }: { now: Date; ctx: ViewContext; reverted?: PaymentRow },
+  { now, ctx, reverted, confirmed }: { now: Date; ctx: ViewContext; reverted?: PaymentRow; confirmed?: string },
 ): Promise<OrderUpdate> {
   const [order] = await tx.select().from(orders).where(eq(orders.id, orderId)).for("update");
   if (!order) throw new Error(`order ${orderId} vanished`);
@@ -41,11 +42,13 @@ export async function updateOrder(
   if (reverted) types.push("payment.reverted");
   const change = statusEvent(order.status, status);
   if (change) types.push(change);
+  const extra = confirmed ? paymentRows.find((p) => p.id === confirmed) : undefined;
+  if (extra && isExtraPayment(order, paymentRows, extra)) types.push("payment.received");
 
   const written: OrderUpdate["events"] = [];
   for (const type of types) {
     const id = newId("evt", now.getTime());
-    const payment = type === "payment.reverted" ? reverted : undefined;
+    const payment = type === "payment.reverted" ? reverted : type === "payment.received" ? extra : undefined;
     await tx.insert(events).values({
       id,
       merchantId: order.merchantId,

@@ -28,7 +28,9 @@ export const paymentSchema = z
     orderId: z.string(),
     chainId: z.number().int(),
     txHash: z.string(),
-    logIndex: z.number().int(),
+    logIndex: z.number().int().openapi({
+      description: "The log's position in its block, as last seen (a reorg that re-includes the transaction may move it).",
+    }),
     blockNumber: z.number().int(),
     blockHash: z.string(),
     blockTimestamp: z.string().openapi({ format: "date-time" }),
@@ -36,7 +38,12 @@ export const paymentSchema = z
     amount: decimalString("What the merchant's wallet received."),
     symbol: z.string(),
     state: z.enum(["confirming", "confirmed", "reverted"]).openapi({
-      description: "`confirming` until it has enough confirmations; `reverted` if a reorg removed it before that.",
+      description: "`confirming` until it has enough confirmations; `reverted` if a reorg removed it (see revertReason).",
+    }),
+    revertReason: z.enum(["reorged_before_confirmation", "reorged_after_confirmation"]).nullable().openapi({
+      description:
+        "Why a `reverted` payment stopped counting: a reorg removed its block before its confirmations, or after them " +
+        "(deeper than the confirmations: an incident). Null otherwise. If the transaction is mined again it counts again.",
     }),
     confirmations: z.number().int().openapi({ description: "Blocks on top of and including the payment's block, by the indexer's head." }),
     confirmationsRequired: z.number().int(),
@@ -108,6 +115,7 @@ export function toPaymentView(payment: PaymentRow, order: OrderRow, ctx: ViewCon
     amount: formatAmount(payment.amount, order.tokenDecimals),
     symbol: order.tokenSymbol,
     state: payment.state,
+    revertReason: payment.state === "reverted" ? payment.revertReason : null,
     confirmations: payment.state === "reverted" ? 0 : confirmationsOf(payment.blockNumber, ctx.heads.get(payment.chainId)),
     confirmationsRequired: order.confirmations,
     createdAt: payment.createdAt.toISOString(),

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, parseUnits } from "viem";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { tryLead } from "../../api/confirmer/leader.js";
@@ -77,7 +77,17 @@ describeBackends("confirmer", (backend) => {
 
   const status = async (order: OrderView) => {
     const res = await m.call("GET", `/v1/contract-payment?orderId=${order.id}`);
-    return (await res.json()) as { status: string; amountReceived: string; payments: { state: string; confirmations: number; amount: string }[] };
+    return (await res.json()) as {
+      status: string;
+      amountReceived: string;
+      payments: { state: string; confirmations: number; amount: string; logIndex: number; blockHash: string; revertReason?: string | null }[];
+    };
+  };
+  /** The merchant's confirmed USDT on the local chain, from `GET /v1/balance`, in base units. */
+  const localBalance = async () => {
+    const { balances } = (await (await m.call("GET", "/v1/balance")).json()) as { balances: { chainId: number; symbol: string; received: string }[] };
+    const usdt = balances.find((b) => b.chainId === LOCAL && b.symbol === "USDT");
+    return parseUnits(usdt?.received ?? "0", 6);
   };
   const eventTypes = async (order: OrderView) =>
     (await h.db.select().from(events).where(eq(events.orderId, order.id)).orderBy(events.id)).map((e) => e.type);
@@ -321,6 +331,120 @@ describeBackends("confirmer", (backend) => {
     });
     await confirmer.confirmAll();
     expect((await status(order)).status).toBe("paid");
+  });
+
+  it("credits a transfer once when a reorg re-includes its transaction after another one (its log index moved)", async () => {
+    const order = await createOrder();
+    const ancestor = block;
+    const log = pay(order, 10_000_000n, { logIndex: 1 });
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    expect(await status(order)).toMatchObject({ status: "paid", amountReceived: "10" });
+    const before = await localBalance();
+
+    // The reorg drops the block; on the new branch another transaction comes first and the same signed one follows.
+    source.reorg(LOCAL, ancestor);
+    const other = await createOrder();
+    block = ancestor;
+    const first = pay(other, 1_000_000n, { logIndex: 1 });
+    source.pay({ ...log, blockNumber: block, blockHash: first.blockHash, blockTimestamp: h.clock.now(), logIndex: 3 } as never);
+    mine(CONFIRMATIONS);
+    const [pass] = (await confirmer.confirmAll()).filter((p) => p.chainId === LOCAL);
+    expect(pass).toMatchObject({ moved: 1, reverted: 0 });
+
+    const view = await status(order);
+    expect(view).toMatchObject({ status: "paid", amountReceived: "10" });
+    expect(view.payments).toEqual([expect.objectContaining({ state: "confirmed", amount: "10", logIndex: 3, blockHash: first.blockHash })]);
+    expect(await eventTypes(order)).toEqual(["order.confirming", "order.paid"]);
+    // The merchant's balance grew by the other order's 1 USDT only.
+    expect(await localBalance()).toBe(before + 1_000_000n);
+  });
+
+  it("reports a confirmed payment a deeper reorg removed as payment.reverted (after confirmation), and counts it again if mined again", async () => {
+    const order = await createOrder();
+    const ancestor = block;
+    const log = pay(order, 10_000_000n);
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    expect((await status(order)).status).toBe("paid");
+
+    source.reorg(LOCAL, ancestor);
+    mine(CONFIRMATIONS + 1); // a longer branch without the payment
+    const [pass] = (await confirmer.confirmAll()).filter((p) => p.chainId === LOCAL);
+    expect(pass).toMatchObject({ reverted: 1, revertedAfterConfirmation: 1 });
+    expect(await status(order)).toMatchObject({
+      status: "pending",
+      amountReceived: "0",
+      payments: [{ state: "reverted", revertReason: "reorged_after_confirmation" }],
+    });
+    const [event] = await h.db.select().from(events).where(and(eq(events.orderId, order.id), eq(events.type, "payment.reverted")));
+    expect((event!.data as { payment: { txHash: string; revertReason: string } }).payment).toMatchObject({
+      txHash: log.txHash,
+      revertReason: "reorged_after_confirmation",
+    });
+
+    block += 1n;
+    source.pay({ ...log, blockNumber: block, blockHash: undefined, blockTimestamp: h.clock.now() } as never);
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    expect(await status(order)).toMatchObject({ status: "paid", amountReceived: "10", payments: [{ state: "confirmed", revertReason: null }] });
+  });
+
+  it("reverts nothing while the indexer recovers from a crash (rows gone, same blocks), and credits each payment once after", async () => {
+    const order = await createOrder();
+    const settledOne = await createOrder();
+    pay(settledOne, 10_000_000n);
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    expect((await status(settledOne)).status).toBe("paid");
+    pay(order, 10_000_000n);
+    await confirmer.confirmAll();
+    expect((await status(order)).status).toBe("confirming");
+
+    // kill -9 and restart: Ponder deletes its unfinalized rows to index them again; /status still says the old head.
+    source.crashRecovery(LOCAL, block - 40n);
+    await confirmer.confirmAll();
+    // Ready again before every row is back (the race between /ready and reading the rows): the blocks are the same.
+    source.ready = true;
+    mine(1);
+    await confirmer.confirmAll();
+    expect((await status(order)).status).toBe("confirming");
+    expect((await status(settledOne)).status).toBe("paid");
+
+    source.finishRecovery();
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    expect(await status(order)).toMatchObject({ status: "paid", amountReceived: "10", payments: [{ state: "confirmed" }] });
+    expect(await status(settledOne)).toMatchObject({ status: "paid", amountReceived: "10", payments: [{ state: "confirmed" }] });
+    expect(await eventTypes(order)).toEqual(["order.confirming", "order.paid"]);
+    expect(await eventTypes(settledOne)).toEqual(["order.confirming", "order.paid"]);
+  });
+
+  it("records a stranger's dust on a paid order as payment.received and keeps it paid, before and after the expiry", async () => {
+    const order = await createOrder({ expiresIn: 600 });
+    pay(order, 10_000_000n);
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    expect((await status(order)).status).toBe("paid");
+
+    pay(order, 1n, { payer: "0x000000000000000000000000000000000000dead" }); // 0.000001 USDT
+    await confirmer.confirmAll();
+    expect((await status(order)).status).toBe("paid"); // seen, still confirming: the order does not go back either
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    expect(await status(order)).toMatchObject({ status: "paid", amountReceived: "10.000001" });
+
+    h.clock.advance(601_000);
+    await confirmer.expireDue();
+    pay(order, 1n); // after the expiry, by its block's time
+    mine(CONFIRMATIONS);
+    await confirmer.confirmAll();
+    const view = await status(order);
+    expect(view).toMatchObject({ status: "paid", amountReceived: "10.000002" });
+    expect(view.payments.map((p) => [p.amount, p.state])).toEqual([["10", "confirmed"], ["0.000001", "confirmed"], ["0.000001", "confirmed"]]);
+    expect(await eventTypes(order)).toEqual(["order.confirming", "order.paid", "payment.received", "payment.received"]);
+    const received = await h.db.select().from(events).where(and(eq(events.orderId, order.id), eq(events.type, "payment.received")));
+    expect(received.map((e) => (e.data as { payment: { amount: string } }).payment.amount)).toEqual(["0.000001", "0.000001"]);
   });
 
   it("fails a pass when the indexer is unreachable, changing nothing", async () => {

@@ -1,15 +1,18 @@
 /**
  * The indexer's own routes. Ponder adds `/status`, `/ready`, `/health` and `/metrics` itself (and reserves them).
  */
-import { db } from "ponder:api";
+import { db, publicClients } from "ponder:api";
 import schema from "ponder:schema";
 import { Hono } from "hono";
 import { client, graphql } from "ponder";
+import { blockHashes } from "./block-hashes.js";
 
 const app = new Hono();
 
 // SQL over HTTP for `@ponder/client` (read-only, the API's confirmer); GraphQL for people exploring the data.
 app.use("/sql/*", client({ db, schema }));
 app.use("/graphql", graphql({ db, schema }));
+// What the chain has at a height: lets the confirmer tell a reorg from a recovering indexer.
+app.get("/block-hashes/:chainId", (c) => blockHashes(c, publicClients));
 
 export default app;
