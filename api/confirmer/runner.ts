@@ -78,7 +78,12 @@ export function startConfirmerLoops({
   };
 
   loop("confirmation pass", intervalMs, async () => {
-    await confirmer.confirmAll();
+    for (const pass of await confirmer.confirmAll()) {
+      // A reorg deeper than the confirmations took back money already reported paid: the operator must know.
+      if (pass.revertedAfterConfirmation > 0) {
+        log(`confirmer: INCIDENT on chain ${pass.chainId}: ${pass.revertedAfterConfirmation} confirmed payment(s) removed by a reorg (payment.reverted sent)`);
+      }
+    }
   });
   loop("expiry", expiryIntervalMs, async () => {
     await confirmer.expireDue();

@@ -350,7 +350,6 @@ describeBackends("confirmer", (backend) => {
     source.pay({ ...log, blockNumber: block, blockHash: first.blockHash, blockTimestamp: h.clock.now(), logIndex: 3 } as never);
     mine(CONFIRMATIONS);
     const [pass] = (await confirmer.confirmAll()).filter((p) => p.chainId === LOCAL);
-    expect(pass).toMatchObject({ moved: 1, reverted: 0 });
 
     const view = await status(order);
     expect(view).toMatchObject({ status: "paid", amountReceived: "10" });
@@ -358,6 +357,7 @@ describeBackends("confirmer", (backend) => {
     expect(await eventTypes(order)).toEqual(["order.confirming", "order.paid"]);
     // The merchant's balance grew by the other order's 1 USDT only.
     expect(await localBalance()).toBe(before + 1_000_000n);
+    expect(pass).toMatchObject({ moved: 1, reverted: 0 });
   });
 
   it("reports a confirmed payment a deeper reorg removed as payment.reverted (after confirmation), and counts it again if mined again", async () => {
@@ -371,12 +371,12 @@ describeBackends("confirmer", (backend) => {
     source.reorg(LOCAL, ancestor);
     mine(CONFIRMATIONS + 1); // a longer branch without the payment
     const [pass] = (await confirmer.confirmAll()).filter((p) => p.chainId === LOCAL);
-    expect(pass).toMatchObject({ reverted: 1, revertedAfterConfirmation: 1 });
     expect(await status(order)).toMatchObject({
       status: "pending",
       amountReceived: "0",
       payments: [{ state: "reverted", revertReason: "reorged_after_confirmation" }],
     });
+    expect(pass).toMatchObject({ reverted: 1, revertedAfterConfirmation: 1 });
     const [event] = await h.db.select().from(events).where(and(eq(events.orderId, order.id), eq(events.type, "payment.reverted")));
     expect((event!.data as { payment: { txHash: string; revertReason: string } }).payment).toMatchObject({
       txHash: log.txHash,

@@ -48,13 +48,51 @@ describeBackends("migrations", (backend) => {
           token_symbol, token_address, token_decimals, payout_address, amount, status, confirmations, underpayment_tolerance_bps,
           overpayment_tolerance_bps, expires_at) values (${id}, 'mch_old', ${id}, ${id}, 31337, '0x1', 'USDT', '0x2', 6, '0x3', 1, 'pending', 0, 0, 0, now())`);
       }
-      expect(await migrate(fresh.handle.db)).toEqual(["0003_checkout_token"]);
+      expect(await migrate(fresh.handle.db)).toContain("0003_checkout_token");
       const { rows } = (await fresh.handle.db.execute(sql`select checkout_token from stablegate.orders order by id`)) as unknown as {
         rows: { checkout_token: string }[];
       };
       expect(rows).toHaveLength(2);
       for (const { checkout_token } of rows) expect(checkout_token).toMatch(/^[0-9a-f]{64}$/);
       expect(rows[0]!.checkout_token).not.toBe(rows[1]!.checkout_token);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await fresh.drop();
+    }
+  });
+
+  it("gives payments stored before 0007 their identity: the ordinal among their transaction's logs", async () => {
+    const fresh = await openTestDatabase(backend);
+    const dir = await mkdtemp(path.join(tmpdir(), "stablegate-migrations-"));
+    try {
+      // The database as 0006 left it, with two payments of one transaction and one of another.
+      await fresh.handle.db.execute(sql`drop schema stablegate cascade`);
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      const journalPath = path.join(dir, "meta", "_journal.json");
+      const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.filter((e) => e.tag < "0007");
+      await writeFile(journalPath, JSON.stringify(journal));
+      await migrate(fresh.handle.db, dir);
+      const { db } = fresh.handle;
+      await db.execute(sql`insert into stablegate.merchants (id, name) values ('mer_1', 'Shop')`);
+      await db.execute(sql`insert into stablegate.orders (id, merchant_id, merchant_order_id, order_ref, chain_id, router_address,
+        token_symbol, token_address, token_decimals, payout_address, amount, status, confirmations, underpayment_tolerance_bps,
+        overpayment_tolerance_bps, expires_at) values ('ord_1', 'mer_1', 'A-1', '0xref', 1, '0xr', 'USDT', '0xt', 6, '0xp', 10,
+        'paid', 1, 0, 0, now())`);
+      for (const [id, tx, logIndex, state] of [["pay_1", "0xaa", 4, "confirmed"], ["pay_2", "0xaa", 1, "confirmed"], ["pay_3", "0xbb", 7, "reverted"]] as const) {
+        await db.execute(sql`insert into stablegate.payments (id, order_id, merchant_id, chain_id, tx_hash, log_index, block_number,
+          block_hash, block_timestamp, router_address, order_ref, merchant_address, payer_address, token_address, amount, state)
+          values (${id}, 'ord_1', 'mer_1', 1, ${tx}, ${logIndex}, 5, '0xb', now(), '0xr', '0xref', '0xp', '0xq', '0xt', 5, ${state})`);
+      }
+      expect(await migrate(db)).toEqual(["0007_payment_identity"]);
+      const { rows } = (await db.execute(
+        sql`select id, log_ordinal, revert_reason from stablegate.payments order by id`,
+      )) as unknown as { rows: { id: string; log_ordinal: number; revert_reason: string | null }[] };
+      expect(rows).toEqual([
+        { id: "pay_1", log_ordinal: 1, revert_reason: null },
+        { id: "pay_2", log_ordinal: 0, revert_reason: null },
+        { id: "pay_3", log_ordinal: 0, revert_reason: "reorged_before_confirmation" },
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
       await fresh.drop();
