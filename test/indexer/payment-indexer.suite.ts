@@ -140,6 +140,18 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
     expect(row).toMatchObject({ txHash: replacement.txHash, blockHash: replacement.blockHash, amount: 2_000_000n });
     expect(await rowsOf(removed)).toEqual([]);
     await expectRowsToMatchTheChains();
+
+    // What the API's confirmer asks before it calls a missing payment reorged: the block at that height now.
+    const height = replacement.blockNumber;
+    const hashes = await fetch(`${indexer.url}/block-hashes/${MAIN}?numbers=${height},${height + 1_000_000n}`);
+    expect(await hashes.json()).toEqual({
+      blocks: [
+        { number: String(height), hash: replacement.blockHash },
+        { number: String(height + 1_000_000n), hash: null },
+      ],
+    });
+    expect((await fetch(`${indexer.url}/block-hashes/${MAIN}?numbers=0x10`)).status).toBe(400);
+    expect((await fetch(`${indexer.url}/block-hashes/999?numbers=1`)).status).toBe(404);
   });
 
   it("restarts mid-stream without missing or doubling a row", async () => {
