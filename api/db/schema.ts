@@ -447,7 +447,7 @@ export const payoutChallenges = pgTable("payout_challenges", {
 
 /**
  * Every sensitive action in the console (and the admin CLI): who, when, from where, before and after. Append-only:
- * a trigger (migration 0004) refuses UPDATE, DELETE and TRUNCATE, and no code path writes anything but INSERT.
+ * a trigger (migration 0005) refuses UPDATE, DELETE and TRUNCATE, and no code path writes anything but INSERT.
  */
 export const auditLog = pgTable(
   "audit_log",

@@ -213,7 +213,7 @@ describe("order state machine", () => {
         fc.integer({ min: T0, max: EXPIRES + 60_000 }),
         (amount, underpaymentToleranceBps, unconfirmed, now) => {
           const terms: OrderTerms = { amount, underpaymentToleranceBps, overpaymentToleranceBps: 0, expiresAt: new Date(EXPIRES), cancelledAt: null };
-          const payments = unconfirmed.map((p) => ({ ...p, blockTimestamp: new Date(T0) }));
+          const payments = unconfirmed.map((p, i) => ({ ...p, blockTimestamp: new Date(T0), confirmedAt: null, blockNumber: 1n, logIndex: i }));
           expect(PAID_STATUSES).not.toContain(deriveStatus(terms, payments, new Date(now)));
         },
       ),

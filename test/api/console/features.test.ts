@@ -39,7 +39,7 @@ describeBackends("console features", (backend) => {
   function log(overrides: Partial<typeof unmatchedPayments.$inferInsert> = {}) {
     logIndex += 1;
     return {
-      chainId: LOCAL, txHash: tx(1000 + logIndex), logIndex, blockNumber: 10n, blockHash: tx(9), blockTimestamp: h.clock.now(), routerAddress: ROUTER,
+      chainId: LOCAL, txHash: tx(1000 + logIndex), logIndex, logOrdinal: 0, blockNumber: 10n, blockHash: tx(9), blockTimestamp: h.clock.now(), routerAddress: ROUTER,
       orderRef: tx(77), merchantAddress: PAYOUT, payerAddress: "0x00000000000000000000000000000000000000E1", tokenAddress: TOKENS.USDT, amount: 12_500_000n, ...overrides,
     };
   }
