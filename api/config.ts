@@ -128,6 +128,11 @@ export type Config = {
   confirmerEnabled: boolean;
   /** `RPC_URL_<chainId>` (the indexer's variables): the console verifies contract-wallet (EIP-1271) signatures there. */
   rpcUrls: Record<number, string>;
+  /**
+   * `WALLET_RPC_URL_<chainId>`: the RPC URL the checkout gives wallets that must add the chain
+   * (`wallet_addEthereumChain`), instead of the built-in public one; `npm start` sets its local chain's.
+   */
+  walletRpcUrls: Record<number, string>;
   webhooks: WebhookConfig;
 };
 
@@ -148,10 +153,10 @@ export class ConfigError extends BaseError {
   override name = "ConfigError";
 }
 
-function rpcUrlsFrom(env: Record<string, string | undefined>): Record<number, string> {
+function rpcUrlsFrom(env: Record<string, string | undefined>, prefix = "RPC_URL_"): Record<number, string> {
   const urls: Record<number, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    const match = /^RPC_URL_(\d+)$/.exec(name);
+    const match = new RegExp(`^${prefix}(\\d+)$`).exec(name);
     if (match && value && /^https?:\/\//.test(value)) urls[Number(match[1])] = value;
   }
   return urls;
@@ -188,6 +193,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     expiryIntervalMs: e.EXPIRY_INTERVAL_MS,
     confirmerEnabled: e.CONFIRMER_ENABLED,
     rpcUrls: rpcUrlsFrom(present),
+    walletRpcUrls: rpcUrlsFrom(present, "WALLET_RPC_URL_"),
     webhooks: {
       secretsKey: e.SECRETS_KEY,
       rotationOverlapMs: e.WEBHOOK_ROTATION_OVERLAP_SECONDS * 1000,

@@ -52,7 +52,7 @@ export type PublicOrder = {
 /** Checkout tokens are base64url (32 characters now; 64 hex for orders made before tokens); anything else is not looked up. */
 export const CHECKOUT_TOKEN = /^[0-9A-Za-z_-]{32,64}$/;
 
-export type PublicOrderDeps = { db: Database; chains: ChainCatalog; now: () => Date; config: { publicBaseUrl: string } };
+export type PublicOrderDeps = { db: Database; chains: ChainCatalog; now: () => Date; config: { publicBaseUrl: string; walletRpcUrls?: Record<number, string> } };
 
 export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDeps, checkoutToken: string): Promise<PublicOrder | undefined> {
   if (!CHECKOUT_TOKEN.test(checkoutToken)) return undefined;
@@ -81,7 +81,7 @@ export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDe
     chain: {
       id: order.chainId,
       name: chains.chain(order.chainId)?.name ?? `Chain ${order.chainId}`,
-      rpcUrls: network.rpcUrls,
+      rpcUrls: config.walletRpcUrls?.[order.chainId] ? [config.walletRpcUrls[order.chainId]!] : network.rpcUrls,
       nativeCurrency: network.nativeCurrency,
     },
     toAddress: order.routerAddress,

@@ -23,6 +23,12 @@ describe("configuration", () => {
     expect(DEFAULT_CONFIRMATIONS).toMatchObject({ 31337: 0, 1: 12, 56: 15, 137: 128, 42161: 20, 8453: 20 });
   });
 
+  it("reads the RPC URLs the checkout gives wallets, per chain, and only http(s) ones", () => {
+    const config = parseConfig({ WALLET_RPC_URL_31337: "http://127.0.0.1:18545", WALLET_RPC_URL_1: "javascript:alert(1)", RPC_URL_1: "https://rpc.example" });
+    expect(config.walletRpcUrls).toEqual({ 31337: "http://127.0.0.1:18545" });
+    expect(config.rpcUrls).toEqual({ 1: "https://rpc.example" });
+  });
+
   it("reads every setting", () => {
     const config = parseConfig({
       API_HOST: "0.0.0.0",

@@ -62,6 +62,9 @@ describe("README's first command on a fresh clone", () => {
     expect(firstWord("Checkout")).not.toContain(firstWord("Sample order"));
     expect((await fetch(`${apiUrl}/openapi.json`)).ok).toBe(true);
     expect((await fetch(`${apiUrl}/docs`)).ok).toBe(true);
+    // A wallet that adds the chain from the checkout gets the port the chain really runs on.
+    const status = (await (await fetch(`${firstWord("Checkout")}/status`)).json()) as { chain: { rpcUrls: string[] } };
+    expect(status.chain.rpcUrls).toEqual([`http://127.0.0.1:${ports.chain}`]);
   });
 
   it("takes the newcomer from the printed key to a paid order with the printed pay command", async () => {
