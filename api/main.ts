@@ -10,6 +10,7 @@ import { publicBaseUrlWarning } from "./checkout/metamask.js";
 import { ConfigError, parseConfig, type Config } from "./config.js";
 import { Confirmer } from "./confirmer/confirmer.js";
 import { createIndexerSource } from "./confirmer/indexer-source.js";
+import { type ConfirmerWakeups, liveIndexerWakeups } from "./confirmer/indexer-wakeups.js";
 import type { PaymentSource } from "./confirmer/payment-source.js";
 import { startConfirmerLoops, type ConfirmerLoops } from "./confirmer/runner.js";
 import { openDatabase } from "./db/client.js";
@@ -23,8 +24,16 @@ export type RunningApi = { url: string; port: number; stop(): Promise<void> };
 
 export async function startApi(
   settings: Config,
-  { source = createIndexerSource(settings), log = console.error }: { source?: PaymentSource | null; log?: (...args: unknown[]) => void } = {},
+  options: {
+    source?: PaymentSource | null;
+    log?: (...args: unknown[]) => void;
+    /** What wakes the confirmer early; by default the indexer's live updates when the indexer is the source. */
+    wakeups?: ConfirmerWakeups;
+  } = {},
 ): Promise<RunningApi> {
+  const { source = createIndexerSource(settings), log = console.error } = options;
+  const wakeups =
+    options.wakeups ?? (options.source === undefined ? liveIndexerWakeups({ indexerUrl: settings.indexerUrl, log: (message) => log(message) }) : undefined);
   // Postgres deployments must set SECRETS_KEY (config.ts); the embedded database keeps a generated key beside it.
   const config: Config = settings.webhooks.secretsKey
     ? settings
@@ -55,6 +64,7 @@ export async function startApi(
       confirmer,
       intervalMs: config.confirmerIntervalMs,
       expiryIntervalMs: config.expiryIntervalMs,
+      wakeups,
       now,
       log: (message, error) => log(message, error ?? ""),
     });

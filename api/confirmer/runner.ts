@@ -1,10 +1,13 @@
 /**
- * Runs the confirmer on timers inside the API process: a confirmation pass every `intervalMs` and expiry every
- * `expiryIntervalMs`, only while this instance holds the leader lock. Failures are logged and retried next tick.
+ * Runs the confirmer inside the API process: a confirmation pass whenever `wakeups` says the indexer has something
+ * new and at least every `intervalMs` (the safety net), and expiry every `expiryIntervalMs`, only while this instance
+ * holds the leader lock. Wake-ups coalesce: a pass in progress plus at most one more queued, however many arrive.
+ * Failures are logged and retried next tick.
  */
 import type { DatabaseHandle } from "../db/client.js";
 import type { Confirmer } from "./confirmer.js";
 import { purgeExpired } from "./housekeeping.js";
+import type { ConfirmerWakeups } from "./indexer-wakeups.js";
 import { tryLead, type Lease } from "./leader.js";
 
 /** How often a follower asks for the leader lock again. */
@@ -17,6 +20,7 @@ export function startConfirmerLoops({
   confirmer,
   intervalMs,
   expiryIntervalMs,
+  wakeups,
   now = () => new Date(),
   log = (message: string, error?: unknown) => console.error(message, error ?? ""),
 }: {
@@ -24,6 +28,8 @@ export function startConfirmerLoops({
   confirmer: Confirmer;
   intervalMs: number;
   expiryIntervalMs: number;
+  /** Wakes the confirmation pass early (new indexed blocks); without it, the pass runs on its timer only. */
+  wakeups?: ConfirmerWakeups;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
 }): ConfirmerLoops {
@@ -53,11 +59,20 @@ export function startConfirmerLoops({
     return lease?.held === true;
   };
 
+  /** Runs `work` every `everyMs`, and at once on `wake()`: never twice at a time, one more at most queued. */
   const loop = (name: string, everyMs: number, work: () => Promise<void>) => {
     // A failure that repeats every tick (say, the indexer is not up yet) is logged once, and its end once.
     let lastFailure: string | undefined;
+    let busy = false;
+    let again = false;
     const tick = async () => {
       if (stopped) return;
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      clearTimeout(timers.get(name));
       const run = (async () => {
         try {
           if (await leading()) await work();
@@ -72,12 +87,20 @@ export function startConfirmerLoops({
       running.add(run);
       await run;
       running.delete(run);
-      if (!stopped) timers.set(name, setTimeout(tick, everyMs));
+      busy = false;
+      if (stopped) return;
+      if (again) {
+        again = false;
+        void tick();
+      } else {
+        timers.set(name, setTimeout(tick, everyMs));
+      }
     };
     void tick();
+    return { wake: () => void tick() };
   };
 
-  loop("confirmation pass", intervalMs, async () => {
+  const confirmation = loop("confirmation pass", intervalMs, async () => {
     for (const pass of await confirmer.confirmAll()) {
       // A reorg deeper than the confirmations took back money already reported paid: the operator must know.
       if (pass.revertedAfterConfirmation > 0) {
@@ -85,6 +108,7 @@ export function startConfirmerLoops({
       }
     }
   });
+  const stopWakeups = wakeups?.(confirmation.wake);
   loop("expiry", expiryIntervalMs, async () => {
     await confirmer.expireDue();
     await purgeExpired(handle.db, now());
@@ -94,6 +118,7 @@ export function startConfirmerLoops({
     isLeader: () => lease?.held === true,
     async stop() {
       stopped = true;
+      stopWakeups?.();
       for (const timer of timers.values()) clearTimeout(timer);
       await Promise.allSettled([...running]);
       await lease?.release();
