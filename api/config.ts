@@ -98,6 +98,8 @@ const envSchema = z.object({
   WEBHOOK_POLL_MS: positiveInt.default(50),
   /** Deliveries in flight at once per instance. */
   WEBHOOK_CONCURRENCY: positiveInt.default(64),
+  /** Of those, at most this many to one endpoint: a slow or hanging endpoint holds these, never the others'. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt.default(8),
   /** Set to `false` for an instance that does not deliver webhooks. */
   WEBHOOK_DISPATCHER_ENABLED: flag("true"),
 });
@@ -146,6 +148,7 @@ export type WebhookConfig = {
   disableAfterMs: number;
   pollMs: number;
   concurrency: number;
+  endpointConcurrency: number;
   dispatcherEnabled: boolean;
 };
 
@@ -203,6 +206,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER * DAY),
       pollMs: e.WEBHOOK_POLL_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
       dispatcherEnabled: e.WEBHOOK_DISPATCHER_ENABLED,
     },
   };

@@ -6,11 +6,15 @@
  * and the HTTP call leaves a lease that lapses, and whoever claims next makes the attempt: every delivery is
  * attempted until it succeeds or its schedule runs out (at least once; the receiver dedupes by `webhook-id`).
  * Each attempt is recorded with its outcome, the retry scheduled, and a failing endpoint disabled when it must be.
+ *
+ * Attempts are independent: a pool of `concurrency` requests in flight, at most `endpointConcurrency` of them to one
+ * endpoint, each started as soon as a slot is free and recorded when it ends, so a slow or hanging endpoint holds its
+ * own slots only and never delays another endpoint's deliveries. Due deliveries are claimed oldest first.
  */
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, count, eq, gte, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, count, eq, gte, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import type { WebhookConfig } from "../config.js";
 import type { Database } from "../db/client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
@@ -24,6 +28,8 @@ import { activeSecrets, sign } from "./signing.js";
 
 /** How long a claim lasts beyond the HTTP timeout: the time to record the outcome. */
 const LEASE_MARGIN_MS = 30_000;
+/** WEBHOOK_ENDPOINT_CONCURRENCY's default. */
+const DEFAULT_ENDPOINT_CONCURRENCY = 8;
 
 export type DispatcherOptions = {
   db: Database;
@@ -57,6 +63,12 @@ export class WebhookDispatcher {
   #woken = false;
   #unsubscribe: (() => void) | null = null;
   readonly #abort = new AbortController();
+  /** Attempts in flight (claimed, being sent or being recorded), in all and per endpoint. */
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #perEndpoint = new Map<string, number>();
+  /** Successes waiting to be recorded: whatever finished while the last batch was being written goes in the next. */
+  #deliveredQueue: { outcome: Outcome; done: (error?: unknown) => void }[] = [];
+  #recording = false;
 
   constructor({ db, config, now = () => new Date(), log = (m, e) => console.error(m, e ?? ""), lookup, random = Math.random }: DispatcherOptions) {
     this.#db = db;
@@ -71,20 +83,27 @@ export class WebhookDispatcher {
     return this.#config.timeoutMs + LEASE_MARGIN_MS;
   }
 
-  /** Polls every `pollMs`, and at once when this process commits events. */
+  get #endpointLimit(): number {
+    return this.#config.endpointConcurrency ?? DEFAULT_ENDPOINT_CONCURRENCY;
+  }
+
+  /**
+   * Fills free slots with due deliveries: every `pollMs`, at once when this process commits events, and whenever an
+   * attempt ends (its slot is free again).
+   */
   start(): this {
     if (!this.#stopped) return this;
     this.#stopped = false;
     this.#unsubscribe = onOutbox(() => this.wake());
     this.#loop = (async () => {
       while (!this.#stopped) {
-        let worked = 0;
+        let started = 0;
         try {
-          worked = await this.runOnce();
+          started = await this.#fill();
         } catch (error) {
           if (!this.#stopped) this.#log("webhooks: dispatcher pass failed", error);
         }
-        if (worked === 0 && !this.#woken) await this.#sleep(this.#config.pollMs);
+        if (started === 0 && !this.#woken) await this.#sleep(this.#config.pollMs);
         this.#woken = false;
       }
     })();
@@ -104,11 +123,12 @@ export class WebhookDispatcher {
     this.#stopped = true;
     this.#unsubscribe?.();
     this.#wake?.();
+    await this.#loop;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#loop, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
     this.#abort.abort();
-    await this.#loop;
+    await Promise.allSettled([...this.#inFlight]);
     this.#agents.http.destroy();
     this.#agents.https.destroy();
   }
@@ -127,43 +147,114 @@ export class WebhookDispatcher {
     });
   }
 
-  /** One pass: claims up to `concurrency` due deliveries and attempts them together. Returns how many. */
+  /** One pass (tests): fills the free slots with due deliveries and waits for every attempt. Returns how many started. */
   async runOnce(): Promise<number> {
-    const claimed = await this.claim(this.#config.concurrency);
+    const started = await this.#fill();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    return started;
+  }
+
+  /**
+   * Claims due deliveries for the free slots, leaving out endpoints already at their limit; a claimed delivery its
+   * endpoint has no slot for is handed back at once (its lease cleared) for the next pass. Starts the rest.
+   */
+  async #fill(): Promise<number> {
+    const free = this.#config.concurrency - this.#inFlight.size;
+    if (free <= 0) return 0;
+    const full = [...this.#perEndpoint].filter(([, n]) => n >= this.#endpointLimit).map(([id]) => id);
+    const claimed = await this.claim(free, { skipEndpoints: full });
     if (claimed.length === 0) return 0;
+    const taken = new Map(this.#perEndpoint);
+    const start: Claimed[] = [];
+    const handBack: Claimed[] = [];
+    for (const delivery of claimed) {
+      const n = taken.get(delivery.endpointId) ?? 0;
+      if (n < this.#endpointLimit) {
+        taken.set(delivery.endpointId, n + 1);
+        start.push(delivery);
+      } else {
+        handBack.push(delivery);
+      }
+    }
+    if (handBack.length > 0) {
+      await this.#db
+        .update(webhookDeliveries)
+        .set({ lockedUntil: null })
+        .where(and(inArray(webhookDeliveries.id, handBack.map((d) => d.id)), eq(webhookDeliveries.lockedUntil, handBack[0]!.lockedUntil!)));
+    }
+    if (start.length === 0) return 0;
     const rows = await this.#db
       .select({ deliveryId: webhookDeliveries.id, event: events, endpoint: webhookEndpoints })
       .from(webhookDeliveries)
       .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
       .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-      .where(inArray(webhookDeliveries.id, claimed.map((d) => d.id)));
+      .where(inArray(webhookDeliveries.id, start.map((d) => d.id)));
     const targets = new Map(rows.map((row) => [row.deliveryId, row]));
-    const outcomes = await Promise.all(
-      claimed.map(async (delivery) => {
-        const target = targets.get(delivery.id);
-        if (!target) return null;
-        try {
-          return { delivery, ...target, ...(await this.#attempt(delivery, target)) };
-        } catch (error) {
-          // E.g. a secret that no longer decrypts (SECRETS_KEY changed): a failed attempt, retried on schedule.
-          const result: DeliveryResult = { ok: false, latencyMs: 0, responseExcerpt: "", gone: false, error: `not sent: ${(error as Error).message}` };
-          return { delivery, ...target, attemptedAt: this.#now(), result };
-        }
-      }),
-    );
-    // Successes are recorded together (one transaction for the batch); failures each with their own schedule.
-    const delivered = outcomes.filter((o) => o?.result?.ok);
-    if (delivered.length > 0) await this.#recordDelivered(delivered as Outcome[]);
-    for (const outcome of outcomes) {
-      if (outcome?.result && !outcome.result.ok && outcome.result.errorCode !== "aborted") {
-        await this.#record(outcome.delivery, outcome.endpoint, outcome.attemptedAt, outcome.result);
-      }
+    for (const delivery of start) {
+      const target = targets.get(delivery.id);
+      if (target) this.#launch(delivery, target);
     }
-    return claimed.length;
+    return start.length;
   }
 
-  /** Leases due deliveries to this dispatcher; rows another instance holds are skipped, not waited for. */
-  async claim(limit: number): Promise<Claimed[]> {
+  /** One attempt on its own: it holds a slot (and one of its endpoint's) until its outcome is recorded. */
+  #launch(delivery: Claimed, target: { event: EventRow; endpoint: EndpointRow }) {
+    const endpointId = delivery.endpointId;
+    this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
+    const run = (async () => {
+      let outcome: Outcome | null = null;
+      try {
+        const made = await this.#attempt(delivery, target);
+        if (made.result) outcome = { delivery, ...target, attemptedAt: made.attemptedAt, result: made.result };
+      } catch (error) {
+        // E.g. a secret that no longer decrypts (SECRETS_KEY changed): a failed attempt, retried on schedule.
+        const result: DeliveryResult = { ok: false, latencyMs: 0, responseExcerpt: "", gone: false, error: `not sent: ${(error as Error).message}` };
+        outcome = { delivery, ...target, attemptedAt: this.#now(), result };
+      }
+      if (!outcome) return;
+      if (outcome.result.ok) await this.#recordDeliveredSoon(outcome);
+      else if (outcome.result.errorCode !== "aborted") await this.#record(outcome.delivery, outcome.endpoint, outcome.attemptedAt, outcome.result);
+    })()
+      .catch((error) => {
+        // Not recorded: the lease lapses and the delivery is attempted again.
+        if (!this.#stopped) this.#log(`webhooks: recording delivery ${delivery.id} failed`, error);
+      })
+      .finally(() => {
+        this.#inFlight.delete(run);
+        const left = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
+        if (left > 0) this.#perEndpoint.set(endpointId, left);
+        else this.#perEndpoint.delete(endpointId);
+        if (!this.#stopped) this.wake();
+      });
+    this.#inFlight.add(run);
+  }
+
+  /** Records a success with whichever others are waiting (one transaction for them all); resolves once written. */
+  #recordDeliveredSoon(outcome: Outcome): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#deliveredQueue.push({ outcome, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (this.#recording) return;
+      this.#recording = true;
+      void (async () => {
+        while (this.#deliveredQueue.length > 0) {
+          const batch = this.#deliveredQueue.splice(0);
+          try {
+            await this.#recordDelivered(batch.map((item) => item.outcome));
+            for (const item of batch) item.done();
+          } catch (error) {
+            for (const item of batch) item.done(error ?? new Error("recording failed"));
+          }
+        }
+        this.#recording = false;
+      })();
+    });
+  }
+
+  /**
+   * Leases due deliveries to this dispatcher, oldest first; rows another instance holds are skipped, not waited for,
+   * and so are `skipEndpoints`' (endpoints this instance has no free slot for).
+   */
+  async claim(limit: number, { skipEndpoints = [] }: { skipEndpoints?: readonly string[] } = {}): Promise<Claimed[]> {
     const now = this.#now();
     const lockedUntil = new Date(now.getTime() + this.leaseMs);
     const due = this.#db
@@ -174,12 +265,15 @@ export class WebhookDispatcher {
           eq(webhookDeliveries.status, "pending"),
           lte(webhookDeliveries.nextAttemptAt, now),
           or(isNull(webhookDeliveries.lockedUntil), lte(webhookDeliveries.lockedUntil, now)),
+          skipEndpoints.length > 0 ? notInArray(webhookDeliveries.endpointId, [...skipEndpoints]) : undefined,
         ),
       )
       .orderBy(webhookDeliveries.nextAttemptAt)
       .limit(limit)
       .for("update", { skipLocked: true });
-    return this.#db.update(webhookDeliveries).set({ lockedUntil }).where(inArray(webhookDeliveries.id, due)).returning();
+    const claimed = await this.#db.update(webhookDeliveries).set({ lockedUntil }).where(inArray(webhookDeliveries.id, due)).returning();
+    // RETURNING has no order: put them back oldest first, as claimed.
+    return claimed.sort((a, b) => (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0));
   }
 
   /** Makes one attempt of a claimed delivery; the caller records it. No result: nothing was sent. */
