@@ -11,7 +11,7 @@ import { createClient } from "@ponder/client";
 import { onchainTable } from "ponder";
 
 /** Ponder's per-chain progress table (documented in its database reference); only what the query needs. */
-const ponderCheckpoint = onchainTable("_ponder_checkpoint", (t) => ({
+export const ponderCheckpoint = onchainTable("_ponder_checkpoint", (t) => ({
   chainName: t.text().primaryKey(),
   chainId: t.integer().notNull(),
   latestCheckpoint: t.varchar({ length: 75 }).notNull(),
@@ -21,7 +21,7 @@ const ponderCheckpoint = onchainTable("_ponder_checkpoint", (t) => ({
 export type ConfirmerWakeups = (onWake: () => void) => () => void;
 
 const RETRY_FIRST_MS = 250;
-const RETRY_MAX_MS = 5_000;
+const RETRY_MAX_MS = 2_000;
 
 export function liveIndexerWakeups({
   indexerUrl,

@@ -6,7 +6,17 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 
-export type DeliveredEvent = { webhookId: string; id: string; type: string; orderId: string; status: string };
+export type DeliveredEvent = {
+  webhookId: string;
+  id: string;
+  type: string;
+  orderId: string;
+  status: string;
+  /** The event's `createdAt` (when the confirmer wrote it), ms since the epoch. */
+  createdAt: number;
+  /** When the receiver had verified it, ms since the epoch. */
+  receivedAt: number;
+};
 
 export interface VerifyingReceiver {
   url: string;
@@ -14,6 +24,8 @@ export interface VerifyingReceiver {
   rejected: string[];
   /** The endpoint's secret, known only once the endpoint is registered with the receiver's URL. */
   useSecret(secret: string): void;
+  /** Called with each verified delivery as it arrives. */
+  onDelivered(listener: (event: DeliveredEvent) => void): void;
   stop(): Promise<void>;
 }
 
@@ -21,6 +33,7 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
   let verifier: Webhook | undefined;
   const delivered: DeliveredEvent[] = [];
   const rejected: string[] = [];
+  const listeners: ((event: DeliveredEvent) => void)[] = [];
   const server = createServer((request, response) => {
     let body = "";
     request.on("data", (chunk: Buffer) => (body += chunk.toString()));
@@ -30,16 +43,21 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
         const event = verifier.verify(body, request.headers as Record<string, string>) as {
           id: string;
           type: string;
+          createdAt: string;
           data: { order: { id: string; status: string } };
         };
-        delivered.push({
+        const entry: DeliveredEvent = {
           webhookId: String(request.headers["webhook-id"]),
           id: event.id,
           type: event.type,
           orderId: event.data.order.id,
           status: event.data.order.status,
-        });
+          createdAt: Date.parse(event.createdAt),
+          receivedAt: Date.now(),
+        };
+        delivered.push(entry);
         response.writeHead(204).end();
+        for (const listener of listeners) listener(entry);
       } catch (error) {
         rejected.push(String(error));
         response.writeHead(400).end();
@@ -54,6 +72,45 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
     useSecret: (secret) => {
       verifier = new Webhook(secret);
     },
+    onDelivered: (listener) => {
+      listeners.push(listener);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface HangingReceiver {
+  url: string;
+  /** Requests received so far, and those still open (never answered). */
+  received(): number;
+  open(): number;
+  /** The most requests that were open at once. */
+  mostOpen(): number;
+  stop(): Promise<void>;
+}
+
+/** A merchant's endpoint that takes every request and never answers (a hung server). */
+export async function startHangingReceiver(): Promise<HangingReceiver> {
+  let received = 0;
+  let open = 0;
+  let mostOpen = 0;
+  const server = createServer((request) => {
+    received += 1;
+    open += 1;
+    mostOpen = Math.max(mostOpen, open);
+    request.resume();
+    request.socket.once("close", () => (open -= 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    received: () => received,
+    open: () => open,
+    mostOpen: () => mostOpen,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

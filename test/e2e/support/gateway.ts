@@ -1,0 +1,156 @@
+/**
+ * The whole gateway for end-to-end tests and `bench:e2e`: the test stack (dev chain, router, funded payers, indexer)
+ * and the API as its own process, on PGlite or on Postgres, with merchants set up as `npm run admin` does (payout
+ * address, API key) and a way to call the API as each of them. The indexer can be stopped and started again on the
+ * same port and data, as an operator restarting it would.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Address, Hex } from "viem";
+import * as admin from "../../../api/admin/commands.js";
+import { openDatabase } from "../../../api/db/client.js";
+import { migrate } from "../../../api/db/migrate.js";
+import { ChainCatalog } from "../../../api/lib/chains.js";
+import type { RunningIndexer } from "../../../indexer/start.js";
+import { freePort } from "../../../scripts/stack/local-chain.js";
+import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "../../support/database.js";
+import { type TestStack, startTestStack } from "../../support/stack.js";
+import { type ApiProcess, startApiProcess } from "./api-process.js";
+
+export const CHAIN = 31337;
+
+export type GatewayOrder = { id: string; status: string; amount: string; orderRef: Hex };
+
+export interface GatewayMerchant {
+  id: string;
+  payout: Address;
+  call(method: string, route: string, body?: unknown): Promise<Record<string, unknown>>;
+  createOrder(amount: string): Promise<GatewayOrder>;
+  /** Registers a webhook endpoint; returns its secret. */
+  addEndpoint(url: string): Promise<string>;
+}
+
+export interface Gateway {
+  stack: TestStack;
+  indexer: RunningIndexer;
+  api: ApiProcess;
+  merchants: GatewayMerchant[];
+  /** Stops the indexer (SIGINT) and starts it again on the same port and database. */
+  stopIndexer(): Promise<void>;
+  startIndexer(): Promise<RunningIndexer>;
+  stop(): Promise<void>;
+}
+
+export async function startGateway({
+  database = "pglite",
+  payers,
+  merchants: wanted,
+  apiEnv = {},
+}: {
+  database?: TestDatabaseKind;
+  payers: readonly Address[];
+  merchants: { name: string; payout: Address }[];
+  apiEnv?: Record<string, string | undefined>;
+}): Promise<Gateway> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const stack = await startTestStack({ database, payers });
+    cleanups.push(() => stack.stop());
+    const indexerPort = await freePort();
+    let indexer = await stack.startIndexer({ port: indexerPort });
+
+    // The API's own database: a PGlite directory, or a Postgres database of its own.
+    let apiDatabase: TestDatabase | undefined;
+    let dataDir: string | undefined;
+    let databaseEnv: Record<string, string | undefined>;
+    if (database === "postgres") {
+      apiDatabase = await createTestDatabase("postgres");
+      cleanups.push(() => apiDatabase!.drop());
+      databaseEnv = { DATABASE_URL: apiDatabase.env.DATABASE_URL, SECRETS_KEY: randomBytes(32).toString("base64") };
+    } else {
+      dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-e2e-api-"));
+      cleanups.push(() => rm(dataDir!, { recursive: true, force: true }));
+      databaseEnv = { API_DATA_DIR: dataDir, DATABASE_URL: undefined };
+    }
+
+    const handle = await openDatabase({ url: databaseEnv.DATABASE_URL, dataDir: dataDir ?? ".data/unused" });
+    const keys: { id: string; payout: Address; key: string }[] = [];
+    try {
+      await migrate(handle.db);
+      const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: {} });
+      for (const { name, payout } of wanted) {
+        const merchant = await admin.createMerchant(handle.db, { name });
+        await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: payout });
+        keys.push({ id: merchant.id, payout, key: (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key });
+      }
+    } finally {
+      await handle.close();
+    }
+
+    const apiPort = await freePort();
+    const api = await startApiProcess(
+      {
+        ...databaseEnv,
+        DEPLOYMENTS_DIR: stack.deploymentsDir,
+        INDEXER_URL: indexer.url,
+        AUTH_CACHE_MS: "0",
+        RATE_LIMIT_PER_MINUTE: "1000000",
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // receivers are on 127.0.0.1
+        ...apiEnv,
+      },
+      apiPort,
+    );
+    cleanups.push(() => api.stop());
+
+    let orderCount = 0;
+    const merchants = keys.map(({ id, payout, key }): GatewayMerchant => {
+      const call = async (method: string, route: string, body?: unknown) => {
+        const response = await fetch(`${api.url}${route}`, {
+          method,
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const json = (await response.json()) as Record<string, unknown>;
+        if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
+        return json;
+      };
+      return {
+        id,
+        payout,
+        call,
+        createOrder: async (amount) =>
+          (await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}` })) as unknown as GatewayOrder,
+        addEndpoint: async (url) => ((await call("POST", "/v1/webhook-endpoints", { url })) as { secret: string }).secret,
+      };
+    });
+
+    let running = true;
+    return {
+      stack,
+      get indexer() {
+        return indexer;
+      },
+      api,
+      merchants,
+      stopIndexer: async () => {
+        running = false;
+        await indexer.stop();
+      },
+      startIndexer: async () => {
+        if (running) return indexer;
+        indexer = await stack.startIndexer({ port: indexerPort });
+        running = true;
+        return indexer;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
