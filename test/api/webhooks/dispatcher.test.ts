@@ -214,6 +214,23 @@ describeBackends("webhook delivery", (backend) => {
     expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(SCHEDULE_MS[1]! * 0.8);
   });
 
+  it("delivers to other endpoints while one hangs, with at most the per-endpoint limit in flight to it", async () => {
+    const hung = await receiver(() => {}); // takes every request, answers none
+    const { merchant: hungMerchant } = await merchantWithEndpoint(hung.url);
+    for (let i = 0; i < 4; i++) await cancelledEvent(hungMerchant);
+    const config = { ...h.config.webhooks, secretsKey: h.config.webhooks.secretsKey!, timeoutMs: 10_000, endpointConcurrency: 2 };
+    dispatcher({ config }).start();
+    await waitFor("the hung endpoint's two slots taken", () => hung.requests.length === 2);
+
+    const fast = await receiver();
+    const { merchant } = await merchantWithEndpoint(fast.url);
+    const eventId = await cancelledEvent(merchant);
+    await waitFor("the other merchant's delivery", () => fast.requests.some((r) => r.headers["webhook-id"] === eventId), { timeoutMs: 5_000 });
+    // Delivered and recorded while the hung requests are still open; the hung endpoint got no third one meanwhile.
+    await waitFor("recorded as delivered", async () => (await deliveries(merchant, eventId))[0]?.status === "delivered");
+    expect(hung.requests).toHaveLength(2);
+  });
+
   it("delivers to a receiver that was down once it comes up", async () => {
     const port = await closedPort();
     const { merchant } = await merchantWithEndpoint(`http://127.0.0.1:${port}/hooks`);
