@@ -3,7 +3,7 @@
  * stack: an EDR chain, the router, the Ponder indexer (200 ms polling), the API as `npm run api` runs it (its own
  * process, default settings: the confirmer's 2 s timer, the dispatcher), and a receiver verifying every delivery with
  * `standardwebhooks`. On PGlite (indexer and API each on their own embedded database) and on Postgres (a database
- * each on the local server, or DATABASE_URL's).
+ * each on DATABASE_URL's server, or the local one; with neither it stops).
  *
  * Scenarios, BENCH_PAYMENTS (200) payments each, from four payer accounts in turn:
  *   (a) one at a time, a random 0-300 ms apart (so the block lands anywhere in the indexer's polling cycle);
@@ -21,7 +21,7 @@ import { ponderCheckpoint } from "../../api/confirmer/indexer-wakeups.js";
 import { mine, setAutomine } from "../../test/support/chain.js";
 import type { TestDatabaseKind } from "../../test/support/database.js";
 import { DEV_ACCOUNTS, type Payment, paymentLogsOf, sendPayments, tokenBySymbol } from "../../test/support/payments.js";
-import { findPostgres } from "../../test/support/postgres-server.js";
+import { requirePostgres } from "../../test/support/postgres-server.js";
 import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder, startGateway } from "../../test/e2e/support/gateway.js";
 import { type DeliveredEvent, startHangingReceiver, startVerifyingReceiver } from "../../test/e2e/support/webhook-receiver.js";
 import { measureCheckoutPaid } from "./e2e-checkout.js";
@@ -295,10 +295,9 @@ async function oneAtATimeWarmUp(ctx: Context, orders: GatewayOrder[]) {
   }
 }
 
-process.env.DATABASE_URL ??= await findPostgres();
-if (!process.env.DATABASE_URL) log("no Postgres server (DATABASE_URL, or 127.0.0.1:5432): the Postgres figures will be null");
+await requirePostgres();
 const pglite = await run("pglite");
-const postgres = process.env.DATABASE_URL ? await run("postgres") : null;
+const postgres = await run("postgres");
 const figures = {
   paymentsPerScenario: PAYMENTS,
   indexerPollingIntervalMs: 200,
