@@ -28,8 +28,6 @@ import { activeSecrets, sign } from "./signing.js";
 
 /** How long a claim lasts beyond the HTTP timeout: the time to record the outcome. */
 const LEASE_MARGIN_MS = 30_000;
-/** WEBHOOK_ENDPOINT_CONCURRENCY's default. */
-const DEFAULT_ENDPOINT_CONCURRENCY = 8;
 
 export type DispatcherOptions = {
   db: Database;
@@ -81,10 +79,6 @@ export class WebhookDispatcher {
 
   get leaseMs(): number {
     return this.#config.timeoutMs + LEASE_MARGIN_MS;
-  }
-
-  get #endpointLimit(): number {
-    return this.#config.endpointConcurrency ?? DEFAULT_ENDPOINT_CONCURRENCY;
   }
 
   /**
@@ -161,7 +155,7 @@ export class WebhookDispatcher {
   async #fill(): Promise<number> {
     const free = this.#config.concurrency - this.#inFlight.size;
     if (free <= 0) return 0;
-    const full = [...this.#perEndpoint].filter(([, n]) => n >= this.#endpointLimit).map(([id]) => id);
+    const full = [...this.#perEndpoint].filter(([, n]) => n >= this.#config.endpointConcurrency).map(([id]) => id);
     const claimed = await this.claim(free, { skipEndpoints: full });
     if (claimed.length === 0) return 0;
     const taken = new Map(this.#perEndpoint);
@@ -169,7 +163,7 @@ export class WebhookDispatcher {
     const handBack: Claimed[] = [];
     for (const delivery of claimed) {
       const n = taken.get(delivery.endpointId) ?? 0;
-      if (n < this.#endpointLimit) {
+      if (n < this.#config.endpointConcurrency) {
         taken.set(delivery.endpointId, n + 1);
         start.push(delivery);
       } else {
