@@ -64,34 +64,8 @@ export async function startGateway({
     const indexerPort = await freePort();
     let indexer = await stack.startIndexer({ port: indexerPort });
 
-    // The API's own database: a PGlite directory, or a Postgres database of its own.
-    let apiDatabase: TestDatabase | undefined;
-    let dataDir: string | undefined;
-    let databaseEnv: Record<string, string | undefined>;
-    if (database === "postgres") {
-      apiDatabase = await createTestDatabase("postgres");
-      cleanups.push(() => apiDatabase!.drop());
-      databaseEnv = { DATABASE_URL: apiDatabase.env.DATABASE_URL, SECRETS_KEY: randomBytes(32).toString("base64") };
-    } else {
-      dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-e2e-api-"));
-      cleanups.push(() => rm(dataDir!, { recursive: true, force: true }));
-      databaseEnv = { API_DATA_DIR: dataDir, DATABASE_URL: undefined };
-    }
-
-    const handle = await openDatabase({ url: databaseEnv.DATABASE_URL, dataDir: dataDir ?? ".data/unused" });
-    const keys: { id: string; payout: Address; key: string }[] = [];
-    try {
-      await migrate(handle.db);
-      const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: {} });
-      for (const { name, payout } of wanted) {
-        const merchant = await admin.createMerchant(handle.db, { name });
-        await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: payout });
-        keys.push({ id: merchant.id, payout, key: (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key });
-      }
-    } finally {
-      await handle.close();
-    }
-
+    const { env: databaseEnv, dataDir } = await apiDatabase(database, cleanups);
+    const keys = await setUpMerchants({ url: databaseEnv.DATABASE_URL, dataDir }, stack.deploymentsDir, wanted);
     const apiPort = await freePort();
     const api = await startApiProcess(
       {
@@ -107,28 +81,7 @@ export async function startGateway({
     );
     cleanups.push(() => api.stop());
 
-    let orderCount = 0;
-    const merchants = keys.map(({ id, payout, key }): GatewayMerchant => {
-      const call = async (method: string, route: string, body?: unknown) => {
-        const response = await fetch(`${api.url}${route}`, {
-          method,
-          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const json = (await response.json()) as Record<string, unknown>;
-        if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-        return json;
-      };
-      return {
-        id,
-        payout,
-        call,
-        createOrder: async (amount) =>
-          (await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}` })) as unknown as GatewayOrder,
-        addEndpoint: async (url) => ((await call("POST", "/v1/webhook-endpoints", { url })) as { secret: string }).secret,
-      };
-    });
-
+    const merchants = keys.map((key) => merchantClient(api.url, key));
     let running = true;
     return {
       stack,
@@ -153,4 +106,64 @@ export async function startGateway({
     await stop();
     throw error;
   }
+}
+
+/** The operator's set-up, as `npm run admin` does it: per merchant, its payout wallet and an API key. */
+async function setUpMerchants(
+  database: { url: string | undefined; dataDir: string | undefined },
+  deploymentsDir: string,
+  wanted: { name: string; payout: Address }[],
+): Promise<MerchantKey[]> {
+  const handle = await openDatabase({ url: database.url, dataDir: database.dataDir ?? ".data/unused" });
+  try {
+    await migrate(handle.db);
+    const chains = await ChainCatalog.load({ dir: deploymentsDir, confirmations: {} });
+    const keys: MerchantKey[] = [];
+    for (const { name, payout } of wanted) {
+      const merchant = await admin.createMerchant(handle.db, { name });
+      await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: payout });
+      keys.push({ id: merchant.id, payout, key: (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key });
+    }
+    return keys;
+  } finally {
+    await handle.close();
+  }
+}
+
+type MerchantKey = { id: string; payout: Address; key: string };
+
+let orderCount = 0;
+
+function merchantClient(apiUrl: string, { id, payout, key }: MerchantKey): GatewayMerchant {
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${apiUrl}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  return {
+    id,
+    payout,
+    call,
+    createOrder: async (amount) =>
+      (await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}` })) as unknown as GatewayOrder,
+    addEndpoint: async (url) => ((await call("POST", "/v1/webhook-endpoints", { url })) as { secret: string }).secret,
+  };
+}
+
+/** The API's own database: a PGlite directory, or a Postgres database of its own; removed by `cleanups`. */
+async function apiDatabase(kind: TestDatabaseKind, cleanups: (() => Promise<unknown>)[]) {
+  if (kind === "postgres") {
+    const database: TestDatabase = await createTestDatabase("postgres");
+    cleanups.push(() => database.drop());
+    const env = { DATABASE_URL: database.env.DATABASE_URL, SECRETS_KEY: randomBytes(32).toString("base64") };
+    return { env, dataDir: undefined };
+  }
+  const dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-e2e-api-"));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  return { env: { API_DATA_DIR: dataDir, DATABASE_URL: undefined }, dataDir };
 }
