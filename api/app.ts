@@ -26,6 +26,7 @@ import { eventsRouter } from "./routes/events/events.index.js";
 import { healthRouter } from "./routes/health/health.index.js";
 import { ordersRouter } from "./routes/orders/orders.index.js";
 import { paymentsRouter } from "./routes/payments/payments.index.js";
+import { refundsRouter } from "./routes/refunds/refunds.index.js";
 import { webhookEndpointsRouter } from "./routes/webhook-endpoints/webhook-endpoints.index.js";
 
 export const API_VERSION = "1.0.0";
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
     .route("/", healthRouter)
     .route("/", ordersRouter)
     .route("/", paymentsRouter)
+    .route("/", refundsRouter)
     .route("/", balanceRouter)
     .route("/", eventsRouter)
     .route("/", webhookEndpointsRouter)

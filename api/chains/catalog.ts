@@ -10,6 +10,8 @@ export type AcceptedChain = {
   chainId: number;
   name: string;
   router: Address;
+  /** The RefundRouter merchants send refunds through; absent in records written before it existed. */
+  refundRouter?: Address | undefined;
   deployBlock: number;
   confirmations: number;
   tokens: AcceptedToken[];
@@ -30,6 +32,7 @@ export class ChainCatalog {
         chainId: record.chainId,
         name: record.chainName,
         router: record.router,
+        refundRouter: record.refundRouter,
         deployBlock: record.deployBlock,
         confirmations: confirmationsFor(record.chainId, confirmations),
         tokens: record.tokens,

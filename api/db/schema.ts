@@ -117,6 +117,8 @@ export const orders = pgTable(
     amount: amount("amount").notNull(),
     /** Sum of the confirmed payments credited to the order. */
     amountReceived: amount("amount_received").notNull().default(sql`0`),
+    /** Sum of the order's succeeded refunds (sent back from the merchant's wallet, confirmed on-chain). */
+    amountRefunded: amount("amount_refunded").notNull().default(sql`0`),
     status: text("status").$type<OrderStatus>().notNull(),
     /** Confirmations this order's payments need (the merchant's override or the chain's default). */
     confirmations: integer("confirmations").notNull(),
@@ -221,6 +223,50 @@ export const unmatchedPayments = pgTable(
     resolvedAt: time("resolved_at"),
   },
   (t) => [uniqueIndex("unmatched_payments_identity_key").on(t.chainId, t.txHash, t.logOrdinal)],
+);
+
+export const refundStatuses = ["pending", "submitted", "succeeded", "failed", "cancelled"] as const;
+export type RefundStatus = (typeof refundStatuses)[number];
+/** The statuses that count against what the order received: open ones and succeeded ones. */
+export const countedRefundStatuses = ["pending", "submitted", "succeeded"] as const satisfies readonly RefundStatus[];
+
+/**
+ * Money the merchant sends back from its own wallet for an order, through the RefundRouter, carrying `refundRef`.
+ * The token and chain are the order's; `destination` null means the refund waits for one.
+ */
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    merchantId: text("merchant_id").notNull().references(() => merchants.id),
+    orderId: text("order_id").notNull().references(() => orders.id),
+    /** The random bytes32 the refund transaction carries on-chain (`RefundSent.refundRef`). */
+    refundRef: text("refund_ref").notNull(),
+    amount: amount("amount").notNull(),
+    reason: text("reason").notNull(),
+    destination: text("destination"),
+    status: text("status").$type<RefundStatus>().notNull(),
+    /** The `RefundSent` log that carries it, once seen. */
+    txHash: text("tx_hash"),
+    logIndex: integer("log_index"),
+    blockNumber: blockNumber("block_number"),
+    blockHash: text("block_hash"),
+    failureReason: text("failure_reason"),
+    createdAt: createdAt(),
+    updatedAt: time("updated_at").notNull().defaultNow(),
+    submittedAt: time("submitted_at"),
+    succeededAt: time("succeeded_at"),
+    cancelledAt: time("cancelled_at"),
+  },
+  (t) => [
+    uniqueIndex("refunds_refund_ref_key").on(t.refundRef),
+    index("refunds_merchant_idx").on(t.merchantId, t.id),
+    index("refunds_order_idx").on(t.orderId),
+    index("refunds_open_idx")
+      .on(t.status)
+      .where(sql`${t.status} in ('pending', 'submitted')`),
+    check("refunds_amount_positive", sql`${t.amount} > 0`),
+  ],
 );
 
 /** The outbox the webhook dispatcher delivers from: each row is written with the change it describes. */

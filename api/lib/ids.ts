@@ -61,7 +61,7 @@ export function encodeRandom(bytes: Uint8Array): string {
  * Crockford base32. Ids sort by creation time and serve directly as pagination cursors; within one millisecond
  * (or a clock that stands still) this process counts up, so events written together keep their order.
  */
-export function newId(prefix: "mch" | "key" | "ord" | "pay" | "unm" | "evt" | "we" | "wd" | "wa" | "usr" | "aud" | "pch", now = Date.now()): string {
+export function newId(prefix: "mch" | "key" | "ord" | "pay" | "unm" | "evt" | "we" | "wd" | "wa" | "usr" | "aud" | "pch" | "rfd", now = Date.now()): string {
   if (now <= lastTime) {
     increment(lastRandom);
   } else {
@@ -70,6 +70,9 @@ export function newId(prefix: "mch" | "key" | "ord" | "pay" | "unm" | "evt" | "w
   }
   return `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
 }
+
+/** The opaque on-chain refund reference: 32 random bytes, like an order reference. */
+export const newRefundRef = (): Hex => `0x${randomSlice(32).toString("hex")}`;
 
 /** The opaque on-chain order reference: 32 random bytes, no business data. */
 export function newOrderRef(): Hex {

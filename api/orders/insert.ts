@@ -47,7 +47,7 @@ const FIELD_COLUMNS = FIELDS.map((property) => [TABLE_COLUMNS[property].name, pr
 export type OrderValues = { [K in (typeof FIELDS)[number]]-?: Exclude<NewOrder[K], undefined> };
 
 /** What the insert writes into the columns an order starts without: their defaults. */
-const INITIAL: Partial<Record<keyof NewOrder, SQL>> = { amountReceived: sql`0`, cancelledAt: sql`null` };
+const INITIAL: Partial<Record<keyof NewOrder, SQL>> = { amountReceived: sql`0`, amountRefunded: sql`0`, cancelledAt: sql`null` };
 
 /**
  * The select list, in the table's column order (Drizzle inserts into every column): the batch's field for the
@@ -88,7 +88,7 @@ function toRecord(values: OrderValues): Record<string, unknown> {
  * stored it (it orders keys its own way), so the response to the create reads the same as every later read.
  */
 function toRow(values: OrderValues, metadata: OrderRow["metadata"]): OrderRow {
-  return { ...values, metadata, amountReceived: 0n, cancelledAt: null };
+  return { ...values, metadata, amountReceived: 0n, amountRefunded: 0n, cancelledAt: null };
 }
 
 function prepareInsert(db: Database) {

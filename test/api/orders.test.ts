@@ -351,8 +351,8 @@ describeBackends("orders API", (backend) => {
     it("sums received and confirming amounts per chain and token", async () => {
       const balance = await json<{ balances: unknown[] }>(await payer.call("GET", "/v1/balance"), 200);
       expect(balance.balances).toEqual([
-        { chainId: BASE, symbol: "USDC", tokenAddress: TOKENS.BASE_USDC, decimals: 6, received: "0", confirming: "3.25" },
-        { chainId: LOCAL, symbol: "USDT", tokenAddress: TOKENS.USDT, decimals: 6, received: "10", confirming: "0" },
+        { chainId: BASE, symbol: "USDC", tokenAddress: TOKENS.BASE_USDC, decimals: 6, received: "0", confirming: "3.25", refunded: "0", net: "0" },
+        { chainId: LOCAL, symbol: "USDT", tokenAddress: TOKENS.USDT, decimals: 6, received: "10", confirming: "0", refunded: "0", net: "10" },
       ]);
       expect(await json(await m.call("GET", "/v1/balance"), 200)).toEqual({ balances: [] });
     });

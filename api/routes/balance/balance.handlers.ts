@@ -15,6 +15,8 @@ export const getBalance: RouteHandler<typeof routes.getBalance, AppEnv> = async 
         decimals: row.decimals,
         received: formatAmount(row.received, row.decimals),
         confirming: formatAmount(row.confirming, row.decimals),
+        refunded: formatAmount(row.refunded, row.decimals),
+        net: formatAmount(row.received - row.refunded, row.decimals),
       })),
     },
     200,

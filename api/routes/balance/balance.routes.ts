@@ -13,6 +13,8 @@ export const balanceSchema = z
         decimals: z.number().int(),
         received: decimalString("Confirmed payments into your wallet through the gateway."),
         confirming: decimalString("Seen, still waiting for confirmations.", "0"),
+        refunded: decimalString("Succeeded refunds, sent back from your wallet.", "0"),
+        net: decimalString("received minus refunded."),
       }),
     ),
   })
@@ -24,8 +26,8 @@ export const getBalance = createRoute({
   path: "/v1/balance",
   tags: ["Balance"],
   ...requiresScope("payments:read"),
-  summary: "Totals received per chain and token",
+  summary: "Totals received, refunded and net per chain and token",
   description:
-    "Stablegate holds no funds: these are the totals of the payments the gateway credited, which went straight to your payout wallets.",
+    "Stablegate holds no funds: these are the totals of the payments the gateway credited, which went straight to your payout wallets, and of the refunds your wallets sent back.",
   responses: { 200: jsonContent(balanceSchema, "Totals per chain and token"), ...authErrors },
 });

@@ -2,12 +2,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { queryInteger } from "../../lib/query-integer.js";
 import { ORDER_EVENT_TYPES } from "../../orders/events.js";
 import { isoDateTime } from "../../lib/datetime.js";
+import { REFUND_EVENT_TYPES } from "../../refunds/events.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { deliveryPageSchema } from "../webhook-endpoints/webhook-endpoints.routes.js";
 
-const eventTypes = ORDER_EVENT_TYPES as [string, ...string[]];
+const eventTypes = [...ORDER_EVENT_TYPES, ...REFUND_EVENT_TYPES] as [string, ...string[]];
 
 export const eventSchema = z
   .object({

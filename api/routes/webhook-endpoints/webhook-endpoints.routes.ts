@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { queryInteger } from "../../lib/query-integer.js";
 import { ORDER_EVENT_TYPES } from "../../orders/events.js";
+import { REFUND_EVENT_TYPES } from "../../refunds/events.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 
 const tags = ["Webhook endpoints"];
-const eventTypes = ORDER_EVENT_TYPES as [string, ...string[]];
+const eventTypes = [...ORDER_EVENT_TYPES, ...REFUND_EVENT_TYPES] as [string, ...string[]];
 
 const url = z.string().max(2048).openapi({ description: "http(s) URL that receives signed POSTs.", example: "https://shop.example.com/webhooks/stablegate" });
 const eventTypeFilter = z

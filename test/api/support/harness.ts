@@ -70,6 +70,7 @@ export const LOCAL = 31337;
 export const BASE = 8453;
 export const ROUTER = "0x00000000000000000000000000000000000000A1";
 export const OTHER_ROUTER = "0x00000000000000000000000000000000000000A2";
+export const REFUND_ROUTER = "0x00000000000000000000000000000000000000A3";
 export const TOKENS = {
   USDT: "0x00000000000000000000000000000000000000B1",
   USDC: "0x00000000000000000000000000000000000000B2",
@@ -84,6 +85,7 @@ export const testRecords = (): DeploymentRecord[] => [
     chainId: LOCAL,
     chainName: "Local dev chain",
     router: ROUTER,
+    refundRouter: REFUND_ROUTER,
     deployBlock: 1,
     tokens: [
       { symbol: "USDT", name: "Tether USD (test)", address: TOKENS.USDT, decimals: 6, permit: false },
