@@ -13,6 +13,9 @@ import { createIndexerSource } from "./confirmer/indexer-source.js";
 import { type ConfirmerWakeups, liveIndexerWakeups } from "./confirmer/indexer-wakeups.js";
 import type { PaymentSource } from "./confirmer/payment-source.js";
 import { startConfirmerLoops, type ConfirmerLoops } from "./confirmer/runner.js";
+import { createIndexerRefundSource } from "./confirmer/refund-source.js";
+import { confirmRefunds } from "./refunds/confirm.js";
+import type { RefundSource } from "./refunds/source.js";
 import { openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { DeploymentRecordError } from "../contracts/deployments/record.js";
@@ -26,12 +29,15 @@ export async function startApi(
   settings: Config,
   options: {
     source?: PaymentSource | null;
+    /** Where the refund confirmer step reads `RefundSent` logs; by default the indexer beside the payment source. */
+    refundSource?: RefundSource | null;
     log?: (...args: unknown[]) => void;
     /** What wakes the confirmer early; by default the indexer's live updates when the indexer is the source. */
     wakeups?: ConfirmerWakeups;
   } = {},
 ): Promise<RunningApi> {
   const { source = createIndexerSource(settings), log = console.error } = options;
+  const refundSource = options.refundSource !== undefined ? options.refundSource : source ? createIndexerRefundSource(settings, source) : null;
   const wakeups =
     options.wakeups ?? (options.source === undefined ? liveIndexerWakeups({ indexerUrl: settings.indexerUrl, log: (message) => log(message) }) : undefined);
   // Postgres deployments must set SECRETS_KEY (config.ts); the embedded database keeps a generated key beside it.
@@ -65,6 +71,7 @@ export async function startApi(
       intervalMs: config.confirmerIntervalMs,
       expiryIntervalMs: config.expiryIntervalMs,
       wakeups,
+      refundPass: refundSource ? () => confirmRefunds({ db: handle.db, source: refundSource, chains, publicBaseUrl: config.publicBaseUrl, now }) : undefined,
       now,
       log: (message, error) => log(message, error ?? ""),
     });

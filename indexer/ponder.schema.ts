@@ -34,3 +34,33 @@ export const payment = onchainTable(
     chainBlockIndex: index().on(table.chainId, table.blockNumber),
   }),
 );
+
+/** One immutable row per `RefundSent` log of the RefundRouter, keyed like payments; a reorg deletes it the same way. */
+export const refund = onchainTable(
+  "refund",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    /** The RefundRouter that emitted the event. */
+    router: t.hex().notNull(),
+    txHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    blockHash: t.hex().notNull(),
+    /** Unix seconds. */
+    blockTimestamp: t.bigint().notNull(),
+    /** The API's opaque bytes32 refund reference. */
+    refundRef: t.hex().notNull(),
+    orderRef: t.hex().notNull(),
+    /** The wallet the tokens left: the merchant's payout wallet for a refund the API attributes. */
+    from: t.hex().notNull(),
+    to: t.hex().notNull(),
+    token: t.hex().notNull(),
+    /** What left the merchant's wallet, in the token's base units. */
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.txHash, table.logIndex] }),
+    refundRefIndex: index().on(table.refundRef),
+    chainBlockIndex: index().on(table.chainId, table.blockNumber),
+  }),
+);

@@ -21,6 +21,7 @@ export function startConfirmerLoops({
   intervalMs,
   expiryIntervalMs,
   wakeups,
+  refundPass,
   now = () => new Date(),
   log = (message: string, error?: unknown) => console.error(message, error ?? ""),
 }: {
@@ -30,6 +31,8 @@ export function startConfirmerLoops({
   expiryIntervalMs: number;
   /** Wakes the confirmation pass early (new indexed blocks); without it, the pass runs on its timer only. */
   wakeups?: ConfirmerWakeups;
+  /** The refund confirmer step (api/refunds/confirm.ts), on the confirmation pass's timer, failing on its own. */
+  refundPass?: (() => Promise<unknown>) | undefined;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
 }): ConfirmerLoops {
@@ -109,6 +112,7 @@ export function startConfirmerLoops({
     }
   });
   const stopWakeups = wakeups?.(confirmation.wake);
+  if (refundPass) loop("refund pass", intervalMs, async () => void (await refundPass()));
   loop("expiry", expiryIntervalMs, async () => {
     await confirmer.expireDue();
     await purgeExpired(handle.db, now());

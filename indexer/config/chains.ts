@@ -27,6 +27,8 @@ export interface IndexedChain {
   chainId: number;
   rpcUrl: string;
   router: Address;
+  /** The RefundRouter whose `RefundSent` logs are indexed; absent in records written before it existed. */
+  refundRouter: Address | undefined;
   /** The router's deploy block: no payment can be older. */
   startBlock: number;
   /** Undefined leaves Ponder's default (1 s), which suits public chains' block times. */
@@ -97,6 +99,7 @@ export function indexedChains(
       chainId: record.chainId,
       rpcUrl,
       router: record.router,
+      refundRouter: record.refundRouter,
       startBlock: record.deployBlock,
       pollingInterval: local ? LOCAL_POLLING_INTERVAL_MS : undefined,
       disableCache: local,

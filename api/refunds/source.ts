@@ -1,0 +1,29 @@
+/**
+ * Where the refund confirmer reads `RefundSent` logs from: the Ponder indexer's `refund` table in production
+ * (api/confirmer/refund-source.ts), synthetic rows in tests. A log a reorg removed is simply absent.
+ */
+import type { Address, Hex } from "viem";
+
+/** One `RefundSent` log as the indexer stores it (indexer/ponder.schema.ts, table `refund`). */
+export type IndexedRefund = {
+  chainId: number;
+  router: Address;
+  txHash: Hex;
+  logIndex: number;
+  blockNumber: bigint;
+  blockHash: Hex;
+  blockTimestamp: bigint;
+  refundRef: Hex;
+  orderRef: Hex;
+  from: Address;
+  to: Address;
+  token: Address;
+  amount: bigint;
+};
+
+export interface RefundSource {
+  /** The highest block of `chainId` the indexer has fully processed, or `undefined` when it has nothing yet. */
+  indexedHead(chainId: number): Promise<bigint | undefined>;
+  /** Every indexed `RefundSent` on `chainId` carrying one of `refundRefs` (lower-case hex). */
+  refunds(query: { chainId: number; refundRefs: Hex[] }): Promise<IndexedRefund[]>;
+}

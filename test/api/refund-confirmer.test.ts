@@ -1,0 +1,168 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { getAddress, type Address, type Hex } from "viem";
+import { Confirmer } from "../../api/confirmer/confirmer.js";
+import type { OrderView } from "../../api/orders/views.js";
+import { confirmRefunds } from "../../api/refunds/confirm.js";
+import type { IndexedRefund, RefundSource } from "../../api/refunds/source.js";
+import type { RefundView } from "../../api/refunds/views.js";
+import { MemoryPaymentSource } from "./support/memory-source.js";
+import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "./support/harness.js";
+
+type Page<T> = { data: T[]; nextCursor: string | null };
+const PAYER = getAddress("0x000000000000000000000000000000000000fa11");
+const hex32 = (): Hex => `0x${randomBytes(32).toString("hex")}`;
+
+/** `RefundSent` rows and heads the test controls; heads are the payment source's (one indexer). */
+class MemoryRefundSource implements RefundSource {
+  readonly rows: IndexedRefund[] = [];
+  constructor(readonly payments: MemoryPaymentSource) {}
+  indexedHead(chainId: number) {
+    return this.payments.indexedHead(chainId);
+  }
+  async refunds({ chainId, refundRefs }: { chainId: number; refundRefs: Hex[] }) {
+    return this.rows.filter((r) => r.chainId === chainId && refundRefs.includes(r.refundRef)).map((r) => ({ ...r }));
+  }
+  send(refund: RefundView, blockNumber: bigint, overrides: Partial<IndexedRefund> = {}): IndexedRefund {
+    const row: IndexedRefund = {
+      chainId: LOCAL,
+      router: getAddress(REFUND_ROUTER),
+      txHash: hex32(),
+      logIndex: 0,
+      blockNumber,
+      blockHash: hex32(),
+      blockTimestamp: 1n,
+      refundRef: refund.refundRef as Hex,
+      orderRef: refund.orderRef as Hex,
+      from: getAddress(PAYOUT),
+      to: refund.destination as Address,
+      token: getAddress(TOKENS.USDT),
+      amount: BigInt(Math.round(Number(refund.amount) * 1e6)),
+      ...overrides,
+    };
+    this.rows.push(row);
+    if ((this.payments.heads.get(LOCAL) ?? -1n) < blockNumber) this.payments.setHead(LOCAL, blockNumber);
+    return row;
+  }
+  reorg(ancestor: bigint) {
+    for (let i = this.rows.length - 1; i >= 0; i--) if (this.rows[i]!.blockNumber > ancestor) this.rows.splice(i, 1);
+    this.payments.reorg(LOCAL, ancestor);
+  }
+}
+
+async function json<T>(res: Response, status = 200): Promise<T> {
+  const body = await res.text();
+  expect(res.status, body).toBe(status);
+  return JSON.parse(body) as T;
+}
+
+describeBackends("refund confirmer", (backend) => {
+  let h: Harness;
+  let m: TestMerchant;
+  let payments: MemoryPaymentSource;
+  let source: MemoryRefundSource;
+  let confirmer: Confirmer;
+  beforeAll(async () => {
+    h = await createHarness(backend);
+    // Three confirmations on the local chain, so "seen" and "confirmed" differ.
+    m = await h.merchant({ confirmations: { [LOCAL]: 3 } });
+    payments = new MemoryPaymentSource();
+    source = new MemoryRefundSource(payments);
+    confirmer = new Confirmer({ db: h.db, source: payments, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
+  });
+  afterAll(() => h?.close());
+
+  const pass = () => confirmRefunds({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
+  const head = () => payments.heads.get(LOCAL) ?? 0n;
+  const getRefund = async (id: string) => json<RefundView>(await m.call("GET", `/v1/refunds/${id}`));
+  const getOrder = async (id: string) => json<OrderView>(await m.call("GET", `/v1/orders/${id}`));
+
+  /** A 10 USDT order paid by PAYER and confirmed, at the current head + 1. */
+  const paidOrder = async () => {
+    const order = await json<OrderView>(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), 201);
+    payments.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: 10_000_000n, blockNumber: head() + 1n, blockTimestamp: h.clock.now(), payer: PAYER });
+    payments.setHead(LOCAL, head() + 3n);
+    await confirmer.confirmAll();
+    expect((await getOrder(order.id)).amountReceived).toBe("10");
+    return order;
+  };
+  const refund = async (orderId: string, amount: string) =>
+    json<RefundView>(await m.call("POST", `/v1/orders/${orderId}/refunds`, { body: { amount, reason: "returned" } }), 201);
+
+  it("moves a refund pending → submitted when its RefundSent is seen, → succeeded at the confirmations, once", async () => {
+    const order = await paidOrder();
+    const r = await refund(order.id, "10");
+    expect(await pass()).toBe(0);
+    const log = source.send(r, head() + 1n);
+    expect(await pass()).toBe(1);
+    expect(await getRefund(r.id)).toMatchObject({ status: "submitted", txHash: log.txHash, succeededAt: null });
+    expect((await getOrder(order.id)).amountRefunded).toBe("0");
+    payments.setHead(LOCAL, log.blockNumber + 2n);
+    expect(await pass()).toBe(1);
+    const done = await getRefund(r.id);
+    expect(done).toMatchObject({ status: "succeeded", txHash: log.txHash, succeededAt: h.clock.now().toISOString() });
+    expect(await pass()).toBe(0);
+    expect((await getOrder(order.id)).amountRefunded).toBe("10");
+    const events = await json<Page<{ type: string; data: { refund: RefundView; order: OrderView } }>>(await m.call("GET", `/v1/events?type=refund.succeeded&orderId=${order.id}`));
+    expect(events.data).toHaveLength(1);
+    expect(events.data[0]!.data).toMatchObject({ refund: { id: r.id, status: "succeeded", txHash: log.txHash }, order: { id: order.id, amountRefunded: "10" } });
+    // A succeeded refund cannot be cancelled, and still counts against what the order received.
+    expect((await m.call("POST", `/v1/refunds/${r.id}/cancel`)).status).toBe(409);
+    expect((await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount: "0.000001", reason: "more" } })).status).toBe(422);
+  });
+
+  it("sends a submitted refund back to pending when a reorg removes its log, and counts it once when it lands again", async () => {
+    const order = await paidOrder();
+    const first = await refund(order.id, "4");
+    const second = await refund(order.id, "6");
+    const ancestor = head();
+    source.send(first, ancestor + 1n);
+    source.send(second, ancestor + 1n, { logIndex: 1 });
+    expect(await pass()).toBe(2);
+    expect((await getRefund(first.id)).status).toBe("submitted");
+    source.reorg(ancestor);
+    expect(await pass()).toBe(2);
+    expect(await getRefund(first.id)).toMatchObject({ status: "pending", txHash: null, submittedAt: null });
+    // Mined again in another block, then confirmed.
+    const again = source.send(first, ancestor + 2n);
+    source.send(second, ancestor + 2n, { logIndex: 1 });
+    payments.setHead(LOCAL, ancestor + 5n);
+    expect(await pass()).toBe(2);
+    expect(await getRefund(first.id)).toMatchObject({ status: "succeeded", txHash: again.txHash });
+    expect(await pass()).toBe(0);
+    expect((await getOrder(order.id)).amountRefunded).toBe("10");
+    const events = await json<Page<{ data: { refund: RefundView } }>>(await m.call("GET", `/v1/events?type=refund.succeeded&orderId=${order.id}`));
+    expect(events.data.map((e) => e.data.refund.id).sort()).toEqual([first.id, second.id].sort());
+  });
+
+  it("attributes no log that differs in router, token, sender, destination, amount or chain, and none to a cancelled refund", async () => {
+    const order = await paidOrder();
+    const r = await refund(order.id, "5");
+    const other = getAddress("0x2222222222222222222222222222222222222222");
+    const at = head() + 1n;
+    source.send(r, at, { router: other });
+    source.send(r, at, { token: getAddress(TOKENS.USDC), logIndex: 1 });
+    source.send(r, at, { from: other, logIndex: 2 });
+    source.send(r, at, { to: other, logIndex: 3 });
+    source.send(r, at, { amount: 4_999_999n, logIndex: 4 });
+    source.send(r, at, { chainId: 8453, logIndex: 5 });
+    payments.setHead(LOCAL, at + 5n);
+    expect(await pass()).toBe(0);
+    expect((await getRefund(r.id)).status).toBe("pending");
+    const cancelled = await refund(order.id, "5");
+    await json(await m.call("POST", `/v1/refunds/${cancelled.id}/cancel`));
+    source.send(cancelled, head() + 1n);
+    payments.setHead(LOCAL, head() + 3n);
+    expect(await pass()).toBe(0);
+    expect((await getRefund(cancelled.id)).status).toBe("cancelled");
+    expect((await getOrder(order.id)).amountRefunded).toBe("0");
+  });
+
+  it("shows succeeded refunds in the balance: received, refunded, net", async () => {
+    const { balances } = await json<{ balances: Record<string, unknown>[] }>(await m.call("GET", "/v1/balance"));
+    // Three orders of 10 received; 10 + 10 refunded and succeeded in the first two tests.
+    expect(balances).toEqual([
+      { chainId: LOCAL, symbol: "USDT", tokenAddress: TOKENS.USDT, decimals: 6, received: "30", confirming: "0", refunded: "20", net: "10" },
+    ]);
+  });
+});
