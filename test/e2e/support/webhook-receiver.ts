@@ -16,6 +16,8 @@ export type DeliveredEvent = {
   createdAt: number;
   /** When the receiver had verified it, ms since the epoch. */
   receivedAt: number;
+  /** For refund events: the refund's id, status and transaction. */
+  refund?: { id: string; status: string; txHash: string | null } | undefined;
 };
 
 export interface VerifyingReceiver {
@@ -44,7 +46,7 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
           id: string;
           type: string;
           createdAt: string;
-          data: { order: { id: string; status: string } };
+          data: { order: { id: string; status: string }; refund?: { id: string; status: string; txHash: string | null } };
         };
         const entry: DeliveredEvent = {
           webhookId: String(request.headers["webhook-id"]),
@@ -52,6 +54,7 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
           type: event.type,
           orderId: event.data.order.id,
           status: event.data.order.status,
+          refund: event.data.refund && { id: event.data.refund.id, status: event.data.refund.status, txHash: event.data.refund.txHash },
           createdAt: Date.parse(event.createdAt),
           receivedAt: Date.now(),
         };
