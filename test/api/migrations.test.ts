@@ -84,7 +84,7 @@ describeBackends("migrations", (backend) => {
           block_hash, block_timestamp, router_address, order_ref, merchant_address, payer_address, token_address, amount, state)
           values (${id}, 'ord_1', 'mer_1', 1, ${tx}, ${logIndex}, 5, '0xb', now(), '0xr', '0xref', '0xp', '0xq', '0xt', 5, ${state})`);
       }
-      expect(await migrate(db)).toEqual(["0007_payment_identity"]);
+      expect(await migrate(db)).toContain("0007_payment_identity");
       const { rows } = (await db.execute(
         sql`select id, log_ordinal, revert_reason from stablegate.payments order by id`,
       )) as unknown as { rows: { id: string; log_ordinal: number; revert_reason: string | null }[] };
