@@ -1,61 +1,13 @@
 /**
- * The checkout's static assets, served by the API itself (no CDN): the client script, bundled by esbuild from
- * `client/checkout.ts` (with viem's ABI encoding from node_modules) the first time it is asked for and kept in
- * memory, and the stylesheet.
+ * The checkout's static assets: the client script, bundled from `client/checkout.ts` (with viem's ABI encoding from
+ * node_modules), and the stylesheet.
  */
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-
-export type Asset = { body: string; contentType: string; etag: string };
+import { assetServer } from "../http/bundled-assets.js";
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-async function bundleClient(): Promise<Asset> {
-  const { build } = await import("esbuild");
-  const result = await build({
-    entryPoints: [here("./client/checkout.ts")],
-    bundle: true,
-    write: false,
-    format: "iife",
-    platform: "browser",
-    target: "es2020",
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
-  });
-  return asset(result.outputFiles[0]!.text, "text/javascript; charset=utf-8");
-}
+const assets = assetServer({ "checkout.js": { bundle: here("./client/checkout.ts") }, "checkout.css": { css: here("./styles.css") } });
 
-async function loadStyles(): Promise<Asset> {
-  return asset(await readFile(here("./styles.css"), "utf8"), "text/css; charset=utf-8");
-}
-
-function asset(body: string, contentType: string): Asset {
-  return { body, contentType, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"` };
-}
-
-// A Map, not an object literal: an asset name from the URL must never reach `__proto__`, `constructor` or `valueOf`.
-const builders = new Map<string, () => Promise<Asset>>([
-  ["checkout.js", bundleClient],
-  ["checkout.css", loadStyles],
-]);
-const cache = new Map<string, Promise<Asset>>();
-
-/** The named asset, built once per process; a failed build is retried on the next request. */
-export function checkoutAsset(name: string): Promise<Asset> | undefined {
-  const builder = builders.get(name);
-  if (!builder) return undefined;
-  let pending = cache.get(name);
-  if (!pending) {
-    pending = builder();
-    pending.catch(() => cache.delete(name));
-    cache.set(name, pending);
-  }
-  return pending;
-}
-
-/** Starts building every asset in the background, once per process. */
-export function warmCheckoutAssets(): void {
-  for (const name of builders.keys()) checkoutAsset(name)?.catch(() => {});
-}
+export const checkoutAsset = assets.get;
+export const warmCheckoutAssets = assets.warm;

@@ -114,6 +114,13 @@ describe("merchant isolation", () => {
     expect(response.status).toBe(404);
     expect(JSON.parse(response.html)).toEqual({ error: { code: "not_found", message: "Page not found" } });
   });
+
+  it("serves its script and styles, and a 404 (never a 500) for names that are properties of every object", async () => {
+    for (const name of ["console.js", "console.css"]) expect((await h.app.request(`/console/assets/${name}`)).status).toBe(200);
+    for (const name of ["__proto__", "constructor", "valueOf", "toString", "hasOwnProperty", "nope.js"]) {
+      expect((await h.app.request(`/console/assets/${name}`)).status, name).toBe(404);
+    }
+  });
 });
 
 describe("CSRF", () => {
