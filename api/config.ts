@@ -6,7 +6,7 @@ import { DEFAULT_DEPLOYMENTS_DIR } from "../contracts/deployments/record.js";
 import { z } from "zod";
 import { DAY, HOUR, MINUTE, SECOND, parseDurations } from "./lib/durations.js";
 import { parseSecretsKey } from "./lib/secrets-key.js";
-import { BaseError } from "../shared/base-error.js";
+import { BaseError } from "./lib/base-error.js";
 
 /** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 24 h: eight attempts in all (webhooks/schedule.ts says how it is used). */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [5 * SECOND, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 5 * HOUR, 10 * HOUR, 24 * HOUR];

@@ -11,7 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { getAddress } from "viem";
 import { startLocalChain } from "./stack/local-chain.js";
-import { assertPortFree } from "../shared/ports.js";
+import { assertPortFree } from "./stack/ports.js";
 
 const { values: flags } = parseArgs({
   options: {
@@ -88,7 +88,7 @@ try {
   step("Starting the indexer and the API…");
   const [indexer, { api, demo }] = await Promise.all([
     (async () => {
-      const { startIndexer } = await import("../indexer/start.js");
+      const { startIndexer } = await import("./stack/indexer-process.js");
       const { rpcUrlVariable } = await import("../indexer/config/chains.js");
       const indexer = await startIndexer({
         port: ports.indexer,

@@ -9,7 +9,7 @@ import { generateApiKey, generateRequestSigningSecret } from "../lib/api-keys.js
 import type { ChainCatalog } from "../chains/catalog.js";
 import { newId } from "../lib/ids.js";
 import { API_SCOPES, isApiScope, type ApiScope } from "../lib/scopes.js";
-import { BaseError } from "../../shared/base-error.js";
+import { BaseError } from "../lib/base-error.js";
 
 export class AdminError extends BaseError {
   override name = "AdminError";

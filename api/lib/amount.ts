@@ -1,7 +1,7 @@
 /**
  * Token amounts: decimal strings in JSON, integers in base units everywhere else. Never a float.
  */
-import { BaseError } from "../../shared/base-error.js";
+import { BaseError } from "./base-error.js";
 
 /** Plain decimal notation only: no sign, no exponent, no leading zeros, no bare dot. */
 const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;

@@ -5,7 +5,7 @@
 import { z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { BaseError } from "../../shared/base-error.js";
+import { BaseError } from "./base-error.js";
 
 export const fieldErrorSchema = z
   .object({

@@ -3,7 +3,7 @@
  * (`app.ts` `toApiError`).
  */
 import type { FieldError } from "../lib/errors.js";
-import { BaseError } from "../../shared/base-error.js";
+import { BaseError } from "../lib/base-error.js";
 
 export class OrderError extends BaseError {
   override name = "OrderError";

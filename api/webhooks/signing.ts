@@ -9,7 +9,7 @@
  * sign, so a merchant can switch their verifier at any moment of the overlap.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { BaseError } from "../../shared/base-error.js";
+import { BaseError } from "../lib/base-error.js";
 
 export const SECRET_PREFIX = "whsec_";
 /** How long the previous secret keeps signing after a rotation, unless the operator or merchant says otherwise. */

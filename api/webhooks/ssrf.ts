@@ -12,7 +12,7 @@ import { isIP } from "node:net";
 import type { LookupFunction } from "node:net";
 import { classifyAddress } from "./address-ranges.js";
 import type { AddressCategory } from "./address-ranges.js";
-import { BaseError } from "../../shared/base-error.js";
+import { BaseError } from "../lib/base-error.js";
 
 export type TargetPolicy = {
   /** Operator setting for local development and tests: allow loopback, private and other non-public targets. */

@@ -8,11 +8,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
-import { BaseError } from "../../shared/base-error.js";
-
-/** A deployment record that is missing, unreadable or does not match the schema. */
-export class DeploymentRecordError extends BaseError {
+/**
+ * A deployment record that is missing, unreadable or does not match the schema. A plain `Error` (with `cause`): the
+ * contracts folder imports nothing from `api/`; the API matches it by class.
+ */
+export class DeploymentRecordError extends Error {
   override name = "DeploymentRecordError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 export const DEFAULT_DEPLOYMENTS_DIR = path.dirname(fileURLToPath(import.meta.url));

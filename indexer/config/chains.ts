@@ -10,7 +10,6 @@ import {
   readDeploymentRecords,
 } from "../../contracts/deployments/record.js";
 import { resolveUserPath } from "./paths.js";
-import { BaseError } from "../../shared/base-error.js";
 
 /** Dev chains (Hardhat/EDR, Anvil, Ganache): they mine on demand, start empty each run and never need an RPC cache. */
 export const LOCAL_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);
@@ -37,19 +36,21 @@ export interface IndexedChain {
   disableCache: boolean;
 }
 
-export class MissingRpcUrlError extends BaseError {
+/** A plain `Error` (with `cause`): the indexer app imports nothing from `api/`. */
+export class MissingRpcUrlError extends Error {
   override name = "MissingRpcUrlError";
   constructor(
     readonly variable: string,
     record: Pick<DeploymentRecord, "chainId" | "chainName">,
     recordsDir: string,
+    options?: { cause?: unknown },
   ) {
     super(
       `${variable} is not set: the indexer needs an RPC URL for chain ${record.chainId} (${record.chainName}), whose ` +
         `deployment record is in ${recordsDir}. Set ${variable}=<http(s) URL>` +
         (LOCAL_CHAIN_IDS.has(record.chainId) ? ` (npm start's chain: ${variable}=http://127.0.0.1:8545).` : "."),
+      options,
     );
-    this.name = "MissingRpcUrlError";
   }
 }
 

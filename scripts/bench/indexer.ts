@@ -19,14 +19,14 @@ import { fileURLToPath } from "node:url";
 import { count, eq } from "@ponder/client";
 import { LOCAL_POLLING_INTERVAL_MS } from "../../indexer/config/chains.js";
 import { payment } from "../../indexer/ponder.schema.js";
-import { type RunningIndexer, startIndexer } from "../../indexer/start.js";
+import { type RunningIndexer, startIndexer } from "../stack/indexer-process.js";
 import { blockNumber, mine, setAutomine } from "../../test/support/chain.js";
 import { type TestDatabaseKind, createTestDatabase } from "../../test/support/database.js";
 import { paymentClient, waitForIndexedHead } from "../../test/support/indexer.js";
 import { allPaymentLogs, pay, randomOrderRef, sendPayments } from "../../test/support/payments.js";
 import { type StackChain, type TestStack, startTestStack } from "../../test/support/stack.js";
 import { waitFor } from "../../test/support/wait.js";
-import { freePort } from "../../shared/ports.js";
+import { freePort } from "../stack/ports.js";
 import { writeBenchResult } from "./results.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloneHead, newcomerEnv, readmeFirstCommand, runInShell } from "../../test/support/newcomer.js";
-import { freePort } from "../../shared/ports.js";
+import { freePort } from "../stack/ports.js";
 import { writeBenchResult } from "./results.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -1,7 +1,7 @@
 /** Starts a Hardhat/EDR JSON-RPC node as a child process and waits until it answers. */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { assertPortFree } from "../../shared/ports.js";
+import { assertPortFree } from "./ports.js";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

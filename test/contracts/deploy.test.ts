@@ -17,7 +17,7 @@ import { readDeploymentRecords } from "../../contracts/deployments/record.js";
 import { depositAddress } from "../../contracts/deposit-address.js";
 import { routerCreate2Address } from "../../scripts/deploy/deploy-gateway.js";
 import { type LocalChain, startLocalChain } from "../../scripts/stack/local-chain.js";
-import { freePort } from "../../shared/ports.js";
+import { freePort } from "../../scripts/stack/ports.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");

@@ -20,7 +20,7 @@ import { openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { type RunningApi, startApi } from "../../api/main.js";
-import { freePort } from "../../shared/ports.js";
+import { freePort } from "../../scripts/stack/ports.js";
 import { DEV_ACCOUNTS, pay as payOnChain, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertPortFree, freePort } from "../../shared/ports.js";
+import { assertPortFree, freePort } from "../../scripts/stack/ports.js";
 import { cloneHead, groupAlive, newcomerEnv, readmeFirstCommand, runInShell } from "../support/newcomer.js";
 import { waitFor } from "../support/wait.js";
 

@@ -15,7 +15,7 @@ import {
   loadIndexedChains,
 } from "../../indexer/config/chains.js";
 import { databaseConfig } from "../../indexer/config/database.js";
-import { INDEXER_ROOT, startIndexer } from "../../indexer/start.js";
+import { INDEXER_ROOT, startIndexer } from "../../scripts/stack/indexer-process.js";
 
 const token = { symbol: "USDT", name: "Tether USD", decimals: 6, permit: false };
 const record = (chainId: number, router: string, deployBlock: number): DeploymentRecord => ({

@@ -7,7 +7,7 @@ import { eq } from "@ponder/client";
 import type { Hash, Hex } from "viem";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { payment } from "../../indexer/ponder.schema.js";
-import type { RunningIndexer } from "../../indexer/start.js";
+import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
 import { blockNumber, mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
 import type { TestDatabaseKind } from "../support/database.js";

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { type LocalChain, rpc, startLocalChain } from "../../scripts/stack/local-chain.js";
-import { freePort } from "../../shared/ports.js";
+import { freePort } from "../../scripts/stack/ports.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 

@@ -9,7 +9,7 @@ import { paymentRouterAbi } from "../../../contracts/abi/PaymentRouter.js";
 import { permitUSDAbi } from "../../../contracts/abi/PermitUSD.js";
 import { permitTypes } from "../../../contracts/eip2612.js";
 import { UNRECOGNIZED_CHAIN, USER_REJECTED, type Wallet, WalletError } from "./wallet.js";
-import { BaseError } from "../../../shared/base-error.js";
+import { BaseError } from "../../lib/base-error.js";
 
 export type CheckoutOrder = {
   /** What is still due (the whole amount, or the rest of an underpaid order): the only amount the flow pays. */

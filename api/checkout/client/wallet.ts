@@ -3,7 +3,7 @@
  * checkout makes, with the wallet's error codes kept so the page can explain them.
  */
 import type { Address, Hex } from "viem";
-import { BaseError } from "../../../shared/base-error.js";
+import { BaseError } from "../../lib/base-error.js";
 
 export type Eip1193Provider = {
   request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;

@@ -7,13 +7,14 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { assertPortFree } from "../shared/ports.js";
-import { loadIndexedChains } from "./config/chains.js";
-import { databaseConfig } from "./config/database.js";
-import { BaseError } from "../shared/base-error.js";
+import { assertPortFree } from "./ports.js";
+import { loadIndexedChains } from "../../indexer/config/chains.js";
+import { databaseConfig } from "../../indexer/config/database.js";
+import { BaseError } from "../../api/lib/base-error.js";
 
-export const INDEXER_ROOT = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(INDEXER_ROOT, "..");
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The Ponder app's directory: this launcher lives outside it, so the app imports nothing from `scripts/`. */
+export const INDEXER_ROOT = path.join(REPO_ROOT, "indexer");
 const PONDER_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "ponder");
 
 /** One line of Ponder's JSON log (pino levels: 30 info, 40 warn, 50 error). */
