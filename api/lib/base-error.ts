@@ -1,7 +1,7 @@
 /**
  * The one base for our errors (viem's `BaseError` style): a short message for people, optional `details` for
- * programs, the `cause` it wraps. Callers match errors by class (`instanceof`), never by message text. A leaf:
- * imports nothing, so the API, the indexer, the scripts and the checkout's browser bundle all extend it.
+ * programs, the `cause` it wraps. Callers match errors by class (`instanceof`), never by message text. The API's
+ * one base: everything under `api/` (the checkout's browser bundle too) extends it. A leaf: imports nothing.
  */
 export type BaseErrorOptions = { details?: unknown; cause?: unknown };
 
