@@ -11,11 +11,9 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { writeDeploymentRecord } from "../../contracts/deployments/record.js";
 import { createMerchant, issueApiKey, setPayoutAddress } from "../../api/admin/commands.js";
 import { openDatabase } from "../../api/db/client.js";
@@ -23,6 +21,8 @@ import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { writeBenchResult } from "./results.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
+import { createTestDatabase, type TestDatabaseKind } from "../../test/support/database.js";
+import { freePort } from "../stack/ports.js";
 
 type AutocannonResult = {
   requests: { average: number; total: number };
@@ -41,42 +41,16 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+type Backend = { name: TestDatabaseKind; env: Record<string, string>; cleanup(): Promise<void> };
 
-type Backend = { name: "pglite" | "postgres"; env: Record<string, string>; cleanup(): Promise<void> };
-
-async function pgliteBackend(): Promise<Backend> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-bench-pglite-"));
-  return { name: "pglite", env: { API_DATA_DIR: dataDir, DATABASE_URL: "" }, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
-}
-
-async function postgresBackend(serverUrl: string): Promise<Backend> {
-  const name = `sg_api_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    name: "postgres",
-    env: { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: "20", SECRETS_KEY: process.env.SECRETS_KEY ?? randomBytes(32).toString("base64") },
-    cleanup: async () => {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`drop database if exists "${name}" with (force)`);
-      await client.end();
-    },
-  };
+/** A throw-away database (the test kit's), and the variables that point `npm run api` at it. */
+async function backend(kind: TestDatabaseKind): Promise<Backend> {
+  const database = await createTestDatabase(kind, { prefix: "stablegate_bench" });
+  const env: Record<string, string> =
+    kind === "pglite"
+      ? { API_DATA_DIR: database.dataDir!, DATABASE_URL: "" }
+      : { DATABASE_URL: database.url!, DATABASE_POOL_SIZE: "20", SECRETS_KEY: process.env.SECRETS_KEY ?? randomBytes(32).toString("base64") };
+  return { name: kind, env, cleanup: () => database.drop() };
 }
 
 async function measure(backend: Backend, deploymentsDir: string) {
@@ -184,16 +158,17 @@ await writeDeploymentRecord(
 );
 
 const results: Record<string, unknown> = {};
-const backends: Backend[] = [await pgliteBackend()];
-backends.push(await postgresBackend(await requirePostgres()));
+const backends: Backend[] = [await backend("pglite")];
+await requirePostgres();
+backends.push(await backend("postgres"));
 try {
-  for (const backend of backends) {
+  for (const database of backends) {
     try {
-      console.log(`${backend.name}: ${connections} connections, ${rounds} rounds of ${duration} s per endpoint…`);
-      results[backend.name] = await measure(backend, deploymentsDir);
-      console.log(backend.name, results[backend.name]);
+      console.log(`${database.name}: ${connections} connections, ${rounds} rounds of ${duration} s per endpoint…`);
+      results[database.name] = await measure(database, deploymentsDir);
+      console.log(database.name, results[database.name]);
     } finally {
-      await backend.cleanup();
+      await database.cleanup();
     }
   }
 } finally {

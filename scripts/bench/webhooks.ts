@@ -8,13 +8,10 @@
  * - Throughput: BENCH_EVENTS deliveries queued while no dispatcher runs, then one dispatcher drains them: deliveries
  *   recorded as delivered per second.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { and, count, eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { writeDeploymentRecord } from "../../contracts/deployments/record.js";
@@ -22,8 +19,7 @@ import { createMerchant, issueApiKey, setPayoutAddress } from "../../api/admin/c
 import { createApp } from "../../api/app.js";
 import { parseConfig } from "../../api/config.js";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
-import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
-import { migrate } from "../../api/db/migrate.js";
+import type { DatabaseHandle } from "../../api/db/client.js";
 import { events, webhookDeliveries, webhookEndpoints } from "../../api/db/schema.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { newId } from "../../api/lib/ids.js";
@@ -36,6 +32,8 @@ import { generateSecret } from "../../api/webhooks/signing.js";
 import { MemoryPaymentSource } from "../../test/api/support/memory-source.js";
 import { writeBenchResult } from "./results.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
+import { openTestDatabase } from "../../test/support/database.js";
+import { startReceiver } from "../../test/support/webhook-receiver.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const CHAIN = 31337;
@@ -46,36 +44,27 @@ const PAYOUT = "0x00000000000000000000000000000000000000D1";
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-/** The receiver: answers 204 and tells who waits for an order's `order.paid` that it arrived. */
-async function startReceiver() {
+/** The receiver (the test kit's): answers 204 and tells who waits for an order's `order.paid` that it arrived. */
+async function startBenchReceiver() {
   const waiting = new Map<string, (at: number) => void>();
-  let received = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+  const receiver = await startReceiver(
+    (request, response) => {
       const at = performance.now();
-      received += 1;
-      res.writeHead(204).end();
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { type: string; orderId: string | null };
+      response.writeHead(204).end();
+      const body = JSON.parse(request.body) as { type: string; orderId: string | null };
       if (body.type === "order.paid" && body.orderId) waiting.get(body.orderId)?.(at);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    },
+    { path: "/hooks", keepAliveTimeoutMs: 60_000 },
+  );
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
-    received: () => received,
+    url: receiver.url,
+    received: () => receiver.requests.length,
     arrival: (orderId: string) => new Promise<number>((resolve) => waiting.set(orderId, resolve)),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: receiver.close,
   };
 }
 
 async function run(backend: "pglite" | "postgres", handle: DatabaseHandle, deploymentsDir: string) {
-  await migrate(handle.db);
   const config = parseConfig({
     DEPLOYMENTS_DIR: deploymentsDir,
     SECRETS_KEY: randomBytes(32).toString("base64"),
@@ -89,7 +78,7 @@ async function run(backend: "pglite" | "postgres", handle: DatabaseHandle, deplo
   const merchant = await createMerchant(db, { name: "Bench shop" });
   await setPayoutAddress(db, chains, { merchantId: merchant.id, chainId: CHAIN, address: PAYOUT });
   const { key } = await issueApiKey(db, { merchantId: merchant.id });
-  const receiver = await startReceiver();
+  const receiver = await startBenchReceiver();
   await db.insert(webhookEndpoints).values({
     id: newId("we"),
     merchantId: merchant.id,
@@ -189,32 +178,14 @@ await writeDeploymentRecord(
 );
 const results = [];
 try {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-bench-webhooks-"));
-  try {
-    const handle = await openDatabase({ dataDir });
+  for (const kind of ["pglite", "postgres"] as const) {
+    if (kind === "postgres") await requirePostgres();
+    // PGlite on disk, as the API runs it; Postgres with the pool the API would use.
+    const database = await openTestDatabase(kind, { memory: false, poolSize: 20, prefix: "stablegate_bench" });
     try {
-      results.push(await run("pglite", handle, deploymentsDir));
+      results.push(await run(kind, database.handle, deploymentsDir));
     } finally {
-      await handle.close();
-    }
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-  {
-    const postgresUrl = await requirePostgres();
-    const name = `sg_webhooks_bench_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    const url = new URL(postgresUrl);
-    url.pathname = `/${name}`;
-    const handle = await openDatabase({ url: url.toString(), poolSize: 20 });
-    try {
-      results.push(await run("postgres", handle, deploymentsDir));
-    } finally {
-      await handle.close();
-      await admin.query(`drop database if exists "${name}" with (force)`);
-      await admin.end();
+      await database.drop();
     }
   }
 } finally {

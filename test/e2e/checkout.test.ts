@@ -26,7 +26,7 @@ import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { seriousA11yViolations, unusableWalletLinks, visiblePaymentOffers } from "./support/checkout-checks.js";
 import { installTestWallet, type TestWallet } from "./support/test-wallet.js";
-import { type VerifyingReceiver, startVerifyingReceiver } from "./support/webhook-receiver.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;
 const payer = DEV_ACCOUNTS.payers[0];

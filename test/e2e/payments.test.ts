@@ -19,7 +19,7 @@ import { DEV_ACCOUNTS, pay, sendPayments, tokenBySymbol } from "../support/payme
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type ApiProcess, startApiProcess } from "./support/api-process.js";
-import { type VerifyingReceiver, startVerifyingReceiver } from "./support/webhook-receiver.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;
 /** Blocks on top of and including the payment's: a payment stays `confirming` until two more blocks are mined. */

@@ -1,34 +1,54 @@
 /**
- * The database a test's indexer (or API) writes to: a throw-away PGlite directory, or a new database on the Postgres
- * server named by DATABASE_URL (which must allow CREATE DATABASE), dropped afterwards.
+ * Throw-away databases for tests and benchmarks alike: a PGlite directory (or PGlite in memory), or a new database on
+ * the Postgres server named by DATABASE_URL (which must allow CREATE DATABASE), dropped afterwards. Benchmarks call
+ * `requirePostgres()` (postgres-server.ts) first, which sets DATABASE_URL; test/vitest.config.ts does the same.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { describe, it } from "vitest";
+import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
+import { migrate } from "../../api/db/migrate.js";
 
 export type TestDatabaseKind = "pglite" | "postgres";
 
 export interface TestDatabase {
   kind: TestDatabaseKind;
-  /** The schema the app's tables go in (Ponder's `--schema`). */
+  /** Postgres: the new database's URL. */
+  url?: string;
+  /** PGlite: its data directory (`memory://` for one in memory). */
+  dataDir?: string;
+  /** The schema the indexer's tables go in (Ponder's `--schema`). */
   schema: string;
   /** Variables that point the indexer at this database (a Postgres URL inherited from the shell is removed for PGlite). */
   env: Record<string, string | undefined>;
   drop(): Promise<void>;
 }
 
-const uniqueName = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+export interface TestDatabaseOptions {
+  /** PGlite in memory rather than in a temp directory: for an API in this process (nothing else can open it). */
+  memory?: boolean;
+  /** The Postgres database name's prefix (a time and random suffix follow). */
+  prefix?: string;
+}
 
-export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
+export const uniqueName = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+
+export async function createTestDatabase(
+  kind: TestDatabaseKind,
+  { memory = false, prefix = "stablegate_test" }: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   if (kind === "pglite") {
-    const directory = await mkdtemp(path.join(tmpdir(), "stablegate-pglite-"));
+    const dataDir = memory ? "memory://" : await mkdtemp(path.join(tmpdir(), "stablegate-pglite-"));
     return {
       kind,
+      dataDir,
       schema: "stablegate",
-      env: { INDEXER_DATA_DIR: directory, DATABASE_URL: undefined, DATABASE_PRIVATE_URL: undefined },
-      drop: () => rm(directory, { recursive: true, force: true }),
+      env: { INDEXER_DATA_DIR: dataDir, DATABASE_URL: undefined, DATABASE_PRIVATE_URL: undefined },
+      drop: async () => {
+        if (!memory) await rm(dataDir, { recursive: true, force: true });
+      },
     };
   }
   const serverUrl = process.env.DATABASE_URL;
@@ -36,16 +56,39 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
   // A database of its own, not only a schema: Ponder keeps its RPC cache in the database-wide `ponder_sync` schema,
   // keyed by chain id, and every dev chain is 31337 (or 1337). Another run's blocks there would leak into this run's
   // rows, whether that run came before or runs at the same time (other suites, benchmarks, other checkouts).
-  const name = uniqueName("stablegate_test");
+  const name = uniqueName(prefix);
   await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     kind,
+    url: url.toString(),
     schema: "stablegate",
     env: { DATABASE_URL: url.toString(), DATABASE_PRIVATE_URL: undefined },
     drop: async () => {
       await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
+
+/** A throw-away database the API's client has open, migrated and empty. */
+export interface OpenTestDatabase extends TestDatabase {
+  handle: DatabaseHandle;
+}
+
+export async function openTestDatabase(
+  kind: TestDatabaseKind,
+  { poolSize = 5, memory = true, prefix }: TestDatabaseOptions & { poolSize?: number } = {},
+): Promise<OpenTestDatabase> {
+  const database = await createTestDatabase(kind, { memory, prefix });
+  const handle = await openDatabase(database.url ? { url: database.url, poolSize } : { dataDir: database.dataDir });
+  await migrate(handle.db);
+  return {
+    ...database,
+    handle,
+    drop: async () => {
+      await handle.close().catch(() => {});
+      await database.drop();
     },
   };
 }
@@ -58,6 +101,12 @@ async function withClient<T>(connectionString: string, use: (client: pg.Client) 
   } finally {
     await client.end();
   }
+}
+
+/** Runs `suite` once per database: embedded PGlite, then Postgres (which must be there). */
+export function describeBackends(name: string, suite: (kind: TestDatabaseKind) => void): void {
+  describe(`${name} [pglite]`, () => suite("pglite"));
+  describeWithPostgres(`${name} [postgres]`, () => suite("postgres"));
 }
 
 /**

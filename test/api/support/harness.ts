@@ -6,65 +6,21 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { describe } from "vitest";
 import { writeDeploymentRecord, type DeploymentRecord } from "../../../contracts/deployments/record.js";
 import * as admin from "../../../api/admin/commands.js";
 import { createApp, type App } from "../../../api/app.js";
 import { parseConfig, type Config } from "../../../api/config.js";
-import { openDatabase, type DatabaseHandle } from "../../../api/db/client.js";
-import { migrate } from "../../../api/db/migrate.js";
+import type { DatabaseHandle } from "../../../api/db/client.js";
 import { ChainCatalog } from "../../../api/chains/catalog.js";
-import { describeWithPostgres } from "../../support/database.js";
+import { openTestDatabase, uniqueName, type TestDatabaseKind } from "../../support/database.js";
 
-export type Backend = "pglite" | "postgres";
+// The one way to get a database and to run a suite per database is test/support/database.ts; re-exported here so
+// that API tests import their kit from one place.
+export { describeBackends } from "../../support/database.js";
+export type Backend = TestDatabaseKind;
 
 /** 32 bytes, base64: the harness's SECRETS_KEY (required with DATABASE_URL). */
 export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
-
-/** Runs `suite` once per database back-end: embedded PGlite, then Postgres (which must be there). */
-export function describeBackends(name: string, suite: (backend: Backend) => void): void {
-  describe(`${name} [pglite]`, () => suite("pglite"));
-  describeWithPostgres(`${name} [postgres]`, () => suite("postgres"));
-}
-
-export type TestDatabase = { handle: DatabaseHandle; url?: string; drop(): Promise<void> };
-
-const unique = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-
-/** A migrated, empty database of the given back-end. */
-export async function openTestDatabase(backend: Backend): Promise<TestDatabase> {
-  if (backend === "pglite") {
-    const handle = await openDatabase({ dataDir: "memory://" });
-    await migrate(handle.db);
-    return { handle, drop: () => handle.close() };
-  }
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) throw new Error("DATABASE_URL is not set");
-  const name = unique("sg_api_test");
-  const adminClient = new pg.Client({ connectionString: serverUrl });
-  await adminClient.connect();
-  await adminClient.query(`create database "${name}"`);
-  await adminClient.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), poolSize: 5 });
-  await migrate(handle.db);
-  return {
-    handle,
-    url: url.toString(),
-    drop: async () => {
-      await handle.close().catch(() => {});
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
 
 export const LOCAL = 31337;
 export const BASE = 8453;
@@ -197,7 +153,7 @@ export const orderBody = (overrides: Record<string, unknown> = {}) => ({
   chainId: LOCAL,
   symbol: "USDT",
   amount: "12.50",
-  merchantOrderId: unique("order"),
+  merchantOrderId: uniqueName("order"),
   ...overrides,
 });
 

@@ -10,8 +10,9 @@ import type { MockInstance } from "vitest";
 import { deliver, RESPONSE_EXCERPT_BYTES } from "../../../api/webhooks/deliver.js";
 import { nextAttemptAt } from "../../../api/webhooks/schedule.js";
 import { generateSecret, sign } from "../../../api/webhooks/signing.js";
-import { closedPort, fakeResolver, startReceiver } from "./support/receiver.js";
-import type { Receiver } from "./support/receiver.js";
+import { closedPort, startReceiver } from "../../support/webhook-receiver.js";
+import { fakeResolver } from "./support/resolver.js";
+import type { Receiver } from "../../support/webhook-receiver.js";
 
 const secret = generateSecret();
 const body = JSON.stringify({ id: "evt_1", type: "order.paid", data: { order: { id: "ord_1", status: "paid" } } });

@@ -15,7 +15,8 @@ import { WebhookDispatcher, type DispatcherOptions } from "../../../api/webhooks
 import { waitFor } from "../../support/wait.js";
 import { createHarness, describeBackends, LOCAL, orderBody, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
-import { closedPort, fakeResolver, startReceiver, type ReceivedRequest, type Receiver } from "./support/receiver.js";
+import { closedPort, startReceiver, type ReceivedRequest, type Receiver } from "../../support/webhook-receiver.js";
+import { fakeResolver } from "./support/resolver.js";
 
 const SCHEDULE_MS = [300, 600];
 type Endpoint = { id: string; url: string; secret: string; eventTypes: string[] | null; enabled: boolean; disabledReason: string | null };
