@@ -92,6 +92,83 @@ function arg(positionals: string[], index: number, name: string): string {
   return value;
 }
 
+/** What a command gets: the open database, the settings, the flags, the positional arguments after the command. */
+type CommandContext = {
+  db: Awaited<ReturnType<typeof openDatabase>>["db"];
+  config: ReturnType<typeof parseConfig>;
+  values: Values;
+  rest: string[];
+  /** The human text, or with --json the data. */
+  out(human: string, data: unknown): string;
+};
+
+const merchantCommands: Record<string, (c: CommandContext) => Promise<string>> = {
+  migrate: async ({ out }) => out("Database is up to date.", { ok: true }),
+  "merchant:create": async ({ db, values, out }) => {
+    if (!values.name) throw new admin.AdminError("--name is required");
+    const m = await admin.createMerchant(db, { name: values.name, ...settingsFrom(values) });
+    return out(`Created merchant ${m.id} (${m.name}).\nNext: payout:set ${m.id} <chainId> <address>, then key:issue ${m.id}`, m);
+  },
+  "merchant:update": async ({ db, values, rest, out }) => {
+    const m = await admin.updateMerchant(db, arg(rest, 0, "merchantId"), settingsFrom(values));
+    return out(`Updated merchant ${m.id}.`, m);
+  },
+  "merchant:list": async ({ db, out }) => {
+    const list = await admin.listMerchants(db);
+    return out(list.map((m) => `${m.id}  ${m.name}${m.requireSignedRequests ? "  (signed requests)" : ""}`).join("\n") || "No merchants.", list);
+  },
+  "payout:set": async ({ db, config, rest, out }) => {
+    const chains = await ChainCatalog.load({ dir: config.deploymentsDir, confirmations: config.confirmations });
+    const chainId = integer("chainId", arg(rest, 1, "chainId"))!;
+    const row = await admin.setPayoutAddress(db, chains, { merchantId: arg(rest, 0, "merchantId"), chainId, address: arg(rest, 2, "address") });
+    return out(`Payout address of ${row.merchantId} on chain ${row.chainId}: ${row.address}`, row);
+  },
+  "unmatched:list": async ({ db, values, out }) => {
+    const rows = await admin.listUnmatchedPayments(db, { limit: integer("limit", values.limit) ?? 50 });
+    return out(
+      rows.map((u) => `${u.id}  chain ${u.chainId}  ${u.txHash}#${u.logIndex}  ${u.reason}  amount ${u.amount} (base units)${u.revertedAt ? "  reverted" : ""}`).join("\n") ||
+        "No unmatched payments.",
+      rows.map((u) => ({ ...u, amount: u.amount.toString(), blockNumber: u.blockNumber.toString() })),
+    );
+  },
+};
+
+const credentialCommands: Record<string, (c: CommandContext) => Promise<string>> = {
+  "key:issue": async ({ db, values, rest, out }) => {
+    const scopes = values.scopes?.split(",").map((scope) => scope.trim()).filter(Boolean);
+    const k = await admin.issueApiKey(db, { merchantId: arg(rest, 0, "merchantId"), label: values.label, scopes });
+    return out(`API key ${k.id}, ${k.scopes ? `scopes ${k.scopes.join(", ")}` : "full access"} (shown once; store it now):\n\n  ${k.key}\n`, k);
+  },
+  "key:list": async ({ db, rest, out }) => {
+    const keys = await admin.listApiKeys(db, arg(rest, 0, "merchantId"));
+    return out(
+      keys
+        .map((k) => `${k.id}  ${k.prefix}…  ${k.label ?? ""}  ${k.scopes?.join(",") ?? "full access"}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active"}`)
+        .join("\n") || "No keys.",
+      keys,
+    );
+  },
+  "key:revoke": async ({ db, rest, out }) => {
+    const k = await admin.revokeApiKey(db, arg(rest, 0, "keyId"));
+    return out(`Revoked ${k.id}.`, k);
+  },
+  "signed-requests": async ({ db, rest, out }) => {
+    const state = arg(rest, 1, "on|off");
+    if (state !== "on" && state !== "off") throw new admin.AdminError("signed-requests takes on or off");
+    const r = await admin.setSignedRequests(db, { merchantId: arg(rest, 0, "merchantId"), required: state === "on" });
+    return out(r.secret ? `Signed requests required. Request signing secret (shown once):\n\n  ${r.secret}\n` : "Signed requests no longer required.", r);
+  },
+};
+
+const consoleCommands: Record<string, (c: CommandContext) => Promise<string>> = Object.fromEntries(
+  ["console:operator", "console:user", "console:reset-password"].map((command) => [
+    command,
+    async ({ db, rest, out }: CommandContext) => out(...(await consoleCommand(db, command, rest))),
+  ]),
+);
+
+const COMMANDS: Record<string, (c: CommandContext) => Promise<string>> = { ...merchantCommands, ...credentialCommands, ...consoleCommands };
+
 export async function runAdmin(argv: string[], env: Record<string, string | undefined> = process.env): Promise<string> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const [command, ...rest] = positionals;
@@ -101,69 +178,10 @@ export async function runAdmin(argv: string[], env: Record<string, string | unde
   const handle = await openDatabase(config.database);
   try {
     await migrate(handle.db);
-    const db = handle.db;
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!run) throw new admin.AdminError(`unknown command ${command}\n\n${USAGE}`);
     const out = (human: string, data: unknown) => (values.json ? JSON.stringify(data, null, 2) : human);
-    switch (command) {
-      case "migrate":
-        return out("Database is up to date.", { ok: true });
-      case "merchant:create": {
-        if (!values.name) throw new admin.AdminError("--name is required");
-        const m = await admin.createMerchant(db, { name: values.name, ...settingsFrom(values) });
-        return out(`Created merchant ${m.id} (${m.name}).\nNext: payout:set ${m.id} <chainId> <address>, then key:issue ${m.id}`, m);
-      }
-      case "merchant:update": {
-        const m = await admin.updateMerchant(db, arg(rest, 0, "merchantId"), settingsFrom(values));
-        return out(`Updated merchant ${m.id}.`, m);
-      }
-      case "merchant:list": {
-        const list = await admin.listMerchants(db);
-        return out(list.map((m) => `${m.id}  ${m.name}${m.requireSignedRequests ? "  (signed requests)" : ""}`).join("\n") || "No merchants.", list);
-      }
-      case "payout:set": {
-        const chains = await ChainCatalog.load({ dir: config.deploymentsDir, confirmations: config.confirmations });
-        const chainId = integer("chainId", arg(rest, 1, "chainId"))!;
-        const row = await admin.setPayoutAddress(db, chains, { merchantId: arg(rest, 0, "merchantId"), chainId, address: arg(rest, 2, "address") });
-        return out(`Payout address of ${row.merchantId} on chain ${row.chainId}: ${row.address}`, row);
-      }
-      case "key:issue": {
-        const scopes = values.scopes?.split(",").map((scope) => scope.trim()).filter(Boolean);
-        const k = await admin.issueApiKey(db, { merchantId: arg(rest, 0, "merchantId"), label: values.label, scopes });
-        return out(`API key ${k.id}, ${k.scopes ? `scopes ${k.scopes.join(", ")}` : "full access"} (shown once; store it now):\n\n  ${k.key}\n`, k);
-      }
-      case "key:list": {
-        const keys = await admin.listApiKeys(db, arg(rest, 0, "merchantId"));
-        return out(
-          keys
-            .map((k) => `${k.id}  ${k.prefix}…  ${k.label ?? ""}  ${k.scopes?.join(",") ?? "full access"}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : "active"}`)
-            .join("\n") || "No keys.",
-          keys,
-        );
-      }
-      case "key:revoke": {
-        const k = await admin.revokeApiKey(db, arg(rest, 0, "keyId"));
-        return out(`Revoked ${k.id}.`, k);
-      }
-      case "signed-requests": {
-        const state = arg(rest, 1, "on|off");
-        if (state !== "on" && state !== "off") throw new admin.AdminError("signed-requests takes on or off");
-        const r = await admin.setSignedRequests(db, { merchantId: arg(rest, 0, "merchantId"), required: state === "on" });
-        return out(r.secret ? `Signed requests required. Request signing secret (shown once):\n\n  ${r.secret}\n` : "Signed requests no longer required.", r);
-      }
-      case "unmatched:list": {
-        const rows = await admin.listUnmatchedPayments(db, { limit: integer("limit", values.limit) ?? 50 });
-        return out(
-          rows.map((u) => `${u.id}  chain ${u.chainId}  ${u.txHash}#${u.logIndex}  ${u.reason}  amount ${u.amount} (base units)${u.revertedAt ? "  reverted" : ""}`).join("\n") ||
-            "No unmatched payments.",
-          rows.map((u) => ({ ...u, amount: u.amount.toString(), blockNumber: u.blockNumber.toString() })),
-        );
-      }
-      case "console:operator":
-      case "console:user":
-      case "console:reset-password":
-        return out(...(await consoleCommand(db, command, rest)));
-      default:
-        throw new admin.AdminError(`unknown command ${command}\n\n${USAGE}`);
-    }
+    return await run({ db: handle.db, config, values, rest, out });
   } finally {
     await handle.close();
   }
