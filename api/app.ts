@@ -76,6 +76,19 @@ export function createApp(deps: AppDeps) {
     .route("/", checkoutRouter)
     .route("/", consoleRouter);
 
+  document(app, deps);
+
+  app.notFound(notFound(app));
+  app.onError((error, c) => errorResponse(c, toApiError(error, c)));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+type Router = ReturnType<typeof createRouter>;
+
+/** The OpenAPI document at `/openapi.json`: the bearer scheme (with the signing and scope rules) and the info. */
+function document(app: Router, deps: AppDeps): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
@@ -100,9 +113,12 @@ export function createApp(deps: AppDeps) {
     },
     servers: [{ url: deps.config.publicBaseUrl }],
   });
+}
 
+/** 405 with `Allow` for a known path and another method; 404 otherwise. */
+function notFound(app: Router) {
   const routes = app.routes.filter((route) => route.method !== "ALL");
-  app.notFound((c) => {
+  return (c: Context<AppEnv>) => {
     const allowed = [...new Set(routes.filter((route) => pathMatches(route.path, c.req.path)).map((route) => route.method))];
     if (allowed.length > 0 && !allowed.includes(c.req.method)) {
       return errorResponse(c, new ApiError(405, "method_not_allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}`, {
@@ -110,13 +126,8 @@ export function createApp(deps: AppDeps) {
       }));
     }
     return errorResponse(c, new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`));
-  });
-
-  app.onError((error, c) => errorResponse(c, toApiError(error, c)));
-  return app;
+  };
 }
-
-export type App = ReturnType<typeof createApp>;
 
 function pathMatches(pattern: string, path: string): boolean {
   const regex = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\/:[^/]+/g, "/[^/]+").replace(/\*/g, ".*");
