@@ -13,7 +13,6 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, count, eq } from "drizzle-orm";
-import type { Address, Hex } from "viem";
 import { writeDeploymentRecord } from "../../contracts/deployments/record.js";
 import { createMerchant, issueApiKey, setPayoutAddress } from "../../api/admin/commands.js";
 import { createApp } from "../../api/app.js";
@@ -105,16 +104,7 @@ async function run(backend: "pglite" | "postgres", handle: DatabaseHandle, deplo
     const order = (await res.json()) as OrderView;
     const arrived = receiver.arrival(order.id);
     block += 1n;
-    source.pay({
-      chainId: CHAIN,
-      router: order.toAddress as Address,
-      orderRef: order.orderRef as Hex,
-      merchant: order.payoutAddress as Address,
-      token: order.token.address as Address,
-      amount: 1_000_000n,
-      blockNumber: block,
-      blockTimestamp: new Date(),
-    });
+    source.payOrder(order, { amount: 1_000_000n, blockNumber: block, blockTimestamp: new Date() });
     await confirmer.confirmAll();
     const at = await arrived;
     if (i >= warmup) latencies.push(at - committedAt);

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Address, Hex } from "viem";
 import type { IndexedPayment, PaymentSource } from "../../../api/confirmer/payment-source.js";
+import type { OrderView } from "../../../api/orders/views.js";
 
 const hex32 = (): Hex => `0x${randomBytes(32).toString("hex")}`;
 
@@ -90,6 +91,21 @@ export class MemoryPaymentSource implements PaymentSource {
     this.rows.push(payment);
     if ((this.heads.get(row.chainId) ?? -1n) < row.blockNumber) this.heads.set(row.chainId, row.blockNumber);
     return payment;
+  }
+
+  /** `pay`, addressed the way the order's view says (its router, reference, payout address and token). */
+  payOrder(
+    order: Pick<OrderView, "chainId" | "toAddress" | "orderRef" | "payoutAddress" | "token">,
+    row: { amount: bigint; blockNumber: bigint; blockTimestamp: Date } & Partial<Parameters<MemoryPaymentSource["pay"]>[0]>,
+  ): IndexedPayment {
+    return this.pay({
+      chainId: order.chainId,
+      router: order.toAddress as Address,
+      orderRef: order.orderRef as Hex,
+      merchant: order.payoutAddress as Address,
+      token: order.token.address as Address,
+      ...row,
+    });
   }
 
   /** A reorg back to `ancestor`: every row above it disappears, the head drops to it, the heights above get new blocks. */

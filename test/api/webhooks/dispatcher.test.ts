@@ -6,7 +6,6 @@
 import { createServer, type Server } from "node:http";
 import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
-import type { Address, Hex } from "viem";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { webhookAttempts, webhookDeliveries } from "../../../api/db/schema.js";
@@ -157,16 +156,7 @@ describeBackends("webhook delivery", (backend) => {
     const source = new MemoryPaymentSource();
     const confirmer = new Confirmer({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
     const order = (await (await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) })).json()) as OrderView;
-    source.pay({
-      chainId: LOCAL,
-      router: order.toAddress as Address,
-      orderRef: order.orderRef as Hex,
-      merchant: order.payoutAddress as Address,
-      token: order.token.address as Address,
-      amount: 10_000_000n,
-      blockNumber: 20n,
-      blockTimestamp: h.clock.now(),
-    });
+    source.payOrder(order, { amount: 10_000_000n, blockNumber: 20n, blockTimestamp: h.clock.now() });
     await confirmer.confirmAll();
     source.setHead(LOCAL, 21n);
     await confirmer.confirmAll();
