@@ -25,12 +25,12 @@ import { consoleUsers, type ConsoleRole } from "../../api/db/schema.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { type RunningApi, startApi } from "../../api/main.js";
 import { encryptSecret, loadOrCreateKeyFile } from "../../api/webhooks/secret-box.js";
-import { freePort } from "../../shared/ports.js";
+import { freePort } from "../../scripts/stack/ports.js";
 import { DEV_ACCOUNTS, pay, randomOrderRef, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { installTestWallet } from "./support/test-wallet.js";
-import { type VerifyingReceiver, startVerifyingReceiver } from "./support/webhook-receiver.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;
 const payer = DEV_ACCOUNTS.payers[0];
