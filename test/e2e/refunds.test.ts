@@ -13,13 +13,13 @@ import * as admin from "../../api/admin/commands.js";
 import { openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
-import { freePort } from "../../shared/ports.js";
+import { freePort } from "../../scripts/stack/ports.js";
 import { mine } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type ApiProcess, startApiProcess } from "./support/api-process.js";
-import { type VerifyingReceiver, startVerifyingReceiver } from "./support/webhook-receiver.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;
 const CONFIRMATIONS = 3;

@@ -74,6 +74,8 @@ export type DeliveredEvent = {
   createdAt: number;
   /** When the receiver had verified it, ms since the epoch. */
   receivedAt: number;
+  /** For refund events: the refund's id, status and transaction. */
+  refund?: { id: string; status: string; txHash: string | null } | undefined;
 };
 
 export interface VerifyingReceiver {
@@ -89,7 +91,12 @@ export interface VerifyingReceiver {
   stop(): Promise<void>;
 }
 
-type OrderEvent = { id: string; type: string; createdAt: string; data: { order: { id: string; status: string } } };
+type OrderEvent = {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: { order: { id: string; status: string }; refund?: { id: string; status: string; txHash: string | null } };
+};
 
 /** Counts every delivery, repeats too: it remembers no webhook id (a merchant's receiver would). */
 const rememberNothing = { has: () => false, add: () => undefined };
@@ -130,6 +137,7 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
             type: event.type,
             orderId: event.data.order.id,
             status: event.data.order.status,
+            refund: event.data.refund && { id: event.data.refund.id, status: event.data.refund.status, txHash: event.data.refund.txHash },
             createdAt: Date.parse(event.createdAt),
             receivedAt: Date.now(),
           };
