@@ -14,6 +14,7 @@ import { developerRoutes } from "./routes/developers.js";
 import { financeRoutes } from "./routes/finance.js";
 import { operatorRoutes } from "./routes/operator.js";
 import { ownerRoutes } from "./routes/owner.js";
+import { refundRoutes } from "./routes/refunds.js";
 import { supportRoutes } from "./routes/support.js";
 
 const wantsJson = (c: Context) => c.req.path.endsWith(".json") || (c.req.header("accept") ?? "").startsWith("application/json");
@@ -47,6 +48,7 @@ export const consoleRouter = new Hono<ConsoleEnv>()
   .route("/", operatorRoutes)
   .use("/console/m/:merchantId/*", requireSignedIn, withMerchant)
   .route("/", supportRoutes)
+  .route("/", refundRoutes)
   .route("/", financeRoutes)
   .route("/", developerRoutes)
   .route("/", ownerRoutes)

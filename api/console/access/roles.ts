@@ -8,6 +8,8 @@ export const PERMISSIONS = {
   "orders:view": ["owner", "developer", "support", "finance"],
   "orders:cancel": ["owner", "support"],
   "orders:redeliver": ["owner", "support", "developer"],
+  /** Create and cancel refunds: the people who already cancel orders; finance reads, developers build. */
+  "orders:refund": ["owner", "support"],
   "unmatched:review": ["owner", "support"],
   "finance:view": ["owner", "finance"],
   "developers:manage": ["owner", "developer"],
@@ -26,6 +28,6 @@ export function can(role: ConsoleRole | null, permission: Permission, { operator
 export const ROLE_DESCRIPTIONS: Record<ConsoleRole, string> = {
   owner: "everything for this merchant: payout addresses, settings, people, audit log",
   developer: "API keys, webhook endpoints, signed requests; orders and redelivery",
-  support: "orders, cancel and redeliver, unmatched payments",
+  support: "orders, cancel, refund and redeliver, unmatched payments",
   finance: "finance totals and exports; orders (read only)",
 };

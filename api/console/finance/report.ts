@@ -1,11 +1,11 @@
 /**
  * Finance figures for one merchant: per day, chain and token, what was received (confirmed payments, by block
- * time), refunded (issue 16: zero until refunds exist) and the net; the range's totals; and the all-time totals,
- * which are `GET /v1/balance`'s `received` (the same query). Amounts are exact bigints.
+ * time), refunded (succeeded refunds, by the time they succeeded) and the net; the range's totals; and the all-time
+ * totals, which are `GET /v1/balance`'s `received` and `refunded` (the same query). Amounts are exact bigints.
  */
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Queryable } from "../../db/client.js";
-import { orders, payments } from "../../db/schema.js";
+import { orders, payments, refunds } from "../../db/schema.js";
 import { ApiError } from "../../lib/errors.js";
 import { merchantBalances } from "../../routes/balance/balance.queries.js";
 
@@ -33,9 +33,11 @@ export function parseRange({ from, to }: { from?: string | undefined; to?: strin
   return { from: from_, to: new Date(toStart.getTime() + DAY_MS), fromDay: isoDay(from_), toDay: isoDay(toStart) };
 }
 
-export async function dailyTotals(db: Queryable, merchantId: string, range: DateRange): Promise<DayRow[]> {
+type SeriesDay = Series & { day: string };
+
+async function receivedPerDay(db: Queryable, merchantId: string, range: DateRange): Promise<(SeriesDay & { received: string; payments: number })[]> {
   const day = sql<string>`to_char(${payments.blockTimestamp} at time zone 'UTC', 'YYYY-MM-DD')`;
-  const rows = await db
+  return db
     .select({
       day,
       chainId: payments.chainId,
@@ -49,8 +51,32 @@ export async function dailyTotals(db: Queryable, merchantId: string, range: Date
     .where(and(eq(payments.merchantId, merchantId), eq(payments.state, "confirmed"), gte(payments.blockTimestamp, range.from), lt(payments.blockTimestamp, range.to)))
     .groupBy(day, payments.chainId, orders.tokenSymbol, orders.tokenDecimals)
     .orderBy(asc(day), asc(payments.chainId), asc(orders.tokenSymbol));
-  // Refunds (issue 16) subtract here, from their own confirmed rows.
-  return rows.map((row) => ({ ...row, received: BigInt(row.received), refunded: 0n, net: BigInt(row.received) }));
+}
+
+/** Succeeded refunds per day (when they succeeded), chain and token: what `GET /v1/balance` counts as refunded. */
+async function refundedPerDay(db: Queryable, merchantId: string, range: DateRange): Promise<(SeriesDay & { refunded: string })[]> {
+  const day = sql<string>`to_char(${refunds.succeededAt} at time zone 'UTC', 'YYYY-MM-DD')`;
+  return db
+    .select({ day, chainId: orders.chainId, symbol: orders.tokenSymbol, decimals: orders.tokenDecimals, refunded: sql<string>`coalesce(sum(${refunds.amount}), 0)::text` })
+    .from(refunds)
+    .innerJoin(orders, eq(orders.id, refunds.orderId))
+    .where(and(eq(refunds.merchantId, merchantId), eq(refunds.status, "succeeded"), gte(refunds.succeededAt, range.from), lt(refunds.succeededAt, range.to)))
+    .groupBy(day, orders.chainId, orders.tokenSymbol, orders.tokenDecimals);
+}
+
+export async function dailyTotals(db: Queryable, merchantId: string, range: DateRange): Promise<DayRow[]> {
+  const [received, refunded] = await Promise.all([receivedPerDay(db, merchantId, range), refundedPerDay(db, merchantId, range)]);
+  const byKey = new Map<string, DayRow>();
+  const rowOf = (r: SeriesDay) => {
+    const key = `${r.day}|${r.chainId}|${r.symbol}`;
+    const row = byKey.get(key) ?? { day: r.day, chainId: r.chainId, symbol: r.symbol, decimals: r.decimals, received: 0n, refunded: 0n, net: 0n, payments: 0 };
+    byKey.set(key, row);
+    return row;
+  };
+  for (const r of received) Object.assign(rowOf(r), { received: BigInt(r.received), payments: r.payments });
+  for (const r of refunded) rowOf(r).refunded = BigInt(r.refunded);
+  const rows = [...byKey.values()].map((row) => ({ ...row, net: row.received - row.refunded }));
+  return rows.sort((a, b) => a.day.localeCompare(b.day) || a.chainId - b.chainId || a.symbol.localeCompare(b.symbol));
 }
 
 export type Total = Series & { received: bigint; refunded: bigint; net: bigint };

@@ -27,16 +27,16 @@ export function financePage(c: ConsoleContext, { range, rows, totals, allTime }:
 <a class="button secondary" id="export-payments" href="${base}/payments.csv?${query}" download>Payments CSV</a></p>
 <h2>Totals, ${range.fromDay} to ${range.toDay} (UTC, by block time)</h2>
 ${tableRegion("Totals for the range", html`<table id="range-totals"><thead><tr><th scope="col">Chain</th><th scope="col">Token</th><th scope="col" class="num">Received</th><th scope="col" class="num">Refunded</th><th scope="col" class="num">Net</th></tr></thead><tbody>
-${totals.length ? totals.map((t) => html`<tr><td>${t.chainId}</td><td>${t.symbol}</td><td class="num">${fmt(t.received, t.decimals)}</td><td class="num">${fmt(t.refunded, t.decimals)}</td><td class="num">${fmt(t.net, t.decimals)}</td></tr>`) : html`<tr><td colspan="5">No confirmed payments in this range.</td></tr>`}
+${totals.length ? totals.map((t) => html`<tr><td>${t.chainId}</td><td>${t.symbol}</td><td class="num">${fmt(t.received, t.decimals)}</td><td class="num">${fmt(t.refunded, t.decimals)}</td><td class="num">${fmt(t.net, t.decimals)}</td></tr>`) : html`<tr><td colspan="5">No confirmed payments or refunds in this range.</td></tr>`}
 </tbody></table>`)}
 <div class="charts">${charts}</div>
 <h2>All time (equals <code>GET /v1/balance</code>)</h2>
-${tableRegion("All-time totals", html`<table id="all-time"><thead><tr><th scope="col">Chain</th><th scope="col">Token</th><th scope="col" class="num">Received</th><th scope="col" class="num">Confirming</th></tr></thead><tbody>
-${allTime.length ? allTime.map((b) => html`<tr data-chain="${b.chainId}" data-symbol="${b.symbol}"><td>${b.chainId}</td><td>${b.symbol}</td><td class="num received">${fmt(b.received, b.decimals)}</td><td class="num">${fmt(b.confirming, b.decimals)}</td></tr>`) : html`<tr><td colspan="4">Nothing received yet.</td></tr>`}
+${tableRegion("All-time totals", html`<table id="all-time"><thead><tr><th scope="col">Chain</th><th scope="col">Token</th><th scope="col" class="num">Received</th><th scope="col" class="num">Refunded</th><th scope="col" class="num">Net</th><th scope="col" class="num">Confirming</th></tr></thead><tbody>
+${allTime.length ? allTime.map((b) => html`<tr data-chain="${b.chainId}" data-symbol="${b.symbol}"><td>${b.chainId}</td><td>${b.symbol}</td><td class="num received">${fmt(b.received, b.decimals)}</td><td class="num refunded">${fmt(b.refunded, b.decimals)}</td><td class="num net">${fmt(b.received - b.refunded, b.decimals)}</td><td class="num">${fmt(b.confirming, b.decimals)}</td></tr>`) : html`<tr><td colspan="6">Nothing received yet.</td></tr>`}
 </tbody></table>`)}
 <h2>Per day</h2>
 ${tableRegion("Per day", html`<table><thead><tr><th scope="col">Day</th><th scope="col">Chain</th><th scope="col">Token</th><th scope="col" class="num">Payments</th><th scope="col" class="num">Received</th><th scope="col" class="num">Refunded</th><th scope="col" class="num">Net</th></tr></thead><tbody>
-${rows.length ? rows.map((r) => html`<tr><td>${r.day}</td><td>${r.chainId}</td><td>${r.symbol}</td><td class="num">${r.payments}</td><td class="num">${fmt(r.received, r.decimals)}</td><td class="num">${fmt(r.refunded, r.decimals)}</td><td class="num">${fmt(r.net, r.decimals)}</td></tr>`) : html`<tr><td colspan="7">No confirmed payments in this range.</td></tr>`}
+${rows.length ? rows.map((r) => html`<tr><td>${r.day}</td><td>${r.chainId}</td><td>${r.symbol}</td><td class="num">${r.payments}</td><td class="num">${fmt(r.received, r.decimals)}</td><td class="num">${fmt(r.refunded, r.decimals)}</td><td class="num">${fmt(r.net, r.decimals)}</td></tr>`) : html`<tr><td colspan="7">No confirmed payments or refunds in this range.</td></tr>`}
 </tbody></table>`)}`,
   });
 }

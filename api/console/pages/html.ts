@@ -26,6 +26,8 @@ export const tableRegion = (label: string, table: Html) => html`<div class="tabl
 /** What a redirect after a POST says happened: a fixed code in `?done=`, never text from the URL. */
 const NOTICES: Record<string, string> = {
   cancelled: "Order cancelled.",
+  "refund-created": "Refund created. Send its transaction from the payout wallet (or propose it in the Safe).",
+  "refund-cancelled": "Refund cancelled.",
   redelivered: "Queued again for delivery.",
   "redelivered-none": "No enabled endpoint takes this event.",
   attached: "Payment attached and credited.",

@@ -1,11 +1,13 @@
 /** Orders search, the order page with its timeline, and the unmatched payments queue. */
 import { formatAmount } from "../../lib/amount.js";
 import type { OrderRow } from "../../orders/views.js";
+import type { RefundView } from "../../refunds/views.js";
 import { can } from "../access/roles.js";
 import type { TimelineEntry } from "../support/timeline.js";
 import type { UnmatchedRow } from "../support/unmatched.js";
 import { actionButton, csrfField, html, tableRegion, time, type ConsoleContext } from "./html.js";
 import { layout } from "./layout.js";
+import { refundsSection } from "./refund-pages.js";
 
 const base = (c: ConsoleContext) => `/console/m/${c.get("merchant").id}`;
 const allowed = (c: ConsoleContext, permission: Parameters<typeof can>[1]) => can(c.get("role"), permission, { operator: c.get("session")?.user.isOperator ?? false });
@@ -39,12 +41,15 @@ function timelineList(c: ConsoleContext, entries: TimelineEntry[]) {
   )}</ol>`;
 }
 
-export function orderPage(c: ConsoleContext, { order, entries, notice }: { order: OrderRow; entries: TimelineEntry[]; notice?: string }) {
+export type OrderPageData = { order: OrderRow; entries: TimelineEntry[]; refunds: RefundView[]; notice?: string; refundError?: string };
+
+export function orderPage(c: ConsoleContext, { order, entries, refunds, notice, refundError }: OrderPageData) {
   const facts: [string, unknown][] = [
     ["Status", html`<span class="status status-${order.status}" id="order-status">${order.status}</span>`],
     ["Merchant order id", order.merchantOrderId],
     ["Amount", amountOf(order, order.amount)],
     ["Received (confirmed)", amountOf(order, order.amountReceived)],
+    ["Refunded (succeeded)", amountOf(order, order.amountRefunded)],
     ["Chain", String(order.chainId)],
     ["Token", `${order.tokenSymbol} ${order.tokenAddress}`],
     ["Payout address", order.payoutAddress],
@@ -58,8 +63,8 @@ export function orderPage(c: ConsoleContext, { order, entries, notice }: { order
     current: "orders",
     body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
 <section class="card"><dl class="facts">${facts.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v}</dd></div>`)}</dl>
-<div class="actions">${allowed(c, "orders:cancel") && order.status === "pending" ? actionButton(c, `${c.req.path}/cancel`, "Cancel order", { danger: true }) : ""}
-<!-- Refund (issue 16) goes here, for owner and support, once refunds exist. --></div></section>
+<div class="actions">${allowed(c, "orders:cancel") && order.status === "pending" ? actionButton(c, `${c.req.path}/cancel`, "Cancel order", { danger: true }) : ""}</div></section>
+${refundsSection(c, { order, refunds, mayRefund: allowed(c, "orders:refund"), error: refundError })}
 <section><h2>Timeline</h2>${timelineList(c, entries)}</section>
 <p><a href="${base(c)}/orders">All orders</a></p>`,
   });

@@ -1,4 +1,4 @@
-/** Support: find orders, read their timeline, cancel and redeliver; review unmatched payments. */
+/** Support: find orders, read their timeline, cancel and redeliver; review unmatched payments. Refunds: `refunds.ts`. */
 import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { cancelOrder } from "../../orders/cancel.js";
@@ -12,21 +12,26 @@ import { requirePermission } from "../middleware.js";
 import { doneNotice } from "../pages/html.js";
 import { orderPage, ordersPage, unmatchedPage } from "../pages/support-pages.js";
 import { searchOrders } from "../support/search.js";
+import { consoleRefundContext, orderRefunds } from "../support/refunds.js";
 import { orderTimeline } from "../support/timeline.js";
 import { attachUnmatched, dismissUnmatched, listUnmatched } from "../support/unmatched.js";
 
 type Ctx = Context<ConsoleEnv>;
 
-async function ownedOrder(c: Ctx) {
+export async function ownedOrder(c: Ctx) {
   const [order] = await c.get("deps").db.select().from(orders).where(and(eq(orders.id, c.req.param("orderId") ?? ""), eq(orders.merchantId, c.get("merchant").id)));
   if (!order) throw notFound("Order");
   return order;
 }
 
-async function renderOrder(c: Ctx) {
+/** The order page; after a refused refund action, with its message and status (422, 409) instead of a notice. */
+export async function renderOrder(c: Ctx, { status = 200, refundError }: { status?: 200 | 409 | 422; refundError?: string } = {}) {
   const order = await ownedOrder(c);
-  const { entries } = await orderTimeline(c.get("deps").db, order);
-  return c.html(orderPage(c, { order, entries, ...doneNotice(c) }));
+  const { db, config, chains } = c.get("deps");
+  const refunds = await orderRefunds(db, order, await consoleRefundContext(db, config.publicBaseUrl, chains));
+  const { entries } = await orderTimeline(db, order, refunds.rows);
+  const notice = refundError ? {} : doneNotice(c);
+  return c.html(orderPage(c, { order, entries, refunds: refunds.views, ...notice, ...(refundError ? { refundError } : {}) }), status);
 }
 
 const view = requirePermission("orders:view");

@@ -1,6 +1,7 @@
 /**
  * An order's story for support: created, each payment seen / confirmed / reverted, each event (status changes) and
- * every webhook attempt of its deliveries, oldest first. Refunds (issue 16) add their own entries in `refundEntries`.
+ * every webhook attempt of its deliveries, and each refund's steps (`refundEntries`), oldest first. Refund events
+ * (`refund.created`, ...) are events of the order, so they appear (and redeliver) like the others.
  */
 import { asc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "../../db/client.js";
@@ -8,6 +9,7 @@ import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "..
 import { formatAmount } from "../../lib/amount.js";
 import type { OrderRow, PaymentRow } from "../../orders/views.js";
 import { orderPayments } from "../../orders/reads.js";
+import type { RefundRow } from "../../refunds/views.js";
 
 export type TimelineEntry = {
   at: Date;
@@ -51,12 +53,22 @@ async function webhookEntries(db: Queryable, eventIds: string[], eventTypes: Map
   });
 }
 
-/** Refunds land with issue 16: their requested / sent / confirmed entries go here. */
-async function refundEntries(): Promise<TimelineEntry[]> {
-  return [];
+/** Each refund's steps: requested, its `RefundSent` seen (submitted), succeeded, failed or cancelled. */
+export function refundEntries(order: OrderRow, refundRows: RefundRow[]): TimelineEntry[] {
+  return refundRows.flatMap((r) => {
+    const amount = `${formatAmount(r.amount, order.tokenDecimals)} ${order.tokenSymbol}`;
+    const to = `to ${r.destination ?? "(no destination yet)"} · ref ${r.refundRef}`;
+    const sent = r.txHash ? `${to} · tx ${r.txHash}` : to;
+    const entries: TimelineEntry[] = [{ at: r.createdAt, kind: "refund", title: `Refund requested: ${amount} (${r.reason})`, detail: to }];
+    if (r.submittedAt) entries.push({ at: r.submittedAt, kind: "refund", title: `Refund sent on-chain: ${amount}`, detail: sent, status: "warn" });
+    if (r.succeededAt) entries.push({ at: r.succeededAt, kind: "refund", title: `Refund succeeded: ${amount}`, detail: sent, status: "ok" });
+    if (r.status === "failed") entries.push({ at: r.updatedAt, kind: "refund", title: `Refund failed: ${amount}`, detail: `${sent}${r.failureReason ? ` · ${r.failureReason}` : ""}`, status: "bad" });
+    if (r.cancelledAt) entries.push({ at: r.cancelledAt, kind: "refund", title: `Refund cancelled: ${amount}`, detail: to, status: "bad" });
+    return entries;
+  });
 }
 
-export async function orderTimeline(db: Queryable, order: OrderRow): Promise<OrderTimeline> {
+export async function orderTimeline(db: Queryable, order: OrderRow, refundRows: RefundRow[] = []): Promise<OrderTimeline> {
   const paymentRows = await orderPayments(db, order.id);
   const eventRows = await db.select({ id: events.id, type: events.type, createdAt: events.createdAt }).from(events).where(eq(events.orderId, order.id)).orderBy(asc(events.id));
   const types = new Map(eventRows.map((e) => [e.id, e.type]));
@@ -65,7 +77,7 @@ export async function orderTimeline(db: Queryable, order: OrderRow): Promise<Ord
     ...paymentRows.flatMap((p) => paymentEntries(order, p)),
     ...eventRows.map((e) => ({ at: e.createdAt, kind: "event" as const, title: `Event ${e.type}`, detail: e.id, eventId: e.id })),
     ...(await webhookEntries(db, eventRows.map((e) => e.id), types)),
-    ...(await refundEntries()),
+    ...refundEntries(order, refundRows),
   ];
   entries.sort((a, b) => a.at.getTime() - b.at.getTime());
   return { entries, payments: paymentRows, events: eventRows };
