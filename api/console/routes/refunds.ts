@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { refunds } from "../../db/schema.js";
 import { domainApiError } from "../../http/domain-errors.js";
+import { formatAmount } from "../../lib/amount.js";
 import { ApiError, notFound } from "../../lib/errors.js";
 import { cancelRefund } from "../../refunds/cancel.js";
 import { createRefund } from "../../refunds/create.js";
@@ -42,7 +43,7 @@ export const refundRoutes = new Hono<ConsoleEnv>()
       const { refund: created } = await createRefund(db, { merchantId: before.merchantId, orderId: before.id, input, now: now(), ctx: await refundContext(c) });
       await auditAction(c, "refund.created", {
         target: created.id,
-        before: { orderId: before.id, amountReceived: before.amountReceived.toString(), amountRefunded: before.amountRefunded.toString() },
+        before: { orderId: before.id, amountReceived: formatAmount(before.amountReceived, before.tokenDecimals), amountRefunded: formatAmount(before.amountRefunded, before.tokenDecimals) },
         after: { orderId: before.id, by: c.get("session")!.user.email, amount: input.amount, destination: created.destination, reason: created.reason, refundRef: created.refundRef, status: created.status },
       });
       return c.redirect(`${orderPath(c)}?done=refund-created`, 303);
