@@ -20,7 +20,7 @@ export const createRefundBody = z
       .string()
       .min(1)
       .max(500)
-      .regex(/^[^\p{Cc}]+$/u, "must not contain control characters")
+      .regex(/^[^\x00-\x1f\x7f-\x9f]+$/, "must not contain control characters")
       .openapi({ example: "Customer returned the item" }),
     destination: z
       .string()
@@ -87,8 +87,9 @@ export const getRefund = createRoute({
   path: "/v1/refunds/{refundId}",
   tags,
   ...requiresScope("refunds:read"),
+  summary: "Get a refund",
   request: { params: refundIdParams },
-  responses: { 200: jsonContent(refundSchema, "The refund"), ...errorResponses(404), ...authErrors },
+  responses: { 200: jsonContent(refundSchema, "The refund"), ...errorResponses(404, 422), ...authErrors },
 });
 
 export const cancelRefund = createRoute({
