@@ -36,17 +36,17 @@ const { values: flags, positionals } = parseArgs({
   },
 });
 
+type PayToken = { address: Address; decimals: number; symbol: string; permit: boolean };
+type PublicClient = ReturnType<typeof createPublicClient>;
+type WalletClient = ReturnType<typeof createWalletClient>;
+type Payment = { from: Address; token: PayToken; amount: bigint; router: Address; merchant: Address; orderRef: Hex; chainId: number };
+type Send = (label: string, hash: Hex) => Promise<void>;
+
 async function main(): Promise<void> {
   const target = positionals[0];
   if (!target) throw new Error("usage: npm run pay -- <checkout URL | checkout token> [--amount 12.5] [--token USDT] [--from 1..4 | 0x…]");
   const { apiUrl, checkoutToken } = parseTarget(target, flags.api!);
-
-  const response = await fetch(`${apiUrl}/pay/${checkoutToken}/status`).catch((error: unknown) => {
-    throw new Error(`The API at ${apiUrl} did not answer (is \`npm start\` running?): ${String(error)}`);
-  });
-  if (response.status === 404) throw new Error(`No checkout ${checkoutToken} at ${apiUrl} (pass the order's cashierUrl, not its id)`);
-  if (!response.ok) throw new Error(`The API answered ${response.status} for checkout ${checkoutToken}`);
-  const order = (await response.json()) as PublicOrder;
+  const order = await fetchOrder(apiUrl, checkoutToken);
 
   const publicClient = createPublicClient({ transport: http(flags.rpc) });
   const chainId = await publicClient.getChainId();
@@ -54,67 +54,95 @@ async function main(): Promise<void> {
   const wallet = createWalletClient({ transport: http(flags.rpc) });
   const from = resolvePayer(flags.from!, await wallet.getAddresses());
 
-  let token = { address: getAddress(order.token.address), decimals: order.token.decimals, symbol: order.token.symbol, permit: order.token.permit };
-  if (flags.token && flags.token !== order.token.symbol) {
-    const record = (await readDeploymentRecords()).find((r) => r.chainId === chainId);
-    const other = record?.tokens.find((t) => t.symbol === flags.token);
-    if (!other) throw new Error(`--token ${flags.token} is not deployed on chain ${chainId}`);
-    token = other;
-  }
+  const token = await chooseToken(order, chainId);
   const amount = flags.amount !== undefined ? parseDecimal(flags.amount, token.decimals) : BigInt(order.amountDueUnits);
-  const router = getAddress(order.toAddress);
-  const merchant = getAddress(order.payoutAddress);
-  const orderRef = order.orderRef as Hex;
+  const payment: Payment = {
+    from,
+    token,
+    amount,
+    router: getAddress(order.toAddress),
+    merchant: getAddress(order.payoutAddress),
+    orderRef: order.orderRef as Hex,
+    chainId,
+  };
 
   const balance = await publicClient.readContract({ address: token.address, abi: erc20Abi, functionName: "balanceOf", args: [from] });
   if (balance < amount) throw new Error(`${from} holds ${balance} base units of ${token.symbol}, less than ${amount}`);
   console.log(`Paying ${flags.amount ?? order.amountDue} ${token.symbol} for order ${order.id} from ${from}`);
 
-  const send = async (label: string, hash: Hex) => {
+  const send: Send = async (label, hash) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`${label} reverted (tx ${hash})`);
     console.log(`  ${label.padEnd(15)} ${hash} (block ${receipt.blockNumber})`);
   };
 
-  if (token.permit) {
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + 1800);
-    const nonce = await publicClient.readContract({ address: token.address, abi: permitUSDAbi, functionName: "nonces", args: [from] });
-    const [, name, version] = await publicClient.readContract({ address: token.address, abi: permitUSDAbi, functionName: "eip712Domain" });
-    const signature = await wallet.signTypedData({
-      account: from,
-      domain: { name, version, chainId, verifyingContract: token.address },
-      types: permitTypes,
-      primaryType: "Permit",
-      message: { owner: from, spender: router, value: amount, nonce, deadline },
-    });
-    const { v, r, s } = hexToSignature(signature);
-    console.log("  permit signed   (no approve transaction needed)");
-    await send(
-      "payWithPermit",
-      await wallet.writeContract({
-        account: from,
-        chain: null,
-        address: router,
-        abi: paymentRouterAbi,
-        functionName: "payWithPermit",
-        args: [token.address, amount, merchant, orderRef, deadline, Number(v), r, s],
-      }),
-    );
-  } else {
-    const allowance = await publicClient.readContract({ address: token.address, abi: erc20Abi, functionName: "allowance", args: [from, router] });
-    if (allowance < amount) {
-      // USDT refuses to change a non-zero allowance to another non-zero value: reset it first.
-      if (allowance > 0n) {
-        await send("approve(0)", await wallet.writeContract({ account: from, chain: null, address: token.address, abi: erc20Abi, functionName: "approve", args: [router, 0n] }));
-      }
-      await send("approve", await wallet.writeContract({ account: from, chain: null, address: token.address, abi: erc20Abi, functionName: "approve", args: [router, amount] }));
-    }
-    await send(
-      "pay",
-      await wallet.writeContract({ account: from, chain: null, address: router, abi: paymentRouterAbi, functionName: "pay", args: [token.address, amount, merchant, orderRef] }),
-    );
-  }
+  if (token.permit) await payWithPermit(publicClient, wallet, payment, send);
+  else await approveAndPay(publicClient, wallet, payment, send);
   console.log(`Watch the order: ${apiUrl}/pay/${checkoutToken}`);
+}
+
+async function fetchOrder(apiUrl: string, checkoutToken: string): Promise<PublicOrder> {
+  const response = await fetch(`${apiUrl}/pay/${checkoutToken}/status`).catch((error: unknown) => {
+    throw new Error(`The API at ${apiUrl} did not answer (is \`npm start\` running?): ${String(error)}`);
+  });
+  if (response.status === 404) throw new Error(`No checkout ${checkoutToken} at ${apiUrl} (pass the order's cashierUrl, not its id)`);
+  if (!response.ok) throw new Error(`The API answered ${response.status} for checkout ${checkoutToken}`);
+  return (await response.json()) as PublicOrder;
+}
+
+/** The order's token, or the one --token names from this chain's deployment record. */
+async function chooseToken(order: PublicOrder, chainId: number): Promise<PayToken> {
+  const token = { address: getAddress(order.token.address), decimals: order.token.decimals, symbol: order.token.symbol, permit: order.token.permit };
+  if (!flags.token || flags.token === order.token.symbol) return token;
+  const record = (await readDeploymentRecords()).find((r) => r.chainId === chainId);
+  const other = record?.tokens.find((t) => t.symbol === flags.token);
+  if (!other) throw new Error(`--token ${flags.token} is not deployed on chain ${chainId}`);
+  return other;
+}
+
+/** One EIP-2612 permit signature, then `payWithPermit`: no approve transaction. */
+async function payWithPermit(publicClient: PublicClient, wallet: WalletClient, payment: Payment, send: Send): Promise<void> {
+  const { from, token, amount, router, merchant, orderRef, chainId } = payment;
+  const deadline = BigInt(Math.floor(Date.now() / 1000) + 1800);
+  const nonce = await publicClient.readContract({ address: token.address, abi: permitUSDAbi, functionName: "nonces", args: [from] });
+  const [, name, version] = await publicClient.readContract({ address: token.address, abi: permitUSDAbi, functionName: "eip712Domain" });
+  const signature = await wallet.signTypedData({
+    account: from,
+    domain: { name, version, chainId, verifyingContract: token.address },
+    types: permitTypes,
+    primaryType: "Permit",
+    message: { owner: from, spender: router, value: amount, nonce, deadline },
+  });
+  const { v, r, s } = hexToSignature(signature);
+  console.log("  permit signed   (no approve transaction needed)");
+  await send(
+    "payWithPermit",
+    await wallet.writeContract({
+      account: from,
+      chain: null,
+      address: router,
+      abi: paymentRouterAbi,
+      functionName: "payWithPermit",
+      args: [token.address, amount, merchant, orderRef, deadline, Number(v), r, s],
+    }),
+  );
+}
+
+/** `approve` (through zero first, as USDT demands) when the allowance is short, then `pay`. */
+async function approveAndPay(publicClient: PublicClient, wallet: WalletClient, payment: Payment, send: Send): Promise<void> {
+  const { from, token, amount, router, merchant, orderRef } = payment;
+  const allowance = await publicClient.readContract({ address: token.address, abi: erc20Abi, functionName: "allowance", args: [from, router] });
+  if (allowance < amount) {
+    // USDT refuses to change a non-zero allowance to another non-zero value: reset it first.
+    if (allowance > 0n) {
+      await send("approve(0)", await wallet.writeContract({ account: from, chain: null, address: token.address, abi: erc20Abi, functionName: "approve", args: [router, 0n] }));
+    }
+    await send("approve", await wallet.writeContract({ account: from, chain: null, address: token.address, abi: erc20Abi, functionName: "approve", args: [router, amount] }));
+  }
+  await send(
+    "pay",
+    await wallet.writeContract({ account: from, chain: null, address: router, abi: paymentRouterAbi, functionName: "pay", args: [token.address, amount, merchant, orderRef] }),
+  );
 }
 
 function parseTarget(target: string, defaultApi: string): { apiUrl: string; checkoutToken: string } {
