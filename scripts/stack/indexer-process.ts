@@ -77,6 +77,27 @@ export async function startIndexer({
   onLog,
   root = INDEXER_ROOT,
 }: StartIndexerOptions = {}): Promise<RunningIndexer> {
+  const env = indexerEnv(overrides);
+  await checkBeforeStart({ env, fresh, port, hostname, root });
+  const { child, exited, stop } = spawnPonder({ root, schema, port, hostname, env });
+  const log = followLog(child, onLog);
+
+  const failure = (reason: string) =>
+    new IndexerStartError(`The indexer ${reason}.${log.recent.length ? `\n${log.recent.join("\n")}` : ""}`);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    const boundPort = await raceExit(log.listening, exited, deadline, failure);
+    const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${boundPort}`;
+    if (waitFor === "ready") await raceExit(untilReady(url, deadline, failure), exited, deadline, failure);
+    return { url, port: boundPort, schema, process: child, exited, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** `process.env` with the caller's overrides (undefined removes a key), relative paths made absolute. */
+function indexerEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PONDER_TELEMETRY_DISABLED: "true" };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];
@@ -87,6 +108,17 @@ export async function startIndexer({
   for (const key of ["DEPLOYMENTS_DIR", "INDEXER_DATA_DIR"]) {
     if (env[key]) env[key] = path.resolve(env[key]);
   }
+  return env;
+}
+
+/** Ponder's own config checks, the port and `fresh`, as exceptions before anything starts; deletes PGlite data if fresh. */
+async function checkBeforeStart({
+  env,
+  fresh,
+  port,
+  hostname,
+  root,
+}: { env: NodeJS.ProcessEnv; fresh: boolean; port: number; hostname: string; root: string }): Promise<void> {
   // The same checks Ponder's config makes, here so that a missing RPC URL is an exception rather than a log line.
   await loadIndexedChains(env);
   const database = databaseConfig(env);
@@ -100,7 +132,16 @@ export async function startIndexer({
   if (fresh && database.kind === "pglite") {
     await rm(database.directory ?? path.join(root, ".ponder", "pglite"), { recursive: true, force: true });
   }
+}
 
+/** `ponder start` as a child, killed if this process exits first; `stop` sends SIGINT, then SIGKILL after 10 s. */
+function spawnPonder({
+  root,
+  schema,
+  port,
+  hostname,
+  env,
+}: { root: string; schema: string; port: number; hostname: string; env: NodeJS.ProcessEnv }) {
   // The caller's Node binary: Ponder and Hardhat need Node 22, which the caller already runs on.
   const child = spawn(
     process.execPath,
@@ -115,12 +156,26 @@ export async function startIndexer({
       resolve(code);
     }),
   );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // SIGINT, not SIGTERM: the Vite server inside Ponder 0.16 exits the process on SIGTERM before Ponder has unlocked
+    // its schema, and the next start then waits up to 25 s for the stale lock to expire.
+    child.kill("SIGINT");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, exited, stop };
+}
 
-  // The last lines, to say why Ponder stopped; the bound port, from its "Created HTTP server" line.
+/**
+ * Reads Ponder's output: the last lines, to say why Ponder stopped, and the bound port, from its "Created HTTP
+ * server" line (`listening` resolves with it).
+ */
+function followLog(child: ChildProcess, onLog?: (entry: PonderLogEntry) => void) {
   const recent: string[] = [];
-  let boundPort: number | undefined;
-  let listening!: () => void;
-  const listeningPromise = new Promise<void>((resolve) => (listening = resolve));
+  let listened!: (port: number) => void;
+  const listening = new Promise<number>((resolve) => (listened = resolve));
   const remember = (line: string) => {
     recent.push(line);
     if (recent.length > 30) recent.shift();
@@ -134,36 +189,11 @@ export async function startIndexer({
       return;
     }
     if (entry.level >= 40) remember(describeLogEntry(entry));
-    if (entry.msg === "Created HTTP server" && typeof entry.port === "number") {
-      boundPort = entry.port;
-      listening();
-    }
+    if (entry.msg === "Created HTTP server" && typeof entry.port === "number") listened(entry.port);
     onLog?.(entry);
   });
   createInterface({ input: child.stderr! }).on("line", remember);
-
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    // SIGINT, not SIGTERM: the Vite server inside Ponder 0.16 exits the process on SIGTERM before Ponder has unlocked
-    // its schema, and the next start then waits up to 25 s for the stale lock to expire.
-    child.kill("SIGINT");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  const failure = (reason: string) =>
-    new IndexerStartError(`The indexer ${reason}.${recent.length ? `\n${recent.join("\n")}` : ""}`);
-  const deadline = Date.now() + timeoutMs;
-  try {
-    await raceExit(listeningPromise, exited, deadline, failure);
-    const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${boundPort}`;
-    if (waitFor === "ready") await raceExit(untilReady(url, deadline, failure), exited, deadline, failure);
-    return { url, port: boundPort!, schema, process: child, exited, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  return { recent, listening };
 }
 
 async function raceExit<T>(
