@@ -69,6 +69,10 @@ export type DeliverOptions = {
   signal?: AbortSignal;
 };
 
+type Failure = (errorCode: DeliveryErrorCode, error: string, fields?: Partial<DeliveryResult>) => DeliveryResult;
+/** Ends the attempt once: the first outcome wins; `destroy` closes the connection rather than letting it finish. */
+type Settle = (result: DeliveryResult, options: { destroy: boolean }) => void;
+
 export async function deliver({
   url,
   headers,
@@ -80,7 +84,7 @@ export async function deliver({
   signal,
 }: DeliverOptions): Promise<DeliveryResult> {
   const started = performance.now();
-  const failure = (errorCode: DeliveryErrorCode, error: string, fields: Partial<DeliveryResult> = {}): DeliveryResult => ({
+  const failure: Failure = (errorCode, error, fields = {}) => ({
     ok: false,
     responseExcerpt: "",
     gone: false,
@@ -97,14 +101,22 @@ export async function deliver({
     return failure("refused_target", (error as Error).message);
   }
   if (signal?.aborted) return failure("aborted", "the delivery was aborted before it started");
+  return postOnce({ target, headers, body, timeoutMs, allowPrivateTargets, lookup, agent, signal }, started, failure);
+}
 
+/** The POST itself, settled once by the response, an error, the timeout or the caller's signal. */
+function postOnce(
+  { target, headers, body, timeoutMs, allowPrivateTargets, lookup, agent, signal }: Omit<DeliverOptions, "url"> & { target: URL; timeoutMs: number; allowPrivateTargets: boolean },
+  started: number,
+  failure: Failure,
+): Promise<DeliveryResult> {
   const payload = Buffer.from(body, "utf8");
   const send = target.protocol === "https:" ? https.request : http.request;
 
   return new Promise<DeliveryResult>((resolve) => {
     let settled = false;
     let status: number | undefined; // once the response head has arrived
-    const settle = (result: DeliveryResult, { destroy }: { destroy: boolean }) => {
+    const settle: Settle = (result, { destroy }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -137,23 +149,29 @@ export async function deliver({
     });
     request.on("response", (response) => {
       status = response.statusCode;
-      const chunks: Buffer[] = [];
-      let received = 0;
-      const judge = () => judgeResponse(response, Buffer.concat(chunks), started);
-      response.on("data", (chunk: Buffer) => {
-        chunks.push(chunk);
-        received += chunk.length;
-        // Enough for the log: stop reading rather than buffer whatever the receiver keeps sending.
-        if (received >= RESPONSE_EXCERPT_BYTES) settle(judge(), { destroy: true });
-      });
-      response.on("end", () => settle(judge(), { destroy: false }));
-      response.on("close", () => {
-        if (response.complete) return;
-        const cut = `the connection closed before the response ended (HTTP ${status})`;
-        settle(failure("connection_failed", cut, { status }), { destroy: true });
-      });
+      readResponse(response, started, settle, failure);
     });
     request.end(payload);
+  });
+}
+
+/** Reads the first RESPONSE_EXCERPT_BYTES of the body (no more), then judges the answer; a cut connection fails. */
+function readResponse(response: IncomingMessage, started: number, settle: Settle, failure: Failure): void {
+  const status = response.statusCode;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const judge = () => judgeResponse(response, Buffer.concat(chunks), started);
+  response.on("data", (chunk: Buffer) => {
+    chunks.push(chunk);
+    received += chunk.length;
+    // Enough for the log: stop reading rather than buffer whatever the receiver keeps sending.
+    if (received >= RESPONSE_EXCERPT_BYTES) settle(judge(), { destroy: true });
+  });
+  response.on("end", () => settle(judge(), { destroy: false }));
+  response.on("close", () => {
+    if (response.complete) return;
+    const cut = `the connection closed before the response ended (HTTP ${status})`;
+    settle(failure("connection_failed", cut, { status }), { destroy: true });
   });
 }
 
