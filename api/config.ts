@@ -2,6 +2,8 @@
  * The API's settings, read once from the environment at start. A bad value stops the process with a message that
  * names the variable.
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../contracts/deployments/record.js";
 import { z } from "zod";
 import { DAY, HOUR, MINUTE, SECOND, parseDurations } from "./lib/durations.js";
@@ -60,6 +62,10 @@ const envSchema = z.object({
   CONFIRMER_INTERVAL_MS: positiveInt.default(2_000),
   /** How often due orders are expired. */
   EXPIRY_INTERVAL_MS: positiveInt.default(1_000),
+  /** How long the confirmer's leader lease lasts unrenewed: a frozen or cut-off leader loses the lead after this. */
+  CONFIRMER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(1_500),
+  /** This instance's name in logs, `/health`, the leader lease and Postgres' `application_name`. */
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, "1-40 letters, digits, '.', '_' or '-'").optional(),
   /** Set to `false` to run an instance that serves HTTP only (another runs the confirmer). */
   CONFIRMER_ENABLED: flag("true"),
   /** 32 bytes, base64 or hex: encrypts webhook signing secrets at rest. Required with DATABASE_URL; with PGlite a key
@@ -135,6 +141,8 @@ export type Config = {
    * (`wallet_addEthereumChain`), instead of the built-in public one; `npm start` sets its local chain's.
    */
   walletRpcUrls: Record<number, string>;
+  confirmerLeaseMs: number;
+  instanceId: string;
   webhooks: WebhookConfig;
 };
 
@@ -197,6 +205,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     confirmerEnabled: e.CONFIRMER_ENABLED,
     rpcUrls: rpcUrlsFrom(present),
     walletRpcUrls: rpcUrlsFrom(present, "WALLET_RPC_URL_"),
+    confirmerLeaseMs: e.CONFIRMER_LEASE_MS,
+    instanceId: e.INSTANCE_ID ?? defaultInstanceId(),
     webhooks: {
       secretsKey: e.SECRETS_KEY,
       rotationOverlapMs: e.WEBHOOK_ROTATION_OVERLAP_SECONDS * 1000,
@@ -210,4 +220,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       dispatcherEnabled: e.WEBHOOK_DISPATCHER_ENABLED,
     },
   };
+}
+
+/** Host, process and a random tail: unique even when a restarted process gets a dead one's pid. */
+function defaultInstanceId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, "").slice(0, 20) || "host";
+  return `${host}-${process.pid}-${randomBytes(2).toString("hex")}`;
 }

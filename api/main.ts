@@ -12,11 +12,12 @@ import { Confirmer } from "./confirmer/confirmer.js";
 import { createIndexerSource } from "./confirmer/indexer-source.js";
 import { type ConfirmerWakeups, liveIndexerWakeups } from "./confirmer/indexer-wakeups.js";
 import type { PaymentSource } from "./confirmer/payment-source.js";
+import { Leadership } from "./confirmer/leader.js";
 import { startConfirmerLoops, type ConfirmerLoops } from "./confirmer/runner.js";
 import { createIndexerRefundSource } from "./confirmer/refund-source.js";
 import { confirmRefunds } from "./refunds/confirm.js";
 import type { RefundSource } from "./refunds/source.js";
-import { openDatabase } from "./db/client.js";
+import { openDatabase, type Transaction } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { DeploymentRecordError } from "../contracts/deployments/record.js";
 import { ChainCatalog } from "./chains/catalog.js";
@@ -36,7 +37,9 @@ export async function startApi(
     wakeups?: ConfirmerWakeups;
   } = {},
 ): Promise<RunningApi> {
-  const { source = createIndexerSource(settings), log = console.error } = options;
+  const { source = createIndexerSource(settings), log: write = console.error } = options;
+  // Every line names the instance: with several behind one load balancer, the logs say which one spoke.
+  const log = (...args: unknown[]) => write(`[${settings.instanceId}]`, ...args);
   const refundSource = options.refundSource !== undefined ? options.refundSource : source ? createIndexerRefundSource(settings, source) : null;
   const wakeups =
     options.wakeups ?? (options.source === undefined ? liveIndexerWakeups({ indexerUrl: settings.indexerUrl, log: (message) => log(message) }) : undefined);
@@ -46,7 +49,7 @@ export async function startApi(
     : { ...settings, webhooks: { ...settings.webhooks, secretsKey: await loadOrCreateKeyFile(settings.database.dataDir) } };
   const secretsKey = config.webhooks.secretsKey!;
   const chains = await ChainCatalog.load({ dir: config.deploymentsDir, confirmations: config.confirmations });
-  const handle = await openDatabase(config.database);
+  const handle = await openDatabase({ ...config.database, applicationName: `stablegate-${config.instanceId}` });
   try {
     const applied = await migrate(handle.db);
     if (applied.length > 0) log(`database: applied ${applied.join(", ")}`);
@@ -55,17 +58,24 @@ export async function startApi(
     throw error;
   }
   const now = () => new Date();
-  const app = createApp({ config, db: handle.db, chains, now });
+  const leadership = config.confirmerEnabled
+    ? new Leadership({ handle, instanceId: config.instanceId, leaseMs: config.confirmerLeaseMs, log: (message, error) => log(message, error ?? "") })
+    : null;
+  const instance = { id: config.instanceId, isConfirmerLeader: () => leadership?.isLeader() ?? false };
+  const app = createApp({ config, db: handle.db, chains, now, instance });
   // Bundle the checkout's script now, in the background, rather than on the first customer's page view.
   warmCheckoutAssets();
   const httpsWarning = publicBaseUrlWarning(config.publicBaseUrl);
   if (httpsWarning) log(`warning: ${httpsWarning}`);
 
   let loops: ConfirmerLoops | null = null;
-  if (config.confirmerEnabled) {
+  if (leadership) {
     if (!source) log("confirmer: no payment source wired yet (indexer); running order expiry only");
-    const confirmer = new Confirmer({ db: handle.db, source: source ?? idleSource, chains, publicBaseUrl: config.publicBaseUrl, now });
+    const fence = (tx: Transaction) => leadership.fence(tx);
+    const confirmer = new Confirmer({ db: handle.db, source: source ?? idleSource, chains, publicBaseUrl: config.publicBaseUrl, now, fence });
+    leadership.start();
     loops = startConfirmerLoops({
+      leadership,
       handle,
       confirmer,
       intervalMs: config.confirmerIntervalMs,
@@ -87,6 +97,7 @@ export async function startApi(
     server.once("error", reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
     await loops?.stop();
+    await leadership?.stop();
     await dispatcher?.stop();
     await handle.close();
     throw error.code === "EADDRINUSE" ? new ConfigError(`API_PORT: ${config.host}:${config.port} is already in use`) : error;
@@ -104,6 +115,7 @@ export async function startApi(
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await loops?.stop();
+        await leadership?.stop();
         await dispatcher?.stop();
         await handle.close();
       })()),
@@ -128,7 +140,7 @@ async function main() {
   }
   try {
     const api = await startApi(config);
-    console.log(`Stablegate API on ${api.url} (docs: ${api.url}/docs, OpenAPI: ${api.url}/openapi.json)`);
+    console.log(`[${config.instanceId}] Stablegate API on ${api.url} (docs: ${api.url}/docs, OpenAPI: ${api.url}/openapi.json)`);
     const shutdown = () => {
       console.log("Stopping…");
       api.stop().then(() => process.exit(0), () => process.exit(1));

@@ -54,6 +54,11 @@ export type ConfirmerOptions = {
   chains: ChainCatalog;
   publicBaseUrl: string;
   now?: () => Date;
+  /**
+   * The first statement of each pass's transaction: throws unless this instance still leads, and keeps the lead
+   * from changing hands until the transaction ends (leader.ts). None: the caller guarantees a single confirmer.
+   */
+  fence?: (tx: Transaction) => Promise<void>;
 };
 
 type PassScope = { tx: Transaction; chain: AcceptedChain; now: Date; ctx: ViewContext; pass: ChainPass };
@@ -64,13 +69,15 @@ export class Confirmer {
   readonly #chains: ChainCatalog;
   readonly #publicBaseUrl: string;
   readonly #now: () => Date;
+  readonly #fence: NonNullable<ConfirmerOptions["fence"]>;
 
-  constructor({ db, source, chains, publicBaseUrl, now = () => new Date() }: ConfirmerOptions) {
+  constructor({ db, source, chains, publicBaseUrl, now = () => new Date(), fence = async () => {} }: ConfirmerOptions) {
     this.#db = db;
     this.#source = source;
     this.#chains = chains;
     this.#publicBaseUrl = publicBaseUrl;
     this.#now = now;
+    this.#fence = fence;
   }
 
   /** One pass over every accepted chain. A chain whose indexer read fails does not hold up the others. */
@@ -121,6 +128,7 @@ export class Confirmer {
     const canonical = heights.length > 0 ? await this.#source.blockHashes({ chainId, blockNumbers: heights }) : new Map();
 
     await this.#db.transaction(async (tx) => {
+      await this.#fence(tx);
       const now = this.#now();
       await tx
         .insert(confirmerCursors)

@@ -1,49 +1,201 @@
 /**
- * One confirmer at a time across API instances: the leader holds a Postgres session advisory lock on a
- * connection of its own; if that connection drops, the lock is released and another instance takes over.
- * PGlite is single-process, so its one instance always leads.
+ * One confirmer at a time across API instances: a lease with a deadline in Postgres (`leader_leases`, row
+ * `confirmer`), renewed by its holder every `leaseMs / 5` on a connection of its own. A holder that is killed,
+ * frozen (SIGSTOP) or cut off stops renewing, and once the deadline (database clock) has passed a follower, asking
+ * every `leaseMs / 10`, takes the row and raises its epoch.
+ *
+ * Fencing: every confirmer transaction starts with `fence(tx)`, which re-reads the row for this holder and epoch
+ * with an unexpired deadline and keeps it `FOR SHARE` until the transaction ends. A takeover (an UPDATE of that
+ * row) therefore waits for a holder's open transaction, and a holder whose lease was taken fails its fence: no
+ * confirmer work commits after its lease was lost. A holder frozen inside a transaction would make the takeover
+ * wait; `idle_in_transaction_session_timeout` (half the lease) makes Postgres end that session, so its transaction
+ * rolls back before the lease runs out. PGlite runs the same lease (one process, so it always wins it).
  */
+import { sql } from "drizzle-orm";
 import pg from "pg";
-import type { DatabaseHandle } from "../db/client.js";
+import type { DatabaseHandle, Transaction } from "../db/client.js";
 
-/** Arbitrary constant shared by every instance: "stablegate confirmer". */
-export const CONFIRMER_LOCK = 0x5347_4366;
+export const CONFIRMER_LEASE = "confirmer";
 
-export type Lease = {
-  /** False once the lock's connection is gone. */
-  readonly held: boolean;
-  release(): Promise<void>;
+export class LostLeadershipError extends Error {
+  override name = "LostLeadershipError";
+}
+
+export type LeadershipOptions = {
+  handle: DatabaseHandle;
+  instanceId: string;
+  /** Lease length; renewal every fifth of it, takeover attempts every tenth. */
+  leaseMs?: number;
+  name?: string;
+  log?: (message: string, error?: unknown) => void;
 };
 
-export async function tryLead(handle: DatabaseHandle): Promise<Lease | null> {
-  if (handle.kind === "pglite") return { held: true, release: async () => {} };
-  const client = new pg.Client({ ...handle.pool.options, application_name: "stablegate-confirmer-lock" });
-  await client.connect();
-  let held = true;
-  const lost = () => {
-    held = false;
-  };
-  client.on("error", lost);
-  client.on("end", lost);
-  try {
-    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [CONFIRMER_LOCK]);
-    if (!rows[0]?.locked) {
-      await client.end();
-      return null;
+type Query = (text: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+export class Leadership {
+  readonly instanceId: string;
+  readonly leaseMs: number;
+  readonly #name: string;
+  readonly #log: NonNullable<LeadershipOptions["log"]>;
+  readonly #handle: DatabaseHandle;
+  readonly #query: Query;
+  readonly #closePool: () => Promise<void>;
+  /** Our epoch while we hold the lease. */
+  #epoch: number | null = null;
+  /** Local monotonic deadline: the send time of the last successful renewal plus the lease (never later than the database's). */
+  #deadline = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #tick: Promise<void> | null = null;
+  #stopped = false;
+  #lastError: string | undefined;
+  readonly #listeners = new Set<(leading: boolean) => void>();
+
+  constructor({ handle, instanceId, leaseMs = 1_500, name = CONFIRMER_LEASE, log = (m, e) => console.error(m, e ?? "") }: LeadershipOptions) {
+    this.instanceId = instanceId;
+    this.leaseMs = leaseMs;
+    this.#name = name;
+    this.#log = log;
+    this.#handle = handle;
+    if (handle.kind === "postgres") {
+      // Its own connection, so that renewals never queue behind a busy pool; the statement timeout keeps a renewal
+      // from outliving the lease it renews.
+      const pool = new pg.Pool({
+        ...handle.pool.options,
+        max: 1,
+        application_name: `stablegate-${instanceId}-leader`.slice(0, 63),
+        statement_timeout: leaseMs,
+      });
+      pool.on("error", (error) => this.#noteError("leader connection", error));
+      this.#query = (text, params) => pool.query(text, params);
+      this.#closePool = () => pool.end();
+    } else {
+      const client = handle.client;
+      this.#query = async (text, params) => ({ rows: (await client.query<Record<string, unknown>>(text, params)).rows });
+      this.#closePool = async () => {};
     }
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw error;
   }
-  return {
-    get held() {
-      return held;
-    },
-    async release() {
-      if (!held) return;
-      held = false;
-      await client.query("select pg_advisory_unlock($1)", [CONFIRMER_LOCK]).catch(() => {});
-      await client.end().catch(() => {});
-    },
-  };
+
+  get renewEveryMs(): number {
+    return Math.max(50, Math.floor(this.leaseMs / 5));
+  }
+
+  get retryEveryMs(): number {
+    return Math.max(25, Math.floor(this.leaseMs / 10));
+  }
+
+  isLeader(): boolean {
+    return this.#epoch !== null && performance.now() < this.#deadline;
+  }
+
+  get epoch(): number | null {
+    return this.isLeader() ? this.#epoch : null;
+  }
+
+  /** Called with true on gaining the lead, false on losing it. */
+  onChange(listener: (leading: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  start(): this {
+    this.#stopped = false;
+    const run = async () => {
+      if (this.#stopped) return;
+      this.#tick = this.step();
+      await this.#tick;
+      if (!this.#stopped) this.#timer = setTimeout(run, this.#epoch !== null ? this.renewEveryMs : this.retryEveryMs);
+    };
+    void run();
+    return this;
+  }
+
+  /** One renewal (holder) or takeover attempt (follower). */
+  async step(): Promise<void> {
+    const sent = performance.now();
+    try {
+      if (this.#epoch !== null) await this.#renew(sent);
+      else await this.#acquire(sent);
+      this.#lastError = undefined;
+    } catch (error) {
+      this.#noteError(this.#epoch !== null ? "renewing the lease" : "asking for the lease", error);
+    }
+    if (this.#epoch !== null && performance.now() >= this.#deadline) this.#lose("its lease ran out unrenewed");
+  }
+
+  /**
+   * The first statement of every confirmer transaction: throws LostLeadershipError unless this instance holds the
+   * lease, and holds the lease row against a takeover until the transaction ends.
+   */
+  async fence(tx: Transaction): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === null) throw new LostLeadershipError(`confirmer: ${this.instanceId} does not hold the lead`);
+    if (this.#handle.kind === "postgres") {
+      await tx.execute(sql.raw(`set local idle_in_transaction_session_timeout = ${Math.floor(this.leaseMs / 2)}`));
+    }
+    const result = (await tx.execute(sql`
+      select epoch from stablegate.leader_leases
+      where name = ${this.#name} and holder = ${this.instanceId} and epoch = ${epoch} and expires_at > clock_timestamp()
+      for share`)) as unknown as { rows: unknown[] };
+    if (result.rows.length === 0) {
+      this.#lose("another instance took the lease");
+      throw new LostLeadershipError(`confirmer: ${this.instanceId} lost the lead (epoch ${epoch})`);
+    }
+  }
+
+  /** Stops renewing; a held lease is handed back at once (its deadline set to now) so a follower takes over. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#tick;
+    const epoch = this.#epoch;
+    if (epoch !== null) {
+      await this.#query(
+        "update stablegate.leader_leases set expires_at = clock_timestamp() where name = $1 and holder = $2 and epoch = $3",
+        [this.#name, this.instanceId, epoch],
+      ).catch(() => {});
+      this.#lose("it is stopping");
+    }
+    await this.#closePool().catch(() => {});
+  }
+
+  async #acquire(sent: number) {
+    const { rows } = await this.#query(
+      `insert into stablegate.leader_leases as l (name, holder, epoch, expires_at, acquired_at)
+       values ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond', clock_timestamp())
+       on conflict (name) do update
+         set holder = excluded.holder, epoch = l.epoch + 1, expires_at = excluded.expires_at, acquired_at = excluded.acquired_at
+         where l.expires_at <= clock_timestamp()
+       returning epoch`,
+      [this.#name, this.instanceId, this.leaseMs],
+    );
+    if (rows.length === 0 || this.#stopped) return;
+    this.#epoch = Number(rows[0]!.epoch);
+    this.#deadline = sent + this.leaseMs;
+    this.#log(`confirmer: ${this.instanceId} leads (epoch ${this.#epoch}, lease ${this.leaseMs} ms)`);
+    for (const listener of this.#listeners) listener(true);
+  }
+
+  async #renew(sent: number) {
+    const { rows } = await this.#query(
+      `update stablegate.leader_leases set expires_at = clock_timestamp() + $4 * interval '1 millisecond'
+       where name = $1 and holder = $2 and epoch = $3 returning epoch`,
+      [this.#name, this.instanceId, this.#epoch, this.leaseMs],
+    );
+    if (rows.length === 0) return this.#lose("another instance took the lease");
+    this.#deadline = sent + this.leaseMs;
+  }
+
+  #lose(why: string) {
+    if (this.#epoch === null) return;
+    const epoch = this.#epoch;
+    this.#epoch = null;
+    this.#log(`confirmer: ${this.instanceId} lost the lead (epoch ${epoch}): ${why}`);
+    for (const listener of this.#listeners) listener(false);
+  }
+
+  #noteError(what: string, error: unknown) {
+    const message = (error as Error)?.message ?? String(error);
+    if (message !== this.#lastError) this.#log(`confirmer: ${what} failed: ${message}`);
+    this.#lastError = message;
+  }
 }

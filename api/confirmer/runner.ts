@@ -1,17 +1,15 @@
 /**
  * Runs the confirmer inside the API process: a confirmation pass whenever `wakeups` says the indexer has something
  * new and at least every `intervalMs` (the safety net), and expiry every `expiryIntervalMs`, only while this instance
- * holds the leader lock. Wake-ups coalesce: a pass in progress plus at most one more queued, however many arrive.
+ * holds the leader lease (leader.ts); on gaining it, a pass at once. Wake-ups coalesce: a pass in progress plus at
+ * most one more queued, however many arrive.
  * Failures are logged and retried next tick.
  */
 import type { DatabaseHandle } from "../db/client.js";
 import type { Confirmer } from "./confirmer.js";
 import { purgeExpired } from "./housekeeping.js";
 import type { ConfirmerWakeups } from "./indexer-wakeups.js";
-import { tryLead, type Lease } from "./leader.js";
-
-/** How often a follower asks for the leader lock again. */
-const LEAD_RETRY_MS = 5_000;
+import { Leadership } from "./leader.js";
 
 export type ConfirmerLoops = { isLeader(): boolean; stop(): Promise<void> };
 
@@ -24,6 +22,7 @@ export function startConfirmerLoops({
   refundPass,
   now = () => new Date(),
   log = (message: string, error?: unknown) => console.error(message, error ?? ""),
+  leadership: given,
 }: {
   handle: DatabaseHandle;
   confirmer: Confirmer;
@@ -35,32 +34,18 @@ export function startConfirmerLoops({
   refundPass?: (() => Promise<unknown>) | undefined;
   now?: () => Date;
   log?: (message: string, error?: unknown) => void;
+  /** Started and stopped by the caller; without one, the loops run their own. */
+  leadership?: Leadership;
 }): ConfirmerLoops {
-  let lease: Lease | null = null;
-  let acquiring: Promise<void> | null = null;
-  let retryLeadAt = 0;
+  const leadership = given ?? new Leadership({ handle, instanceId: `confirmer-${process.pid}`, log }).start();
   let stopped = false;
   const timers = new Map<string, NodeJS.Timeout>();
+  const kicks = new Map<string, () => void>();
   const running = new Set<Promise<void>>();
-
-  const leading = async (): Promise<boolean> => {
-    if (lease?.held) return true;
-    if (Date.now() < retryLeadAt) return false;
-    // Both loops may ask at once: one attempt, shared.
-    acquiring ??= (async () => {
-      lease = null;
-      try {
-        lease = await tryLead(handle);
-      } catch (error) {
-        log("confirmer: cannot reach the database for the leader lock", error);
-      } finally {
-        if (!lease) retryLeadAt = Date.now() + LEAD_RETRY_MS;
-        acquiring = null;
-      }
-    })();
-    await acquiring;
-    return lease?.held === true;
-  };
+  const leading = async (): Promise<boolean> => leadership.isLeader();
+  const unsubscribe = leadership.onChange((leads) => {
+    if (leads) for (const kick of kicks.values()) kick();
+  });
 
   /** Runs `work` every `everyMs`, and at once on `wake()`: never twice at a time, one more at most queued. */
   const loop = (name: string, everyMs: number, work: () => Promise<void>) => {
@@ -69,13 +54,15 @@ export function startConfirmerLoops({
     let busy = false;
     let again = false;
     const tick = async () => {
+      // Whoever calls (timer, wake-up, new lead), the pending timer goes: one timer a loop, never more.
+      clearTimeout(timers.get(name));
+      timers.delete(name);
       if (stopped) return;
       if (busy) {
         again = true;
         return;
       }
       busy = true;
-      clearTimeout(timers.get(name));
       const run = (async () => {
         try {
           if (await leading()) await work();
@@ -99,6 +86,8 @@ export function startConfirmerLoops({
         timers.set(name, setTimeout(tick, everyMs));
       }
     };
+    // Now rather than at the next tick (a pass running gets one more after it).
+    kicks.set(name, () => void tick());
     void tick();
     return { wake: () => void tick() };
   };
@@ -119,14 +108,14 @@ export function startConfirmerLoops({
   });
 
   return {
-    isLeader: () => lease?.held === true,
+    isLeader: () => leadership.isLeader(),
     async stop() {
       stopped = true;
       stopWakeups?.();
+      unsubscribe();
       for (const timer of timers.values()) clearTimeout(timer);
       await Promise.allSettled([...running]);
-      await lease?.release();
-      lease = null;
+      if (!given) await leadership.stop();
     },
   };
 }

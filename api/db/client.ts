@@ -28,13 +28,18 @@ export type DatabaseOptions = {
   dataDir?: string | undefined;
   /** Postgres connections in the pool. */
   poolSize?: number | undefined;
+  /** Postgres `application_name`: which instance a connection belongs to, in `pg_stat_activity`. */
+  applicationName?: string | undefined;
 };
 
-export async function openDatabase({ url, dataDir = ".data/api", poolSize = 10 }: DatabaseOptions): Promise<DatabaseHandle> {
+export async function openDatabase({ url, dataDir = ".data/api", poolSize = 10, applicationName = "stablegate-api" }: DatabaseOptions): Promise<DatabaseHandle> {
   if (url) {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "stablegate-api" });
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: applicationName.slice(0, 63) });
     // An idle client that loses its connection must not take the process down; the next query reconnects.
     pool.on("error", (error) => console.error("postgres pool:", error.message));
+    // Nor one in use: Postgres ends a session that idles in a transaction too long (the confirmer's fence sets that,
+    // see confirmer/leader.ts); the transaction's next query fails, and the pool drops the client.
+    pool.on("connect", (client) => client.on("error", () => {}));
     const db = drizzlePostgres(pool, { schema }) as unknown as Database;
     return { kind: "postgres", db, pool, close: () => pool.end() };
   }

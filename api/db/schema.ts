@@ -335,6 +335,22 @@ export const confirmerCursors = pgTable("confirmer_cursors", {
 });
 
 /**
+ * Leases with a deadline, one row per role (`confirmer`): the holder renews `expires_at` well before it passes; once
+ * it has passed, another instance may take the row, raising `epoch`. Work done as the holder checks the row (holder,
+ * epoch, deadline) inside its own transaction, so a holder that lost the lease while paused cannot commit.
+ */
+export const leaderLeases = pgTable("leader_leases", {
+  name: text("name").primaryKey(),
+  /** The instance id (INSTANCE_ID) of the current or last holder. */
+  holder: text("holder").notNull(),
+  /** Raised on every change of holder: the fencing token. */
+  epoch: bigint("epoch", { mode: "number" }).notNull(),
+  /** Database clock: after this, the lease is free to take. */
+  expiresAt: time("expires_at").notNull(),
+  acquiredAt: time("acquired_at").notNull(),
+});
+
+/**
  * Where a merchant wants its events POSTed. The signing secret is stored encrypted (AES-256-GCM under the operator's
  * SECRETS_KEY, see api/webhooks/secret-box.ts): signing needs it readable, a database dump must not give it away.
  */
@@ -397,7 +413,13 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
-/** Every HTTP attempt of a delivery, for the merchant's log. */
+/**
+ * What became of an attempt: `in_flight` from just before the request is sent; `unknown` when the dispatcher stopped
+ * (a crash, found when the delivery's lease lapsed and it was claimed again, or a shutdown) before it had an answer.
+ */
+export type WebhookAttemptOutcome = "in_flight" | "delivered" | "failed" | "unknown";
+
+/** Every HTTP attempt of a delivery, for the merchant's log, written before the request is sent. */
 export const webhookAttempts = pgTable(
   "webhook_attempts",
   {
@@ -408,6 +430,9 @@ export const webhookAttempts = pgTable(
     latencyMs: integer("latency_ms").notNull(),
     responseExcerpt: text("response_excerpt").notNull().default(""),
     error: text("error"),
+    outcome: text("outcome").$type<WebhookAttemptOutcome>().notNull().default("failed"),
+    /** When the answer arrived (or the attempt was given up as unknown); null while in flight. */
+    finishedAt: time("finished_at"),
   },
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.id)],
 );

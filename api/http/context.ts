@@ -14,6 +14,8 @@ export type AppDeps = {
   chains: ChainCatalog;
   /** The clock; tests move it. */
   now: () => Date;
+  /** This process among several: its id and whether it leads the confirmer (for `/health` and `/metrics`). */
+  instance?: { id: string; isConfirmerLeader(): boolean };
 };
 
 /** What the hot path may remember for `AUTH_CACHE_MS`. */

@@ -3,7 +3,21 @@ import { sql } from "drizzle-orm";
 import type { AppEnv } from "../../http/context.js";
 import type * as routes from "./health.routes.js";
 
-export const getHealth: RouteHandler<typeof routes.getHealth, AppEnv> = (c) => c.json({ status: "ok" as const }, 200);
+export const getHealth: RouteHandler<typeof routes.getHealth, AppEnv> = (c) => {
+  const instance = c.get("deps").instance;
+  return c.json({ status: "ok" as const, instanceId: instance?.id ?? "", confirmerLeader: instance?.isConfirmerLeader() ?? false }, 200);
+};
+
+export const getMetrics: RouteHandler<typeof routes.getMetrics, AppEnv> = (c) => {
+  const instance = c.get("deps").instance;
+  const id = (instance?.id ?? "").replace(/["\\\n]/g, "_");
+  const lines = [
+    "# HELP stablegate_confirmer_leader 1 while this instance holds the confirmer's leader lease, else 0.",
+    "# TYPE stablegate_confirmer_leader gauge",
+    `stablegate_confirmer_leader{instance="${id}"} ${instance?.isConfirmerLeader() ? 1 : 0}`,
+  ];
+  return c.text(`${lines.join("\n")}\n`, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+};
 
 export const getReady: RouteHandler<typeof routes.getReady, AppEnv> = async (c) => {
   await c.get("deps").db.execute(sql`select 1`);

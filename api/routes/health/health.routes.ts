@@ -8,7 +8,25 @@ export const getHealth = createRoute({
   tags: ["Operations"],
   security: [], // no API key: for load balancers and orchestrators
   summary: "Liveness: the process answers",
-  responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "Alive") },
+  responses: {
+    200: jsonContent(
+      z.object({
+        status: z.literal("ok"),
+        instanceId: z.string().openapi({ description: "This instance (INSTANCE_ID)." }),
+        confirmerLeader: z.boolean().openapi({ description: "Whether this instance holds the confirmer's leader lease." }),
+      }),
+      "Alive",
+    ),
+  },
+});
+
+export const getMetrics = createRoute({
+  operationId: "getMetrics",
+  method: "get",
+  path: "/metrics",
+  tags: ["Operations"],
+  summary: "Prometheus metrics: `stablegate_confirmer_leader` (1 on the instance that leads the confirmer)",
+  responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } } },
 });
 
 export const getReady = createRoute({

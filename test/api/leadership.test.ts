@@ -1,0 +1,132 @@
+/**
+ * The confirmer's leader lease (api/confirmer/leader.ts) on both back-ends: one holder at a time, takeover once the
+ * deadline passes, and fencing: a holder that lost the lease cannot commit confirmer work, and one frozen inside a
+ * transaction does not hold the lead hostage.
+ */
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Confirmer } from "../../api/confirmer/confirmer.js";
+import { CONFIRMER_LEASE, Leadership, LostLeadershipError } from "../../api/confirmer/leader.js";
+import { confirmerCursors, leaderLeases } from "../../api/db/schema.js";
+import { MemoryPaymentSource } from "./support/memory-source.js";
+import { createHarness, describeBackends, LOCAL, type Harness } from "./support/harness.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeBackends("confirmer leader lease", (backend) => {
+  let h: Harness;
+  const started: Leadership[] = [];
+  const lead = (instanceId: string, leaseMs = 600, log: string[] = []) => {
+    const leadership = new Leadership({ handle: h.handle, instanceId, leaseMs, log: (m) => log.push(m) });
+    started.push(leadership);
+    return leadership;
+  };
+  const row = async () => (await h.db.select().from(leaderLeases).where(eq(leaderLeases.name, CONFIRMER_LEASE)))[0];
+
+  beforeAll(async () => {
+    h = await createHarness(backend);
+  });
+  afterAll(async () => {
+    for (const leadership of started) await leadership.stop();
+    await h?.close();
+  });
+
+  it("gives the lease to one instance at a time, logs the change, and hands it over on stop", async () => {
+    const logA: string[] = [];
+    const logB: string[] = [];
+    const a = lead("inst-a", 600, logA).start();
+    await waitUntil(() => a.isLeader());
+    const b = lead("inst-b", 600, logB).start();
+    // Several of the lease's lengths: A renews, B never gets it.
+    await sleep(1_500);
+    expect(a.isLeader()).toBe(true);
+    expect(b.isLeader()).toBe(false);
+    expect((await row())?.holder).toBe("inst-a");
+    const epochA = a.epoch!;
+    await a.stop();
+    await waitUntil(() => b.isLeader(), 2_000);
+    expect(b.epoch).toBe(epochA + 1);
+    expect(logA.some((m) => m.includes("inst-a leads"))).toBe(true);
+    expect(logA.some((m) => m.includes("inst-a lost the lead"))).toBe(true);
+    expect(logB.some((m) => m.includes(`inst-b leads (epoch ${epochA + 1}`))).toBe(true);
+    await b.stop();
+  });
+
+  it("lets a follower take over within the lease when the holder stops renewing (killed or frozen)", async () => {
+    const frozen = lead("inst-frozen", 600);
+    await frozen.step(); // takes the lease, then never renews: a SIGSTOP or kill -9 as the database sees it
+    expect(frozen.isLeader()).toBe(true);
+    const stoppedAt = performance.now();
+    const follower = lead("inst-follower", 600).start();
+    await waitUntil(() => follower.isLeader(), 3_000);
+    const waited = performance.now() - stoppedAt;
+    expect(waited).toBeGreaterThanOrEqual(550); // not before the deadline
+    expect(waited).toBeLessThan(600 + 400);
+    // The frozen one wakes: it knows by its own clock that it no longer leads, and its fence refuses.
+    expect(frozen.isLeader()).toBe(false);
+    await expect(h.db.transaction((tx) => frozen.fence(tx))).rejects.toThrow(LostLeadershipError);
+    await follower.stop();
+  });
+
+  it("fails a stale holder's confirmer transaction on the database's word, even when its own clock says it leads", async () => {
+    const stale = lead("inst-stale", 60_000);
+    await stale.step();
+    expect(stale.isLeader()).toBe(true);
+    // The database's clock says the lease is over (a partition, a clock that ran slow); another instance takes it.
+    await h.db.update(leaderLeases).set({ expiresAt: sql`clock_timestamp()` }).where(eq(leaderLeases.name, CONFIRMER_LEASE));
+    const next = lead("inst-next", 60_000);
+    await next.step();
+    expect(next.isLeader()).toBe(true);
+    expect(stale.isLeader()).toBe(true); // it has not noticed yet
+
+    // A real confirmer pass under the stale lease: it throws and writes nothing.
+    const source = new MemoryPaymentSource();
+    source.setHead(LOCAL, 10n);
+    const confirmer = new Confirmer({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, fence: (tx) => stale.fence(tx) });
+    await expect(confirmer.confirmChain(LOCAL)).rejects.toThrow(LostLeadershipError);
+    expect(await h.db.select().from(confirmerCursors).where(eq(confirmerCursors.chainId, LOCAL))).toEqual([]);
+    expect(stale.isLeader()).toBe(false);
+    // The new holder's pass commits.
+    const current = new Confirmer({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, fence: (tx) => next.fence(tx) });
+    await current.confirmChain(LOCAL);
+    expect((await h.db.select().from(confirmerCursors).where(eq(confirmerCursors.chainId, LOCAL)))[0]?.indexedHead).toBe(10n);
+    await next.stop();
+  });
+
+  if (backend === "postgres") {
+    it("keeps a takeover waiting while the holder's transaction is open, and ends one frozen inside it", async () => {
+      const holder = lead("inst-holder", 600);
+      await holder.step();
+      let resume!: () => void;
+      const paused = new Promise<void>((resolve) => (resume = resolve));
+      let fenced!: () => void;
+      const inside = new Promise<void>((resolve) => (fenced = resolve));
+      // The holder's transaction: fenced, then frozen (the process stopped between two statements).
+      const transaction = h.db.transaction(async (tx) => {
+        await holder.fence(tx);
+        fenced();
+        await paused;
+        await tx.execute(sql`select 1`);
+      });
+      const outcome = transaction.then(() => "committed", (error: Error) => error.message);
+      await inside;
+      const frozenAt = performance.now();
+      const follower = lead("inst-taker", 600).start();
+      await waitUntil(() => follower.isLeader(), 3_000);
+      // Postgres ended the frozen session (idle in transaction for half the lease) before the lease ran out, so the
+      // takeover did not wait for it to wake.
+      expect(performance.now() - frozenAt).toBeLessThan(600 + 400);
+      resume();
+      expect(await outcome).toMatch(/terminat|idle|connection/i);
+      await follower.stop();
+    });
+  }
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000) {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error("timed out");
+    await sleep(10);
+  }
+}
