@@ -70,6 +70,8 @@ async function withAttempts(db: Queryable, page: DeliveryRow[]) {
         latencyMs: a.latencyMs,
         responseExcerpt: a.responseExcerpt,
         error: a.error,
+        outcome: a.outcome,
+        finishedAt: iso(a.finishedAt),
       })),
   }));
 }

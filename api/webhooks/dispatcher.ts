@@ -5,7 +5,11 @@
  * claim the same row; the status is not touched until the attempt is over. A dispatcher that dies between the claim
  * and the HTTP call leaves a lease that lapses, and whoever claims next makes the attempt: every delivery is
  * attempted until it succeeds or its schedule runs out (at least once; the receiver dedupes by `webhook-id`).
- * Each attempt is recorded with its outcome, the retry scheduled, and a failing endpoint disabled when it must be.
+ * Each attempt is recorded before the request is sent (`in_flight`, counted in `attempts`), then with its outcome
+ * and the time the answer came (`finished_at`, and `delivered_at` for a 2xx); an attempt a crash cut short is
+ * recorded `unknown` when its lapsed lease lets the delivery be claimed again, and the delivery is attempted again;
+ * one cut by shutdown is recorded `unknown` at once. Failures schedule the retry, and a failing endpoint is disabled
+ * when it must be.
  *
  * Attempts are independent: a pool of `concurrency` requests in flight, at most `endpointConcurrency` of them to one
  * endpoint, each started as soon as a slot is free and recorded when it ends, so a slow or hanging endpoint holds its
@@ -14,7 +18,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, count, eq, gte, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
+import { and, count, eq, gte, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
 import type { WebhookConfig } from "../config.js";
 import type { Database } from "../db/client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
@@ -42,7 +46,11 @@ export type DispatcherOptions = {
 type Claimed = typeof webhookDeliveries.$inferSelect;
 type EventRow = typeof events.$inferSelect;
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
-type Outcome = { delivery: Claimed; endpoint: EndpointRow; attemptedAt: Date; result: DeliveryResult };
+type Outcome = { delivery: Claimed; endpoint: EndpointRow; attemptId: string; attemptedAt: Date; finishedAt: Date; result: DeliveryResult };
+
+/** What the log says of an attempt whose dispatcher stopped before it had an answer. */
+const CUT_BY_CRASH = "unknown: the dispatcher stopped before the answer was recorded; its lease lapsed and the delivery is attempted again";
+const CUT_BY_SHUTDOWN = "unknown: cut short by the dispatcher's shutdown; the delivery is attempted again";
 
 export class WebhookDispatcher {
   readonly #db: Database;
@@ -110,8 +118,8 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Lets the attempts in flight finish and be recorded (up to `graceMs`); then cuts them, leaving their leases to
-   * lapse so that they are made again.
+   * Lets the attempts in flight finish and be recorded (up to `graceMs`); then cuts them: each is recorded `unknown`
+   * and its delivery released, to be attempted again.
    */
   async stop({ graceMs = 5_000 }: { graceMs?: number } = {}): Promise<void> {
     this.#stopped = true;
@@ -150,7 +158,8 @@ export class WebhookDispatcher {
 
   /**
    * Claims due deliveries for the free slots, leaving out endpoints already at their limit; a claimed delivery its
-   * endpoint has no slot for is handed back at once (its lease cleared) for the next pass. Starts the rest.
+   * endpoint has no slot for is handed back at once (its lease cleared) for the next pass. Records the rest's attempts
+   * `in_flight` (one transaction for the batch), then starts them.
    */
   async #fill(): Promise<number> {
     const free = this.#config.concurrency - this.#inFlight.size;
@@ -184,30 +193,39 @@ export class WebhookDispatcher {
       .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
       .where(inArray(webhookDeliveries.id, start.map((d) => d.id)));
     const targets = new Map(rows.map((row) => [row.deliveryId, row]));
+    const sending = start.filter((d) => {
+      const endpoint = targets.get(d.id)?.endpoint;
+      return endpoint && !endpoint.disabledAt && !endpoint.deletedAt;
+    });
+    const attemptIds = await this.#startAttempts(sending.map((d) => d.id));
     for (const delivery of start) {
       const target = targets.get(delivery.id);
-      if (target) this.#launch(delivery, target);
+      if (target) this.#launch(delivery, target, attemptIds.get(delivery.id)?.id);
     }
     return start.length;
   }
 
-  /** One attempt on its own: it holds a slot (and one of its endpoint's) until its outcome is recorded. */
-  #launch(delivery: Claimed, target: { event: EventRow; endpoint: EndpointRow }) {
+  /**
+   * One attempt on its own (`attemptId`: its record, written `in_flight` before this; none for a disabled or deleted
+   * endpoint, where nothing is sent): it holds a slot (and one of its endpoint's) until its outcome is recorded.
+   */
+  #launch(delivery: Claimed, target: { event: EventRow; endpoint: EndpointRow }, attemptId: string | undefined) {
     const endpointId = delivery.endpointId;
     this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
     const run = (async () => {
       let outcome: Outcome | null = null;
       try {
         const made = await this.#attempt(delivery, target);
-        if (made.result) outcome = { delivery, ...target, attemptedAt: made.attemptedAt, result: made.result };
+        if (made.result && attemptId) outcome = { delivery, ...target, attemptId, attemptedAt: made.attemptedAt, finishedAt: this.#now(), result: made.result };
       } catch (error) {
         // E.g. a secret that no longer decrypts (SECRETS_KEY changed): a failed attempt, retried on schedule.
         const result: DeliveryResult = { ok: false, latencyMs: 0, responseExcerpt: "", gone: false, error: `not sent: ${(error as Error).message}` };
-        outcome = { delivery, ...target, attemptedAt: this.#now(), result };
+        if (attemptId) outcome = { delivery, ...target, attemptId, attemptedAt: this.#now(), finishedAt: this.#now(), result };
       }
       if (!outcome) return;
       if (outcome.result.ok) await this.#recordDeliveredSoon(outcome);
-      else if (outcome.result.errorCode !== "aborted") await this.#record(outcome.delivery, outcome.endpoint, outcome.attemptedAt, outcome.result);
+      else if (outcome.result.errorCode === "aborted") await this.#recordCut([outcome]);
+      else await this.#record(outcome.delivery, outcome.endpoint, outcome.attemptId, outcome.attemptedAt, outcome.finishedAt, outcome.result);
     })()
       .catch((error) => {
         // Not recorded: the lease lapses and the delivery is attempted again.
@@ -241,6 +259,46 @@ export class WebhookDispatcher {
         }
         this.#recording = false;
       })();
+    });
+  }
+
+  /**
+   * Records the attempts about to be made, before anything is sent, each counted in its delivery's `attempts`;
+   * earlier attempts of these deliveries still `in_flight` were cut by a crash (their lease lapsed): `unknown`.
+   */
+  async #startAttempts(deliveryIds: string[]): Promise<Map<string, { id: string }>> {
+    const started = new Map<string, { id: string }>();
+    if (deliveryIds.length === 0) return started;
+    const now = this.#now();
+    for (const deliveryId of deliveryIds) started.set(deliveryId, { id: newId("wa", now.getTime()) });
+    await this.#db.transaction(async (tx) => {
+      await tx
+        .update(webhookAttempts)
+        .set({ outcome: "unknown", error: CUT_BY_CRASH, finishedAt: now })
+        .where(and(inArray(webhookAttempts.deliveryId, deliveryIds), eq(webhookAttempts.outcome, "in_flight")));
+      await tx.insert(webhookAttempts).values(
+        deliveryIds.map((deliveryId) => ({ id: started.get(deliveryId)!.id, deliveryId, attemptedAt: now, latencyMs: 0, outcome: "in_flight" as const })),
+      );
+      await tx
+        .update(webhookDeliveries)
+        .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, lastAttemptAt: now })
+        .where(inArray(webhookDeliveries.id, deliveryIds));
+    });
+    return started;
+  }
+
+  /** Attempts cut by shutdown: `unknown`, and their deliveries released to be attempted again at once. */
+  async #recordCut(outcomes: Outcome[]) {
+    const now = this.#now();
+    await this.#db.transaction(async (tx) => {
+      await tx
+        .update(webhookAttempts)
+        .set({ outcome: "unknown", error: CUT_BY_SHUTDOWN, finishedAt: now })
+        .where(and(inArray(webhookAttempts.id, outcomes.map((o) => o.attemptId)), eq(webhookAttempts.outcome, "in_flight")));
+      await tx
+        .update(webhookDeliveries)
+        .set({ lockedUntil: null })
+        .where(and(inArray(webhookDeliveries.id, outcomes.map((o) => o.delivery.id)), eq(webhookDeliveries.status, "pending")));
     });
   }
 
@@ -304,56 +362,52 @@ export class WebhookDispatcher {
       signal: this.#abort.signal,
       ...(this.#lookup ? { lookup: this.#lookup } : {}),
     });
-    // Cut short by shutdown: the outcome is unknown, so nothing is recorded; the lease lapses and it is made again.
+    // Cut short by shutdown (`errorCode: "aborted"`): the caller records the attempt `unknown` and releases it.
     return { attemptedAt, result };
   }
 
   async #recordDelivered(outcomes: Outcome[]) {
+    // One statement per table for the batch, each row with its own figures: `delivered_at` is when its 2xx came.
+    const rows = JSON.stringify(
+      outcomes.map(({ delivery, attemptId, finishedAt, result }) => ({
+        id: attemptId,
+        delivery_id: delivery.id,
+        status: result.status ?? null,
+        latency: result.latencyMs,
+        excerpt: result.responseExcerpt,
+        finished: finishedAt.toISOString(),
+      })),
+    );
+    const values = sql`jsonb_to_recordset(${rows}::jsonb) as v(id text, delivery_id text, status int, latency int, excerpt text, finished timestamptz)`;
     await this.#db.transaction(async (tx) => {
-      await tx.insert(webhookAttempts).values(
-        outcomes.map(({ delivery, attemptedAt, result }) => ({
-          id: newId("wa", attemptedAt.getTime()),
-          deliveryId: delivery.id,
-          attemptedAt,
-          responseStatus: result.status ?? null,
-          latencyMs: result.latencyMs,
-          responseExcerpt: result.responseExcerpt,
-          error: null,
-        })),
-      );
-      // attempts + 1 and the time per row, in one statement.
-      const ids = outcomes.map((o) => o.delivery.id);
-      const attemptedAt = outcomes[0]!.attemptedAt;
-      await tx
-        .update(webhookDeliveries)
-        .set({
-          status: "delivered",
-          attempts: sql`${webhookDeliveries.attempts} + 1`,
-          lastAttemptAt: attemptedAt,
-          deliveredAt: attemptedAt,
-          lockedUntil: null,
-          nextAttemptAt: null,
-          lastError: null,
-        })
-        .where(inArray(webhookDeliveries.id, ids));
+      await tx.execute(sql`
+        update ${webhookAttempts} set outcome = 'delivered', response_status = v.status, latency_ms = v.latency,
+          response_excerpt = v.excerpt, error = null, finished_at = v.finished
+        from ${values} where ${webhookAttempts.id} = v.id`);
+      await tx.execute(sql`
+        update ${webhookDeliveries} set status = 'delivered', delivered_at = v.finished, locked_until = null,
+          next_attempt_at = null, last_error = null
+        from ${values} where ${webhookDeliveries.id} = v.delivery_id`);
       const failing = [...new Set(outcomes.filter((o) => o.endpoint.failingSince).map((o) => o.endpoint.id))];
       if (failing.length > 0) await tx.update(webhookEndpoints).set({ failingSince: null }).where(inArray(webhookEndpoints.id, failing));
     });
   }
 
   /** A failed attempt: its record, the retry (or giving up), and the endpoint's failure state. */
-  async #record(delivery: Claimed, endpoint: EndpointRow, attemptedAt: Date, result: DeliveryResult) {
-    const attempts = delivery.attempts + 1;
+  async #record(delivery: Claimed, endpoint: EndpointRow, attemptId: string, attemptedAt: Date, finishedAt: Date, result: DeliveryResult) {
+    const attempts = delivery.attempts + 1; // as counted when the attempt started
     await this.#db.transaction(async (tx) => {
-      await tx.insert(webhookAttempts).values({
-        id: newId("wa", attemptedAt.getTime()),
-        deliveryId: delivery.id,
-        attemptedAt,
-        responseStatus: result.status ?? null,
-        latencyMs: result.latencyMs,
-        responseExcerpt: result.responseExcerpt,
-        error: result.error ?? null,
-      });
+      await tx
+        .update(webhookAttempts)
+        .set({
+          outcome: "failed",
+          responseStatus: result.status ?? null,
+          latencyMs: result.latencyMs,
+          responseExcerpt: result.responseExcerpt,
+          error: result.error ?? null,
+          finishedAt,
+        })
+        .where(eq(webhookAttempts.id, attemptId));
       const next = result.gone
         ? null
         : nextAttemptAt({
@@ -373,7 +427,8 @@ export class WebhookDispatcher {
           lockedUntil: null,
           lastError: result.error ?? null,
         })
-        .where(eq(webhookDeliveries.id, delivery.id));
+        // A late failure (this attempt's lease lapsed meanwhile) never undoes another attempt's success.
+        .where(and(eq(webhookDeliveries.id, delivery.id), ne(webhookDeliveries.status, "delivered")));
       const failingSince = endpoint.failingSince ?? attemptedAt;
       if (!endpoint.failingSince) {
         await tx

@@ -478,7 +478,7 @@ describeBackends("confirmer leadership and timers", (backend) => {
       expect(current).toBe("expired");
       expect(loops.isLeader()).toBe(true);
       // Only the lead it took: no failure.
-      expect(logs.map(([message]) => String(message))).toEqual([expect.stringMatching(/ leads \(epoch \d+, lease 1500 ms\)$/)]);
+      expect(logs.map((entry) => String((entry as unknown[])[0]))).toEqual([expect.stringMatching(/ leads \(epoch \d+, lease 1500 ms\)$/)]);
     } finally {
       await loops.stop();
     }

@@ -42,6 +42,10 @@ export const attemptSchema = z
     latencyMs: z.number().int(),
     responseExcerpt: z.string().openapi({ description: "The first KiB of the response body." }),
     error: z.string().nullable(),
+    outcome: z.enum(["in_flight", "delivered", "failed", "unknown"]).openapi({
+      description: "`in_flight` while the request is out; `unknown` when the dispatcher stopped (crash, shutdown) before an answer: the delivery is attempted again.",
+    }),
+    finishedAt: z.string().nullable().openapi({ format: "date-time", description: "When the answer came (or the attempt was given up as unknown)." }),
   })
   .openapi("WebhookAttempt");
 
@@ -55,7 +59,7 @@ export const deliverySchema = z
     attempts: z.number().int().openapi({ description: "Attempts in the current retry schedule; a manual redelivery starts a new one (attemptLog keeps them all)." }),
     nextAttemptAt: z.string().nullable().openapi({ format: "date-time" }),
     lastAttemptAt: z.string().nullable().openapi({ format: "date-time" }),
-    deliveredAt: z.string().nullable().openapi({ format: "date-time" }),
+    deliveredAt: z.string().nullable().openapi({ format: "date-time", description: "When the 2xx answer arrived." }),
     lastError: z.string().nullable(),
     attemptLog: z.array(attemptSchema).openapi({ description: "Every attempt, oldest first." }),
   })

@@ -403,4 +403,67 @@ describeBackends("webhook delivery", (backend) => {
     expect(delivery).toMatchObject({ status: "delivered", attempts: 1 });
     expect(delivery!.attemptLog).toHaveLength(1);
   });
+
+  it("records an attempt cut by a crash as unknown once its lease lapses, attempts it again, and dates delivery by the 2xx", async () => {
+    let hold = true;
+    const r = await receiver((_, res) => {
+      if (hold) return; // the first request never gets an answer: its dispatcher dies with it in flight
+      setTimeout(() => res.end("ok"), 300); // the answer takes 300 ms
+    });
+    const { merchant } = await merchantWithEndpoint(r.url);
+    const eventId = await cancelledEvent(merchant);
+
+    const crashed = dispatcher({ config: { ...h.config.webhooks, timeoutMs: 60_000, secretsKey: h.config.webhooks.secretsKey! } });
+    const cutShort = crashed.runOnce();
+    await waitFor("the first request at the receiver", () => r.requests.length === 1);
+    const [inFlight] = await deliveries(merchant, eventId);
+    expect(inFlight).toMatchObject({ status: "pending", attempts: 1, attemptLog: [{ outcome: "in_flight", finishedAt: null }] });
+
+    // The lease lapses; another dispatcher claims the delivery, records the first attempt unknown, and delivers.
+    hold = false;
+    const later = dispatcher({ now: () => new Date(Date.now() + crashed.leaseMs + 1_000) });
+    await later.runOnce();
+    expect(r.requests.map((req) => req.headers["webhook-id"])).toEqual([eventId, eventId]);
+    const [delivery] = (await deliveries(merchant, eventId)) as unknown as {
+      status: string;
+      attempts: number;
+      deliveredAt: string;
+      attemptLog: { outcome: string; attemptedAt: string; finishedAt: string | null; error: string | null; responseStatus: number | null }[];
+    }[];
+    expect(delivery).toMatchObject({ status: "delivered", attempts: 2 });
+    expect(delivery!.attemptLog.map((a) => a.outcome)).toEqual(["unknown", "delivered"]);
+    expect(delivery!.attemptLog[0]!.error).toMatch(/^unknown: the dispatcher stopped/);
+    const second = delivery!.attemptLog[1]!;
+    expect(second.responseStatus).toBe(200);
+    // `delivered_at` is when the 2xx came back, 300 ms after the attempt started, not the start.
+    expect(delivery!.deliveredAt).toBe(second.finishedAt);
+    expect(Date.parse(delivery!.deliveredAt) - Date.parse(second.attemptedAt)).toBeGreaterThanOrEqual(290);
+
+    // The crashed dispatcher, were it to wake and give up, changes neither record nor the delivery.
+    await crashed.stop({ graceMs: 0 });
+    await cutShort;
+    const [after] = (await deliveries(merchant, eventId)) as unknown as typeof delivery[];
+    expect(after).toMatchObject({ status: "delivered", attempts: 2 });
+    expect(after!.attemptLog.map((a) => a.outcome)).toEqual(["unknown", "delivered"]);
+  });
+
+  it("records an attempt cut by shutdown as unknown and frees the delivery for another instance at once", async () => {
+    let hold = true;
+    const r = await receiver((_, res) => {
+      if (!hold) res.end("ok");
+    });
+    const { merchant } = await merchantWithEndpoint(r.url);
+    const eventId = await cancelledEvent(merchant);
+    const stopping = dispatcher({ config: { ...h.config.webhooks, timeoutMs: 60_000, secretsKey: h.config.webhooks.secretsKey! } });
+    const run = stopping.runOnce();
+    await waitFor("the request at the receiver", () => r.requests.length === 1);
+    await stopping.stop({ graceMs: 0 });
+    await run;
+    hold = false;
+    expect(await dispatcher().runOnce()).toBe(1); // no lease to wait out
+    const [delivery] = (await deliveries(merchant, eventId)) as unknown as { status: string; attempts: number; attemptLog: { outcome: string; error: string }[] }[];
+    expect(delivery).toMatchObject({ status: "delivered", attempts: 2 });
+    expect(delivery!.attemptLog.map((a) => a.outcome)).toEqual(["unknown", "delivered"]);
+    expect(delivery!.attemptLog[0]!.error).toMatch(/shutdown/);
+  });
 });
