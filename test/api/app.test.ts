@@ -14,7 +14,11 @@ describeBackends("app: health, OpenAPI, docs, error shape", (backend) => {
   it("GET /health answers without auth; /ready checks the database", async () => {
     const health = await h.app.request("/health");
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: "ok" });
+    // An app without a confirmer (the harness runs none) does not lead.
+    expect(await health.json()).toEqual({ status: "ok", instanceId: h.config.instanceId, confirmerLeader: false });
+    const metrics = await h.app.request("/metrics");
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await metrics.text()).toContain(`stablegate_confirmer_leader{instance="${h.config.instanceId}"} 0\n`);
     expect(health.headers.get("x-request-id")).toBeTruthy();
     const ready = await h.app.request("/ready");
     expect(await ready.json()).toEqual({ status: "ready", database: backend });

@@ -4,13 +4,13 @@ import type { AppEnv } from "../../http/context.js";
 import type * as routes from "./health.routes.js";
 
 export const getHealth: RouteHandler<typeof routes.getHealth, AppEnv> = (c) => {
-  const instance = c.get("deps").instance;
-  return c.json({ status: "ok" as const, instanceId: instance?.id ?? "", confirmerLeader: instance?.isConfirmerLeader() ?? false }, 200);
+  const { instance, config } = c.get("deps");
+  return c.json({ status: "ok" as const, instanceId: instance?.id ?? config.instanceId, confirmerLeader: instance?.isConfirmerLeader() ?? false }, 200);
 };
 
 export const getMetrics: RouteHandler<typeof routes.getMetrics, AppEnv> = (c) => {
-  const instance = c.get("deps").instance;
-  const id = (instance?.id ?? "").replace(/["\\\n]/g, "_");
+  const { instance, config } = c.get("deps");
+  const id = (instance?.id ?? config.instanceId).replace(/["\\\n]/g, "_");
   const lines = [
     "# HELP stablegate_confirmer_leader 1 while this instance holds the confirmer's leader lease, else 0.",
     "# TYPE stablegate_confirmer_leader gauge",
