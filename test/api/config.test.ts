@@ -52,6 +52,13 @@ describe("configuration", () => {
     });
   });
 
+  it("names each instance: INSTANCE_ID, else host, pid and a random tail; a 1.5 s confirmer lease by default", () => {
+    expect(parseConfig({ INSTANCE_ID: "api-7", CONFIRMER_LEASE_MS: "3000" })).toMatchObject({ instanceId: "api-7", confirmerLeaseMs: 3000 });
+    const a = parseConfig({});
+    expect(a.confirmerLeaseMs).toBe(1500);
+    expect(a.instanceId).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{4}$`));
+  });
+
   it.each([
     ["API_PORT", "eighty"],
     ["API_PORT", "70000"],
@@ -61,6 +68,8 @@ describe("configuration", () => {
     ["CHAIN_CONFIRMATIONS", "ethereum=12"],
     ["RATE_LIMIT_PER_MINUTE", "0"],
     ["CONFIRMER_ENABLED", "maybe"],
+    ["CONFIRMER_LEASE_MS", "100"],
+    ["INSTANCE_ID", "has spaces"],
   ])("names %s when it is bad (%j)", (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));

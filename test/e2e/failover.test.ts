@@ -1,0 +1,112 @@
+/**
+ * Three API instances on one Postgres, every part real (EDR chain, Ponder, the API as its own processes, a verifying
+ * webhook receiver), with payments flowing the whole time: the confirmer's leader is killed (SIGKILL), then the next
+ * one frozen (SIGSTOP) past its lease and thawed, and both are started again. Every order is paid exactly once,
+ * every webhook delivered with its attempts on record, and a frozen leader that wakes gives the lead up.
+ * How fast the lead moves is measured by `npm run bench:failover`, not here.
+ */
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithPostgres } from "../support/database.js";
+import { waitFor } from "../support/wait.js";
+import { type Cluster, type Instance, startCluster, startPaymentFlow } from "./support/cluster.js";
+
+describeWithPostgres("three API instances on one Postgres: the confirmer's leader killed and frozen", () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ size: 3 });
+  });
+  afterAll(() => cluster?.stop());
+
+  const rows = async <T>(query: ReturnType<typeof sql>) => ((await cluster.db.execute(query)) as unknown as { rows: T[] }).rows;
+  const creditedSince = async (since: Date) =>
+    Number((await rows<{ n: string }>(sql`select count(*) as n from stablegate.payments where created_at > ${since.toISOString()}`))[0]!.n);
+  const anotherLeader = (than: Instance) =>
+    waitFor(`an instance other than ${than.id} to lead`, async () => {
+      const leader = await cluster.leader();
+      return leader && leader !== than ? leader : undefined;
+    });
+  const leaders = async () => {
+    const flags = await Promise.all(
+      cluster.instances
+        .filter((i) => i.state === "running")
+        .map(async (i) => ((await (await fetch(`${i.api.url}/health`)).json()) as { confirmerLeader: boolean }).confirmerLeader),
+    );
+    return flags.filter(Boolean).length;
+  };
+
+  it("pays every order exactly once and delivers every webhook through a kill -9, a SIGSTOP and restarts", { timeout: 300_000 }, async () => {
+    const flow = startPaymentFlow(cluster);
+    const first = await waitFor("a leader", () => cluster.leader());
+    expect(await leaders()).toBe(1);
+    await waitFor("payments credited", async () => (await creditedSince(new Date(0))) >= 3);
+
+    // kill -9 of the leader: another takes over and credits the payments still arriving.
+    const killedAt = new Date();
+    await cluster.kill(first);
+    const second = await anotherLeader(first);
+    await waitFor("a payment credited after the kill", async () => (await creditedSince(killedAt)) > 0);
+    await cluster.restart(first);
+
+    // SIGSTOP of the new leader, held past its lease: a third instance takes over while it is frozen.
+    const frozenAt = new Date();
+    cluster.freeze(second);
+    const third = await anotherLeader(second);
+    await waitFor("a payment credited while the old leader is frozen", async () => (await creditedSince(frozenAt)) > 0);
+    cluster.thaw(second);
+    // It wakes, finds its lease taken, says so, and follows.
+    await waitFor(`${second.id} to give up the lead`, () => second.api.output().includes(`confirmer: ${second.id} lost the lead`));
+    expect(await cluster.leader()).toBe(third);
+    expect(await leaders()).toBe(1);
+    await cluster.restart(second);
+
+    const before = new Date();
+    await waitFor("payments credited after the restarts", async () => (await creditedSince(before)) >= 3);
+    const orders = await flow.stop();
+    expect(orders.length).toBeGreaterThanOrEqual(10);
+
+    // Every order paid once: one payment each, the exact amount, one order.paid event.
+    for (const order of orders) {
+      await waitFor(`order ${order.id} paid`, async () => (await cluster.call<{ status: string }>("GET", `/v1/orders/${order.id}`)).status === "paid");
+    }
+    const perOrder = await rows<{ order_id: string; payments: string; received: string; amount: string; paid_events: string }>(sql`
+      select o.id as order_id, o.amount_received::text as received, o.amount::text as amount,
+        (select count(*) from stablegate.payments p where p.order_id = o.id) as payments,
+        (select count(*) from stablegate.events e where e.order_id = o.id and e.type = 'order.paid') as paid_events
+      from stablegate.orders o`);
+    expect(perOrder).toHaveLength(orders.length);
+    for (const row of perOrder) {
+      expect(row, row.order_id).toMatchObject({ payments: "1", paid_events: "1", received: row.amount });
+    }
+
+    // Every webhook delivered (verified by the receiver), each delivery's attempts on record, none left in flight.
+    const eventIds = (await rows<{ id: string }>(sql`select id from stablegate.events`)).map((e) => e.id);
+    await waitFor(
+      "every event at the receiver",
+      () => {
+        const seen = new Set(cluster.receiver.delivered.map((d) => d.id));
+        return eventIds.every((id) => seen.has(id));
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
+    expect(cluster.receiver.rejected).toEqual([]);
+    const deliveries = await rows<{ status: string; delivered_at: string | null; delivered_attempts: string; open_attempts: string }>(sql`
+      select d.status, d.delivered_at,
+        (select count(*) from stablegate.webhook_attempts a where a.delivery_id = d.id and a.outcome = 'delivered') as delivered_attempts,
+        (select count(*) from stablegate.webhook_attempts a where a.delivery_id = d.id and a.outcome = 'in_flight') as open_attempts
+      from stablegate.webhook_deliveries d`);
+    expect(deliveries).toHaveLength(eventIds.length);
+    for (const delivery of deliveries) {
+      expect(delivery.status).toBe("delivered");
+      expect(delivery.delivered_at).not.toBeNull();
+      expect(Number(delivery.delivered_attempts)).toBeGreaterThanOrEqual(1);
+      expect(delivery.open_attempts).toBe("0");
+    }
+
+    // Who led is on record: each leader logged taking the lead, and every instance has its own application_name.
+    expect(third.api.output()).toMatch(new RegExp(`\\[${third.id}\\] confirmer: ${third.id} leads \\(epoch \\d+`));
+    const names = (await rows<{ application_name: string }>(sql`
+      select distinct application_name from pg_stat_activity where datname = current_database()`)).map((r) => r.application_name);
+    for (const instance of cluster.instances) expect(names).toContain(`stablegate-${instance.id}`);
+  });
+});

@@ -1,0 +1,228 @@
+/**
+ * Several API instances as an operator runs them: real processes (`node --import tsx api/main.ts`) on one Postgres
+ * database, a real dev chain and Ponder indexer, a merchant with one verifying webhook receiver. Instances can be
+ * killed (SIGKILL), frozen (SIGSTOP), thawed (SIGCONT) and started again; requests go to a running one, as a load
+ * balancer's health check would route them. Used by test/e2e/failover.test.ts and `npm run bench:failover`.
+ */
+import { randomUUID } from "node:crypto";
+import { type Address, type Hex, parseUnits } from "viem";
+import * as admin from "../../../api/admin/commands.js";
+import { openDatabase, type DatabaseHandle } from "../../../api/db/client.js";
+import { migrate } from "../../../api/db/migrate.js";
+import { ChainCatalog } from "../../../api/lib/chains.js";
+import type { RunningIndexer } from "../../../indexer/start.js";
+import { freePort } from "../../../scripts/stack/local-chain.js";
+import { createTestDatabase, type TestDatabase } from "../../support/database.js";
+import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../../support/payments.js";
+import { startTestStack, type TestStack } from "../../support/stack.js";
+import { waitFor } from "../../support/wait.js";
+import { type ApiProcess, startApiProcess } from "./api-process.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "./webhook-receiver.js";
+
+export const CHAIN = 31337;
+const SECRETS_KEY = Buffer.alloc(32, 9).toString("base64");
+
+export type Order = { id: string; status: string; amount: string; amountReceived: string; orderRef: Hex };
+export type InstanceState = "running" | "frozen" | "dead";
+
+export class Instance {
+  state: InstanceState = "running";
+  restarts = 0;
+  constructor(
+    readonly name: string,
+    public api: ApiProcess,
+  ) {}
+  get id(): string {
+    return this.restarts === 0 ? this.name : `${this.name}-r${this.restarts}`;
+  }
+}
+
+export interface Cluster {
+  stack: TestStack;
+  indexer: RunningIndexer;
+  receiver: VerifyingReceiver;
+  /** The API's database, opened from the test (as `npm run admin` would). */
+  db: DatabaseHandle["db"];
+  instances: Instance[];
+  /** An API call through a running instance, in turn. */
+  call<T = Record<string, unknown>>(method: string, route: string, body?: unknown): Promise<T>;
+  /** The running instance whose `/health` says it leads; undefined while none does. */
+  leader(): Promise<Instance | undefined>;
+  kill(instance: Instance): Promise<void>;
+  freeze(instance: Instance): void;
+  thaw(instance: Instance): void;
+  restart(instance: Instance): Promise<void>;
+  /** Creates an order through the API and pays it in full on the chain (waits for the block). */
+  createAndPay(amount: string): Promise<Order>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster({ size = 3, env = {} }: { size?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
+  const stopping: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of stopping.splice(0).reverse()) await step().catch(() => {});
+  };
+  try {
+    const stack = await startTestStack({ payers: [DEV_ACCOUNTS.payers[0]] });
+    stopping.push(() => stack.stop());
+    const indexer = await stack.startIndexer();
+    const database: TestDatabase = await createTestDatabase("postgres");
+    stopping.push(() => database.drop());
+    const databaseUrl = database.env.DATABASE_URL!;
+
+    const handle = await openDatabase({ url: databaseUrl, poolSize: 3, applicationName: "stablegate-test-admin" });
+    stopping.push(() => handle.close());
+    await migrate(handle.db);
+    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: { [CHAIN]: 1 } });
+    const merchant = await admin.createMerchant(handle.db, { name: "Failover Shop" });
+    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
+    const apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
+    const receiver = await startVerifyingReceiver();
+    stopping.push(() => receiver.stop());
+
+    const envOf = (id: string) => ({
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: "4",
+      SECRETS_KEY,
+      INSTANCE_ID: id,
+      DEPLOYMENTS_DIR: stack.deploymentsDir,
+      INDEXER_URL: indexer.url,
+      CHAIN_CONFIRMATIONS: `${CHAIN}=1`,
+      CONFIRMER_INTERVAL_MS: "100",
+      EXPIRY_INTERVAL_MS: "500",
+      AUTH_CACHE_MS: "0",
+      RATE_LIMIT_PER_MINUTE: "1000000",
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+      WEBHOOK_TIMEOUT_MS: "2000",
+      WEBHOOK_RETRY_SCHEDULE: "200ms,500ms,1s,2s,5s,10s",
+      API_DATA_DIR: undefined,
+      ...env,
+    });
+    const instances: Instance[] = [];
+    stopping.push(async () => {
+      for (const instance of instances) {
+        if (instance.state === "frozen") instance.api.process.kill("SIGCONT");
+        await instance.api.stop();
+      }
+    });
+    // One after another: three TypeScript boots at once starve each other on two cores.
+    for (let i = 1; i <= size; i++) {
+      const name = `api-${i}`;
+      instances.push(new Instance(name, await startApiProcess(envOf(name), await freePort())));
+    }
+
+    let turn = 0;
+    const running = () => instances.filter((i) => i.state === "running");
+    const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+      // A request to an instance that dies under it is retried on another, as a client behind a balancer would,
+      // with the same Idempotency-Key, so a retried create makes one order.
+      const idempotencyKey = randomUUID();
+      return waitFor(`${method} ${route}`, async () => {
+        const live = running();
+        const instance = live[turn++ % live.length];
+        if (!instance) return undefined;
+        const response = await fetch(`${instance.api.url}${route}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            "content-type": "application/json",
+            ...(method === "POST" ? { "idempotency-key": idempotencyKey } : {}),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(5_000),
+        });
+        const json = (await response.json()) as T;
+        if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
+        return json;
+      }, { timeoutMs: 30_000, intervalMs: 100 });
+    };
+    const endpoint = await call<{ secret: string }>("POST", "/v1/webhook-endpoints", { url: receiver.url });
+    receiver.useSecret(endpoint.secret);
+
+    const usdt = tokenBySymbol(stack.chain(CHAIN).record, "USDT");
+    let orderCount = 0;
+    return {
+      stack,
+      indexer,
+      receiver,
+      db: handle.db,
+      instances,
+      call,
+      async leader() {
+        const answers = await Promise.all(
+          running().map(async (instance) => {
+            try {
+              const response = await fetch(`${instance.api.url}/health`, { signal: AbortSignal.timeout(1_000) });
+              const health = (await response.json()) as { confirmerLeader: boolean };
+              return health.confirmerLeader ? instance : undefined;
+            } catch {
+              return undefined;
+            }
+          }),
+        );
+        return answers.find(Boolean);
+      },
+      async kill(instance) {
+        instance.state = "dead";
+        await instance.api.kill();
+      },
+      freeze(instance) {
+        instance.state = "frozen";
+        instance.api.process.kill("SIGSTOP");
+      },
+      thaw(instance) {
+        instance.api.process.kill("SIGCONT");
+        instance.state = "running";
+      },
+      async restart(instance) {
+        if (instance.state === "frozen") instance.api.process.kill("SIGCONT");
+        if (instance.state !== "dead") await instance.api.kill();
+        instance.restarts += 1;
+        instance.api = await startApiProcess(envOf(instance.id), await freePort());
+        instance.state = "running";
+      },
+      async createAndPay(amount) {
+        const order = await call<Order>("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `fo-${++orderCount}` });
+        await pay(stack.chain(CHAIN).url, stack.chain(CHAIN).record, {
+          token: usdt.address as Address,
+          amount: parseUnits(amount, usdt.decimals),
+          orderRef: order.orderRef,
+        });
+        return order;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Pays orders one after another until stopped; `orders` grows as they are created. */
+export function startPaymentFlow(cluster: Cluster, { pauseMs = 50 }: { pauseMs?: number } = {}) {
+  const orders: Order[] = [];
+  let stopped = false;
+  let failure: unknown;
+  const done = (async () => {
+    let n = 0;
+    while (!stopped) {
+      n += 1;
+      try {
+        orders.push(await cluster.createAndPay(`${1 + (n % 97)}.${String(n % 100).padStart(2, "0")}`));
+      } catch (error) {
+        failure = error;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  })();
+  return {
+    orders,
+    async stop() {
+      stopped = true;
+      await done;
+      if (failure) throw failure;
+      return orders;
+    },
+  };
+}
