@@ -42,8 +42,11 @@ async function firstCreditAfter(cluster: Cluster, since: number): Promise<number
   return at - since;
 }
 
+const step = (message: string) => console.log(`  ${new Date().toISOString().slice(11, 23)} ${message}`);
+
 async function oneFailure(cluster: Cluster, kind: "kill" | "stop"): Promise<number> {
   const leader = await waitFor("a leader", () => cluster.leader(), { timeoutMs: 30_000 });
+  step(`${leader.id} leads`);
   // Payments are arriving: the last one was credited a moment ago.
   const warm = Date.now();
   await firstCreditAfter(cluster, warm);
@@ -51,15 +54,21 @@ async function oneFailure(cluster: Cluster, kind: "kill" | "stop"): Promise<numb
   if (kind === "kill") await cluster.kill(leader);
   else cluster.freeze(leader);
   const leaderless = await firstCreditAfter(cluster, at);
+  step(`credited again after ${leaderless} ms`);
   if (kind === "kill") {
     await cluster.restart(leader);
+    step(`${leader.id} started`);
   } else {
     await waitFor("another leader", async () => {
       const next = await cluster.leader();
       return next && next !== leader ? next : undefined;
     });
     cluster.thaw(leader);
-    await waitFor(`${leader.id} to follow`, () => leader.api.output().includes(`confirmer: ${leader.id} lost the lead`));
+    step(`${leader.id} thawed`);
+    await waitFor(`${leader.id} to follow`, () => leader.api.output().includes(`confirmer: ${leader.id} lost the lead`)).catch((error) => {
+      const { exitCode, signalCode } = leader.api.process;
+      throw new Error(`${(error as Error).message}; exit ${exitCode} ${signalCode}; its output:\n${leader.api.output().slice(-4000)}`);
+    });
   }
   return leaderless;
 }

@@ -33,7 +33,9 @@ export async function startApiProcess(env: Record<string, string | undefined>, p
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
   const url = `http://127.0.0.1:${port}`;
-  const exited = () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+  // Exited with a code, or ended by a signal (then exitCode stays null).
+  const exited = () =>
+    new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve())));
 
   try {
     await waitFor(
@@ -58,10 +60,10 @@ export async function startApiProcess(env: Record<string, string | undefined>, p
       await exited();
     },
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
       await Promise.race([exited(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGKILL");
         await exited();
       }

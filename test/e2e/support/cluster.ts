@@ -68,36 +68,13 @@ export async function startCluster({ size = 3, env = {} }: { size?: number; env?
     const indexer = await stack.startIndexer();
     const database: TestDatabase = await createTestDatabase("postgres");
     stopping.push(() => database.drop());
-    const databaseUrl = database.env.DATABASE_URL!;
-
-    const handle = await openDatabase({ url: databaseUrl, poolSize: 3, applicationName: "stablegate-test-admin" });
+    const handle = await openDatabase({ url: database.env.DATABASE_URL!, poolSize: 3, applicationName: "stablegate-test-admin" });
     stopping.push(() => handle.close());
-    await migrate(handle.db);
-    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: { [CHAIN]: 1 } });
-    const merchant = await admin.createMerchant(handle.db, { name: "Failover Shop" });
-    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
-    const apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
+    const apiKey = await setUpMerchant(handle, stack);
     const receiver = await startVerifyingReceiver();
     stopping.push(() => receiver.stop());
 
-    const envOf = (id: string) => ({
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: "4",
-      SECRETS_KEY,
-      INSTANCE_ID: id,
-      DEPLOYMENTS_DIR: stack.deploymentsDir,
-      INDEXER_URL: indexer.url,
-      CHAIN_CONFIRMATIONS: `${CHAIN}=1`,
-      CONFIRMER_INTERVAL_MS: "100",
-      EXPIRY_INTERVAL_MS: "500",
-      AUTH_CACHE_MS: "0",
-      RATE_LIMIT_PER_MINUTE: "1000000",
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
-      WEBHOOK_TIMEOUT_MS: "2000",
-      WEBHOOK_RETRY_SCHEDULE: "200ms,500ms,1s,2s,5s,10s",
-      API_DATA_DIR: undefined,
-      ...env,
-    });
+    const envOf = (id: string) => apiEnv({ id, databaseUrl: database.env.DATABASE_URL!, stack, indexer, extra: env });
     const instances: Instance[] = [];
     stopping.push(async () => {
       for (const instance of instances) {
@@ -110,92 +87,126 @@ export async function startCluster({ size = 3, env = {} }: { size?: number; env?
       const name = `api-${i}`;
       instances.push(new Instance(name, await startApiProcess(envOf(name), await freePort())));
     }
-
-    let turn = 0;
-    const running = () => instances.filter((i) => i.state === "running");
-    const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-      // A request to an instance that dies under it is retried on another, as a client behind a balancer would,
-      // with the same Idempotency-Key, so a retried create makes one order.
-      const idempotencyKey = randomUUID();
-      return waitFor(`${method} ${route}`, async () => {
-        const live = running();
-        const instance = live[turn++ % live.length];
-        if (!instance) return undefined;
-        const response = await fetch(`${instance.api.url}${route}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${apiKey}`,
-            "content-type": "application/json",
-            ...(method === "POST" ? { "idempotency-key": idempotencyKey } : {}),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(5_000),
-        });
-        const json = (await response.json()) as T;
-        if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-        return json;
-      }, { timeoutMs: 30_000, intervalMs: 100 });
-    };
+    const call = caller(instances, apiKey);
     const endpoint = await call<{ secret: string }>("POST", "/v1/webhook-endpoints", { url: receiver.url });
     receiver.useSecret(endpoint.secret);
-
-    const usdt = tokenBySymbol(stack.chain(CHAIN).record, "USDT");
-    let orderCount = 0;
-    return {
-      stack,
-      indexer,
-      receiver,
-      db: handle.db,
-      instances,
-      call,
-      async leader() {
-        const answers = await Promise.all(
-          running().map(async (instance) => {
-            try {
-              const response = await fetch(`${instance.api.url}/health`, { signal: AbortSignal.timeout(1_000) });
-              const health = (await response.json()) as { confirmerLeader: boolean };
-              return health.confirmerLeader ? instance : undefined;
-            } catch {
-              return undefined;
-            }
-          }),
-        );
-        return answers.find(Boolean);
-      },
-      async kill(instance) {
-        instance.state = "dead";
-        await instance.api.kill();
-      },
-      freeze(instance) {
-        instance.state = "frozen";
-        instance.api.process.kill("SIGSTOP");
-      },
-      thaw(instance) {
-        instance.api.process.kill("SIGCONT");
-        instance.state = "running";
-      },
-      async restart(instance) {
-        if (instance.state === "frozen") instance.api.process.kill("SIGCONT");
-        if (instance.state !== "dead") await instance.api.kill();
-        instance.restarts += 1;
-        instance.api = await startApiProcess(envOf(instance.id), await freePort());
-        instance.state = "running";
-      },
-      async createAndPay(amount) {
-        const order = await call<Order>("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `fo-${++orderCount}` });
-        await pay(stack.chain(CHAIN).url, stack.chain(CHAIN).record, {
-          token: usdt.address as Address,
-          amount: parseUnits(amount, usdt.decimals),
-          orderRef: order.orderRef,
-        });
-        return order;
-      },
-      stop,
-    };
+    return { stack, indexer, receiver, db: handle.db, instances, call, ...controls(instances, envOf), createAndPay: payer(stack, call), stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The operator's set-up, as `npm run admin` does it: the schema, a merchant, its payout wallet, an API key. */
+async function setUpMerchant(handle: DatabaseHandle, stack: TestStack): Promise<string> {
+  await migrate(handle.db);
+  const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: { [CHAIN]: 1 } });
+  const merchant = await admin.createMerchant(handle.db, { name: "Failover Shop" });
+  await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
+  return (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
+}
+
+function apiEnv({ id, databaseUrl, stack, indexer, extra }: { id: string; databaseUrl: string; stack: TestStack; indexer: RunningIndexer; extra: Record<string, string> }) {
+  return {
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: "4",
+    SECRETS_KEY,
+    INSTANCE_ID: id,
+    DEPLOYMENTS_DIR: stack.deploymentsDir,
+    INDEXER_URL: indexer.url,
+    CHAIN_CONFIRMATIONS: `${CHAIN}=1`,
+    CONFIRMER_INTERVAL_MS: "100",
+    EXPIRY_INTERVAL_MS: "500",
+    AUTH_CACHE_MS: "0",
+    RATE_LIMIT_PER_MINUTE: "1000000",
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    WEBHOOK_TIMEOUT_MS: "2000",
+    WEBHOOK_RETRY_SCHEDULE: "200ms,500ms,1s,2s,5s,10s",
+    API_DATA_DIR: undefined,
+    ...extra,
+  };
+}
+
+/** API calls through the running instances in turn. */
+function caller(instances: Instance[], apiKey: string): Cluster["call"] {
+  let turn = 0;
+  return async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    // A request to an instance that dies under it is retried on another, as a client behind a balancer would,
+    // with the same Idempotency-Key, so a retried create makes one order.
+    const idempotencyKey = randomUUID();
+    return waitFor(`${method} ${route}`, async () => {
+      const live = instances.filter((i) => i.state === "running");
+      const instance = live[turn++ % live.length];
+      if (!instance) return undefined;
+      const response = await fetch(`${instance.api.url}${route}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          "content-type": "application/json",
+          ...(method === "POST" ? { "idempotency-key": idempotencyKey } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(5_000),
+      });
+      const json = (await response.json()) as T;
+      if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
+      return json;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+  };
+}
+
+/** Finding the leader, and the signals an operator's bad day sends. */
+function controls(instances: Instance[], envOf: (id: string) => Record<string, string | undefined>) {
+  return {
+    async leader(): Promise<Instance | undefined> {
+      const answers = await Promise.all(
+        instances
+          .filter((i) => i.state === "running")
+          .map(async (instance) => {
+            try {
+              const response = await fetch(`${instance.api.url}/health`, { signal: AbortSignal.timeout(1_000) });
+              return ((await response.json()) as { confirmerLeader: boolean }).confirmerLeader ? instance : undefined;
+            } catch {
+              return undefined;
+            }
+          }),
+      );
+      return answers.find(Boolean);
+    },
+    async kill(instance: Instance) {
+      instance.state = "dead";
+      await instance.api.kill();
+    },
+    freeze(instance: Instance) {
+      instance.state = "frozen";
+      instance.api.process.kill("SIGSTOP");
+    },
+    thaw(instance: Instance) {
+      instance.api.process.kill("SIGCONT");
+      instance.state = "running";
+    },
+    async restart(instance: Instance) {
+      if (instance.state === "frozen") instance.api.process.kill("SIGCONT");
+      if (instance.state !== "dead") await instance.api.kill();
+      instance.restarts += 1;
+      instance.api = await startApiProcess(envOf(instance.id), await freePort());
+      instance.state = "running";
+    },
+  };
+}
+
+function payer(stack: TestStack, call: Cluster["call"]): Cluster["createAndPay"] {
+  const usdt = tokenBySymbol(stack.chain(CHAIN).record, "USDT");
+  let orderCount = 0;
+  return async (amount) => {
+    const order = await call<Order>("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `fo-${++orderCount}` });
+    await pay(stack.chain(CHAIN).url, stack.chain(CHAIN).record, {
+      token: usdt.address as Address,
+      amount: parseUnits(amount, usdt.decimals),
+      orderRef: order.orderRef,
+    });
+    return order;
+  };
 }
 
 /** Pays orders one after another until stopped; `orders` grows as they are created. */
