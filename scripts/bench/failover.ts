@@ -80,6 +80,9 @@ async function main() {
   const cluster = await startCluster({ size: 3, env: { CONFIRMER_LEASE_MS: String(LEASE_MS) } });
   const results: Record<"kill" | "stop", number[]> = { kill: [], stop: [] };
   try {
+    const epochNow = async () => Number((await rows<{ epoch: string }>(cluster, sql`select epoch::text from stablegate.leader_leases`))[0]?.epoch ?? 0);
+    await waitFor("a leader", () => cluster.leader(), { timeoutMs: 60_000 });
+    const firstEpoch = await epochNow();
     const flow = startPaymentFlow(cluster);
     for (let i = 0; i < FAILURES; i++) {
       for (const kind of ["kill", "stop"] as const) {
@@ -110,6 +113,9 @@ async function main() {
       killed: summary(results.kill),
       frozen: summary(results.stop),
       all: summary([...results.kill, ...results.stop]),
+      // Changes of holder over the run; 2 × BENCH_FAILURES are the failures themselves, the rest moved on their own
+      // (a leader that could not renew in time, e.g. starved of CPU).
+      leaderChanges: (await epochNow()) - firstEpoch,
       orders: Number(check!.orders),
       ordersNotPaidExactlyOnce: Number(check!.wrong),
       restarts,

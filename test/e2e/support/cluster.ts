@@ -7,7 +7,10 @@
 import { randomUUID } from "node:crypto";
 import { type Address, type Hex, parseUnits } from "viem";
 import * as admin from "../../../api/admin/commands.js";
+import { and, eq, gt, sql } from "drizzle-orm";
+import { CONFIRMER_LEASE } from "../../../api/confirmer/leader.js";
 import { openDatabase, type DatabaseHandle } from "../../../api/db/client.js";
+import { leaderLeases } from "../../../api/db/schema.js";
 import { migrate } from "../../../api/db/migrate.js";
 import { ChainCatalog } from "../../../api/lib/chains.js";
 import type { RunningIndexer } from "../../../indexer/start.js";
@@ -90,7 +93,7 @@ export async function startCluster({ size = 3, env = {} }: { size?: number; env?
     const call = caller(instances, apiKey);
     const endpoint = await call<{ secret: string }>("POST", "/v1/webhook-endpoints", { url: receiver.url });
     receiver.useSecret(endpoint.secret);
-    return { stack, indexer, receiver, db: handle.db, instances, call, ...controls(instances, envOf), createAndPay: payer(stack, call), stop };
+    return { stack, indexer, receiver, db: handle.db, instances, call, ...controls(instances, envOf, handle), createAndPay: payer(stack, call), stop };
   } catch (error) {
     await stop();
     throw error;
@@ -156,16 +159,22 @@ function caller(instances: Instance[], apiKey: string): Cluster["call"] {
 }
 
 /** Finding the leader, and the signals an operator's bad day sends. */
-function controls(instances: Instance[], envOf: (id: string) => Record<string, string | undefined>) {
+function controls(instances: Instance[], envOf: (id: string) => Record<string, string | undefined>, handle: DatabaseHandle) {
   return {
+    /** The holder of the unexpired lease (the database's word), when that instance's `/health` agrees. */
     async leader(): Promise<Instance | undefined> {
+      const [lease] = await handle.db
+        .select({ holder: leaderLeases.holder, epoch: leaderLeases.epoch })
+        .from(leaderLeases)
+        .where(and(eq(leaderLeases.name, CONFIRMER_LEASE), gt(leaderLeases.expiresAt, sql`clock_timestamp()`)));
       const answers = await Promise.all(
         instances
           .filter((i) => i.state === "running")
           .map(async (instance) => {
             try {
               const response = await fetch(`${instance.api.url}/health`, { signal: AbortSignal.timeout(1_000) });
-              return ((await response.json()) as { confirmerLeader: boolean }).confirmerLeader ? instance : undefined;
+              const health = (await response.json()) as { confirmerLeader: boolean; instanceId: string };
+              return health.confirmerLeader && health.instanceId === lease?.holder ? instance : undefined;
             } catch {
               return undefined;
             }
