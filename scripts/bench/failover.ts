@@ -31,6 +31,7 @@ async function firstCreditAfter(cluster: Cluster, since: number): Promise<number
   const at = await waitFor(
     "a payment credited after the failure",
     async () => {
+      flow?.check();
       const [row] = await rows<{ first: string | null }>(
         cluster,
         sql`select min(created_at)::text as first from stablegate.payments where created_at > ${new Date(since).toISOString()}`,
@@ -42,6 +43,7 @@ async function firstCreditAfter(cluster: Cluster, since: number): Promise<number
   return at - since;
 }
 
+let flow: ReturnType<typeof startPaymentFlow> | undefined;
 const step = (message: string) => console.log(`  ${new Date().toISOString().slice(11, 23)} ${message}`);
 
 async function oneFailure(cluster: Cluster, kind: "kill" | "stop"): Promise<number> {
@@ -83,7 +85,7 @@ async function main() {
     const epochNow = async () => Number((await rows<{ epoch: string }>(cluster, sql`select epoch::text from stablegate.leader_leases`))[0]?.epoch ?? 0);
     await waitFor("a leader", () => cluster.leader(), { timeoutMs: 60_000 });
     const firstEpoch = await epochNow();
-    const flow = startPaymentFlow(cluster);
+    flow = startPaymentFlow(cluster);
     for (let i = 0; i < FAILURES; i++) {
       for (const kind of ["kill", "stop"] as const) {
         const ms = await oneFailure(cluster, kind);

@@ -238,6 +238,10 @@ export function startPaymentFlow(cluster: Cluster, { pauseMs = 50 }: { pauseMs?:
   })();
   return {
     orders,
+    /** Throws what stopped the flow, if anything did. */
+    check() {
+      if (failure) throw new Error("the payment flow stopped", { cause: failure });
+    },
     async stop() {
       stopped = true;
       await done;
