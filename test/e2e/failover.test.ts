@@ -13,9 +13,10 @@ import { type Cluster, type Instance, startCluster, startPaymentFlow } from "./s
 
 describeWithPostgres("three API instances on one Postgres: the confirmer's leader killed and frozen", () => {
   let cluster: Cluster;
+  // A chain, Ponder and three TypeScript boots, one after another, on two shared cores.
   beforeAll(async () => {
     cluster = await startCluster({ size: 3 });
-  });
+  }, 360_000);
   afterAll(() => cluster?.stop());
 
   const rows = async <T>(query: ReturnType<typeof sql>) => ((await cluster.db.execute(query)) as unknown as { rows: T[] }).rows;
