@@ -63,8 +63,11 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
         (select count(*) from stablegate.payments p where p.order_id = o.id) as payments,
         (select count(*) from stablegate.events e where e.order_id = o.id and e.type = 'order.paid') as paid_events
       from stablegate.orders o`);
-    expect(perOrder).toHaveLength(orders.length);
-    for (const row of perOrder) {
+    const tracked = new Set(orders.map((o) => o.id));
+    expect(perOrder.filter((row) => tracked.has(row.order_id))).toHaveLength(orders.length);
+    // Every order that was paid was paid once; one created by a request cut by a kill (and made again under a new
+    // key, see cluster.ts) is the only kind left unpaid.
+    for (const row of perOrder.filter((r) => tracked.has(r.order_id) || r.payments !== "0")) {
       expect(row, row.order_id).toMatchObject({ payments: "1", paid_events: "1", received: row.amount });
     }
 

@@ -135,8 +135,9 @@ function caller(instances: Instance[], apiKey: string): Cluster["call"] {
   let turn = 0;
   return async <T>(method: string, route: string, body?: unknown): Promise<T> => {
     // A request to an instance that dies under it is retried on another, as a client behind a balancer would,
-    // with the same Idempotency-Key, so a retried create makes one order.
-    const idempotencyKey = randomUUID();
+    // with the same Idempotency-Key, so a retried create makes one order. A key whose first request died with its
+    // instance stays "in progress" (the idempotency lease is the `hardening` work): then a new key.
+    let idempotencyKey = randomUUID();
     return waitFor(`${method} ${route}`, async () => {
       const live = instances.filter((i) => i.state === "running");
       const instance = live[turn++ % live.length];
@@ -152,6 +153,7 @@ function caller(instances: Instance[], apiKey: string): Cluster["call"] {
         signal: AbortSignal.timeout(5_000),
       });
       const json = (await response.json()) as T;
+      if (response.status === 409 && JSON.stringify(json).includes("idempotency_in_progress")) idempotencyKey = randomUUID();
       if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
       return json;
     }, { timeoutMs: 30_000, intervalMs: 100 });
