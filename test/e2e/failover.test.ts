@@ -82,6 +82,13 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
       { timeoutMs: 90_000, intervalMs: 250 },
     );
     expect(cluster.receiver.rejected).toEqual([]);
+    // The receiver sees a request before its dispatcher has the 2xx and commits it (and a request a kill cut short is
+    // recorded only once its lease lapses and another instance makes it again): wait for the records to agree.
+    await waitFor(
+      "every delivery recorded delivered",
+      async () => Number((await rows<{ n: string }>(sql`select count(*) as n from stablegate.webhook_deliveries where status <> 'delivered'`))[0]!.n) === 0,
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
     const deliveries = await rows<{ status: string; delivered_at: string | null; delivered_attempts: string; open_attempts: string }>(sql`
       select d.status, d.delivered_at,
         (select count(*) from stablegate.webhook_attempts a where a.delivery_id = d.id and a.outcome = 'delivered') as delivered_attempts,
