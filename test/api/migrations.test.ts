@@ -5,10 +5,10 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { openDatabase } from "../../api/db/client.js";
 import { migrate, MIGRATIONS_DIR, readMigrations } from "../../api/db/migrate.js";
-import { describeBackends, openTestDatabase, type TestDatabase } from "./support/harness.js";
+import { describeBackends, openTestDatabase, type OpenTestDatabase } from "../support/database.js";
 
 describeBackends("migrations", (backend) => {
-  let database: TestDatabase;
+  let database: OpenTestDatabase;
   beforeAll(async () => {
     database = await openTestDatabase(backend);
   });
