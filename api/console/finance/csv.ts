@@ -1,11 +1,12 @@
 /**
- * CSV exports for a date range: orders (by creation time) and payments (by block time), amounts as exact decimal
+ * CSV exports for a date range: orders (by creation time), payments (by block time) and refunds (by creation time),
+ * amounts as exact decimal
  * strings in token units. Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with
  * a quote; amounts are never text from outside.
  */
 import { and, asc, eq, gte, lt } from "drizzle-orm";
 import type { Queryable } from "../../db/client.js";
-import { orders, payments } from "../../db/schema.js";
+import { orders, payments, refunds } from "../../db/schema.js";
 import { formatAmount } from "../../lib/amount.js";
 import type { DateRange } from "./report.js";
 
@@ -57,6 +58,28 @@ export async function paymentsCsv(db: Queryable, merchantId: string, range: Date
           cell(p.id), cell(o.id), cell(o.merchantOrderId), cell(o.customerId), cell(p.state), cell(p.chainId), cell(o.tokenSymbol), cell(o.tokenAddress),
           cell(formatAmount(p.amount, o.tokenDecimals), { text: false }), cell(p.txHash), cell(p.logIndex), cell(p.blockNumber.toString()),
           cell(p.blockTimestamp.toISOString()), cell(p.payerAddress),
+        ]),
+      )
+      .join("")
+  );
+}
+
+export async function refundsCsv(db: Queryable, merchantId: string, range: DateRange): Promise<string> {
+  const rows = await db
+    .select({ refund: refunds, order: orders })
+    .from(refunds)
+    .innerJoin(orders, eq(orders.id, refunds.orderId))
+    .where(and(eq(refunds.merchantId, merchantId), gte(refunds.createdAt, range.from), lt(refunds.createdAt, range.to)))
+    .orderBy(asc(refunds.createdAt), asc(refunds.id));
+  const header = ["refund_id", "order_id", "merchant_order_id", "customer_id", "status", "chain_id", "token", "token_address", "amount", "destination", "reason", "tx_hash", "block_number", "created_at", "succeeded_at"];
+  return (
+    line(header) +
+    rows
+      .map(({ refund: r, order: o }) =>
+        line([
+          cell(r.id), cell(o.id), cell(o.merchantOrderId), cell(o.customerId), cell(r.status), cell(o.chainId), cell(o.tokenSymbol), cell(o.tokenAddress),
+          cell(formatAmount(r.amount, o.tokenDecimals), { text: false }), cell(r.destination), cell(r.reason), cell(r.txHash),
+          cell(r.blockNumber?.toString() ?? null), cell(r.createdAt.toISOString()), cell(r.succeededAt?.toISOString() ?? null),
         ]),
       )
       .join("")

@@ -24,7 +24,8 @@ export function financePage(c: ConsoleContext, { range, rows, totals, allTime }:
   <button type="submit">Show</button>
 </form>
 <p class="exports"><a class="button secondary" id="export-orders" href="${base}/orders.csv?${query}" download>Orders CSV</a>
-<a class="button secondary" id="export-payments" href="${base}/payments.csv?${query}" download>Payments CSV</a></p>
+<a class="button secondary" id="export-payments" href="${base}/payments.csv?${query}" download>Payments CSV</a>
+<a class="button secondary" id="export-refunds" href="${base}/refunds.csv?${query}" download>Refunds CSV</a></p>
 <h2>Totals, ${range.fromDay} to ${range.toDay} (UTC, by block time)</h2>
 ${tableRegion("Totals for the range", html`<table id="range-totals"><thead><tr><th scope="col">Chain</th><th scope="col">Token</th><th scope="col" class="num">Received</th><th scope="col" class="num">Refunded</th><th scope="col" class="num">Net</th></tr></thead><tbody>
 ${totals.length ? totals.map((t) => html`<tr><td>${t.chainId}</td><td>${t.symbol}</td><td class="num">${fmt(t.received, t.decimals)}</td><td class="num">${fmt(t.refunded, t.decimals)}</td><td class="num">${fmt(t.net, t.decimals)}</td></tr>`) : html`<tr><td colspan="5">No confirmed payments or refunds in this range.</td></tr>`}

@@ -1,6 +1,6 @@
 /** Finance: totals and chart for a date range, and the CSV exports. */
 import { Hono, type Context } from "hono";
-import { ordersCsv, paymentsCsv } from "../finance/csv.js";
+import { ordersCsv, paymentsCsv, refundsCsv } from "../finance/csv.js";
 import { allTimeTotals, dailyTotals, parseRange, sumBySeries } from "../finance/report.js";
 import type { ConsoleEnv } from "../context.js";
 import { requirePermission } from "../middleware.js";
@@ -33,4 +33,10 @@ export const financeRoutes = new Hono<ConsoleEnv>()
     const body = await paymentsCsv(c.get("deps").db, c.get("merchant").id, r);
     await auditAction(c, "export.payments_csv", { after: { from: r.fromDay, to: r.toDay } });
     return csv(c, `payments-${r.fromDay}-${r.toDay}.csv`, body);
+  })
+  .get("/console/m/:merchantId/finance/refunds.csv", finance, async (c) => {
+    const r = range(c);
+    const body = await refundsCsv(c.get("deps").db, c.get("merchant").id, r);
+    await auditAction(c, "export.refunds_csv", { after: { from: r.fromDay, to: r.toDay } });
+    return csv(c, `refunds-${r.fromDay}-${r.toDay}.csv`, body);
   });

@@ -204,5 +204,17 @@ describeBackends("console refunds", (backend) => {
     expect(row).toContain(`<td class="num net">${net}</td>`);
     const range = page.slice(page.indexOf('id="range-totals"'), page.indexOf("</table>", page.indexOf('id="range-totals"')));
     expect(range).toContain(`<td class="num">${usdt.received}</td><td class="num">${usdt.refunded}</td>`);
+
+    // The refunds CSV has it with its exact amount, status and transaction; finance may export it, support may not.
+    expect(page).toContain("refunds.csv?");
+    const exported = await people.finance.get(`${m()}/finance/refunds.csv`);
+    expect(exported.status).toBe(200);
+    const [header, ...lines] = exported.html.trim().split("\r\n");
+    expect(header).toBe("refund_id,order_id,merchant_order_id,customer_id,status,chain_id,token,token_address,amount,destination,reason,tx_hash,block_number,created_at,succeeded_at");
+    const mine = lines.map((l) => l.split(",")).filter((cells) => cells[0] === refund!.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.slice(1, 11)).toEqual([order.id, expect.any(String), expect.any(String), "succeeded", String(LOCAL), "USDT", expect.any(String), "3.25", refund!.destination, "damaged"]);
+    expect(mine[0]![11]).toMatch(/^0x[0-9a-f]{64}$/);
+    expect((await people.support.get(`${m()}/finance/refunds.csv`)).status).toBe(403);
   });
 });
