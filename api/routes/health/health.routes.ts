@@ -26,6 +26,7 @@ export const getMetrics = createRoute({
   path: "/metrics",
   tags: ["Operations"],
   summary: "Prometheus metrics: `stablegate_confirmer_leader` (1 on the instance that leads the confirmer)",
+  security: [], // no API key: for the operator's scraper (keep it off the public internet)
   responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } } },
 });
 
