@@ -12,6 +12,7 @@ import { csrfToken, PRE_SESSION_COOKIE, preSessionSecret, sameOrigin, tokenMatch
 import { loadSession, sessionCookie } from "./access/sessions.js";
 import { merchantsOf } from "./access/users.js";
 import type { ConsoleEnv } from "./context.js";
+import { pageHeaders } from "../http/page-headers.js";
 import { getCookie } from "hono/cookie";
 
 /** Our script and styles only; forms post to us only; no framing. The TOTP QR code is inline SVG. */
@@ -26,17 +27,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-export const securityHeaders = createMiddleware<ConsoleEnv>(async (c, next) => {
-  await next();
-  const headers = c.res.headers;
-  headers.set("Content-Security-Policy", CSP);
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("X-Frame-Options", "DENY");
-  headers.set("Referrer-Policy", "same-origin");
-  headers.set("Cross-Origin-Opener-Policy", "same-origin");
-  headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-  if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
-});
+export const securityHeaders = pageHeaders({ csp: CSP, referrerPolicy: "same-origin", noStore: true });
 
 export const withSession = createMiddleware<ConsoleEnv>(async (c, next) => {
   if (c.get("session") !== undefined) return next();

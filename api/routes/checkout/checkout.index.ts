@@ -3,14 +3,13 @@
  * checkout's random token in the URL gives access (never the order id), and only to what the customer needs (see
  * `PublicOrder`).
  */
-import type { MiddlewareHandler } from "hono";
 import QRCode from "qrcode";
 import { checkoutAsset, warmCheckoutAssets } from "../../checkout/assets.js";
 import { checkoutPage, notFoundPage } from "../../checkout/page.js";
 import { loadPublicOrder } from "../../checkout/public-order.js";
 import { streamOrderStatus } from "../../checkout/status-stream.js";
-import type { AppEnv } from "../../http/context.js";
 import { createRouter } from "../../http/openapi.js";
+import { pageHeaders } from "../../http/page-headers.js";
 
 /** Same origin only: the page talks to this API and to the wallet extension, never to a third party. */
 const CSP = [
@@ -24,16 +23,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  const headers = c.res.headers;
-  headers.set("Content-Security-Policy", CSP);
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("X-Frame-Options", "DENY");
-  headers.set("Referrer-Policy", "no-referrer");
-  headers.set("Cross-Origin-Opener-Policy", "same-origin");
-  headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
-};
+const securityHeaders = pageHeaders({ csp: CSP, referrerPolicy: "no-referrer" });
 
 export const checkoutRouter = createRouter()
   .use("/pay/*", securityHeaders)

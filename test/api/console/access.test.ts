@@ -115,6 +115,15 @@ describe("merchant isolation", () => {
     expect(JSON.parse(response.html)).toEqual({ error: { code: "not_found", message: "Page not found" } });
   });
 
+  it("sends its pages with a strict CSP (forms post to us only), no framing, no sniffing, and no caching", async () => {
+    const response = await h.app.request("/console/login");
+    expect(response.headers.get("content-security-policy")).toMatch(/default-src 'none'.*form-action 'self'.*frame-ancestors 'none'/);
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("referrer-policy")).toBe("same-origin");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+
   it("serves its script and styles, and a 404 (never a 500) for names that are properties of every object", async () => {
     for (const name of ["console.js", "console.css"]) expect((await h.app.request(`/console/assets/${name}`)).status).toBe(200);
     for (const name of ["__proto__", "constructor", "valueOf", "toString", "hasOwnProperty", "nope.js"]) {
