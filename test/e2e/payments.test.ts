@@ -16,6 +16,9 @@ import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { freePort } from "../../scripts/stack/ports.js";
 import { mine, revertTo, snapshot } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, sendPayments, tokenBySymbol } from "../support/payments.js";
+import type { OrderView } from "../../api/orders/views.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { readAs } from "../support/api-client.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type ApiProcess, startApiProcess } from "./support/api-process.js";
@@ -26,16 +29,6 @@ const CHAIN = 31337;
 const CONFIRMATIONS = 3;
 const [payer, otherPayer] = DEV_ACCOUNTS.payers;
 
-type Order = {
-  id: string;
-  status: string;
-  amount: string;
-  amountReceived: string;
-  orderRef: Hex;
-  toAddress: Address;
-  expiresAt: string;
-  payments: { txHash: Hex; logIndex: number; amount: string; state: string; confirmations: number }[];
-};
 
 describe("orders paid on a real chain, seen by the real indexer, confirmed by the API", () => {
   let stack: TestStack;
@@ -48,28 +41,28 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
   /** The merchant's webhook receiver: every delivery verified with the `standardwebhooks` package. */
   let receiver: VerifyingReceiver;
 
-  const call = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${api.url}${route}`, {
+  const request = (method: string, route: string, body?: unknown) =>
+    fetch(`${api.url}${route}`, {
       method,
       headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await request(method, route, body);
     const json = (await response.json()) as Record<string, unknown>;
     if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
     return json;
   };
   let orderCount = 0;
   const createOrder = async (amount: string, extra: Record<string, unknown> = {}) =>
-    (await call("POST", "/v1/orders", {
-      chainId: CHAIN,
-      symbol: "USDT",
-      amount,
-      merchantOrderId: `e2e-${++orderCount}`,
-      ...extra,
-    })) as unknown as Order;
+    readAs(
+      await request("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `e2e-${++orderCount}`, ...extra }),
+      orderRoutes.createQrOrder,
+      201,
+    );
   const contractPayment = async (orderId: string) =>
-    (await call("GET", `/v1/contract-payment?orderId=${orderId}`)) as unknown as Order;
-  const getOrder = async (orderId: string) => (await call("GET", `/v1/orders/${orderId}`)) as unknown as Order;
+    readAs(await request("GET", `/v1/contract-payment?orderId=${orderId}`), orderRoutes.contractPayment, 200);
+  const getOrder = async (orderId: string) => readAs(await request("GET", `/v1/orders/${orderId}`), orderRoutes.getOrder, 200);
   const waitForStatus = (orderId: string, status: string) =>
     waitFor(`order ${orderId} to be ${status}`, async () => {
       const order = await getOrder(orderId);
@@ -78,12 +71,12 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
   const usdt = () => tokenBySymbol(stack.chain(CHAIN).record, "USDT");
   const url = () => stack.chain(CHAIN).url;
   const record = () => stack.chain(CHAIN).record;
-  const payOrder = (order: Order, amount: string, more: { payer?: Address; merchant?: Address; symbol?: string } = {}) => {
+  const payOrder = (order: OrderView, amount: string, more: { payer?: Address; merchant?: Address; symbol?: string } = {}) => {
     const token = tokenBySymbol(record(), more.symbol ?? "USDT");
     return pay(url(), record(), {
       token: token.address,
       amount: parseUnits(amount, token.decimals),
-      orderRef: order.orderRef,
+      orderRef: order.orderRef as Hex,
       payer: more.payer ?? payer,
       merchant: more.merchant,
     });
@@ -191,7 +184,7 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
     expect((await waitForStatus(order.id, "overpaid")).amountReceived).toBe("3.000001");
   });
 
-  let mismatched: Order | undefined;
+  let mismatched: OrderView | undefined;
   it("never credits a payment whose merchant or token does not match the order", async () => {
     const order = await createOrder("7");
     mismatched = order;
@@ -232,11 +225,11 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
     // Half the payments land before the crash, half while the API is down.
     const first = orders.slice(0, 4);
     const second = orders.slice(4);
-    const payAll = (batch: Order[]) =>
+    const payAll = (batch: OrderView[]) =>
       sendPayments(
         url(),
         record(),
-        batch.map((o) => ({ token: token.address, amount: parseUnits(o.amount, token.decimals), orderRef: o.orderRef })),
+        batch.map((o) => ({ token: token.address, amount: parseUnits(o.amount, token.decimals), orderRef: o.orderRef as Hex })),
       );
     await payAll(first);
     await waitFor("some of the first batch to be seen", async () => {

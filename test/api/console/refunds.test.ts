@@ -11,7 +11,8 @@ import { getAddress, type Address, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { auditLog, refunds } from "../../../api/db/schema.js";
-import type { OrderView } from "../../../api/orders/views.js";
+import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import { readAs } from "../../support/api-client.js";
 import { formatAmount, parseAmount } from "../../../api/lib/amount.js";
 import { confirmRefunds } from "../../../api/refunds/confirm.js";
 import type { IndexedRefund, RefundSource } from "../../../api/refunds/source.js";
@@ -67,14 +68,14 @@ describeBackends("console refunds", (backend) => {
   });
   afterAll(() => h?.close());
 
-  const newOrder = async (merchant = shop) => (await (await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) })).json()) as OrderView;
+  const newOrder = async (merchant = shop) => readAs(await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), orderRoutes.createQrOrder, 201);
   /** A 10 USDT order paid by PAYER through the router and confirmed. */
   async function paidOrder() {
     const order = await newOrder();
     payments.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: 10_000_000n, blockNumber: head(payments) + 1n, blockTimestamp: h.clock.now(), payer: PAYER });
     payments.setHead(LOCAL, head(payments) + 3n);
     await confirmer.confirmAll();
-    const paid = (await (await shop.call("GET", `/v1/orders/${order.id}`)).json()) as OrderView;
+    const paid = await readAs(await shop.call("GET", `/v1/orders/${order.id}`), orderRoutes.getOrder, 200);
     expect(paid.amountReceived).toBe("10");
     return paid;
   }

@@ -16,12 +16,15 @@ import { ChainCatalog } from "../../../api/chains/catalog.js";
 import type { RunningIndexer } from "../../../scripts/stack/indexer-process.js";
 import { freePort } from "../../../scripts/stack/ports.js";
 import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "../../support/database.js";
+import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import type { OrderView } from "../../../api/orders/views.js";
+import { readAs } from "../../support/api-client.js";
 import { type TestStack, startTestStack } from "../../support/stack.js";
 import { type ApiProcess, startApiProcess } from "./api-process.js";
 
 export const CHAIN = 31337;
 
-export type GatewayOrder = { id: string; status: string; amount: string; orderRef: Hex };
+export type GatewayOrder = OrderView;
 
 export interface GatewayMerchant {
   id: string;
@@ -135,12 +138,14 @@ type MerchantKey = { id: string; payout: Address; key: string };
 let orderCount = 0;
 
 function merchantClient(apiUrl: string, { id, payout, key }: MerchantKey): GatewayMerchant {
-  const call = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${apiUrl}${route}`, {
+  const request = (method: string, route: string, body?: unknown) =>
+    fetch(`${apiUrl}${route}`, {
       method,
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await request(method, route, body);
     const json = (await response.json()) as Record<string, unknown>;
     if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
     return json;
@@ -150,7 +155,11 @@ function merchantClient(apiUrl: string, { id, payout, key }: MerchantKey): Gatew
     payout,
     call,
     createOrder: async (amount) =>
-      (await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}` })) as unknown as GatewayOrder,
+      readAs(
+        await request("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}` }),
+        orderRoutes.createQrOrder,
+        201,
+      ),
     addEndpoint: async (url) => ((await call("POST", "/v1/webhook-endpoints", { url })) as { secret: string }).secret,
   };
 }
