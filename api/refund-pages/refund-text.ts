@@ -12,10 +12,11 @@ export type RefundFacts = {
   destination: string | null;
   awaitingClaim?: boolean;
   failureReason?: string | null;
+  transaction?: unknown;
 };
 
-/** The merchant can send it: pending, with a destination. */
-export const sendable = (r: RefundFacts) => r.status === "pending" && r.destination !== null;
+/** The merchant can send it: pending, with a destination and a transaction (the chain has a RefundRouter). */
+export const sendable = (r: RefundFacts) => r.status === "pending" && r.destination !== null && r.transaction !== null;
 
 export function refundStatusLabel(r: RefundFacts): string {
   if (r.status === "pending") return r.destination ? "Ready to send" : "Waiting for the customer's address";

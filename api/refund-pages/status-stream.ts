@@ -1,6 +1,6 @@
 /**
- * `/refund/<token>/events`: the refund page's status pushed as server-sent events, the same view `/refund/<token>/status`
- * answers. The refund's writers (create, claim, cancel, the refund confirmer) do not signal this process, so a
+ * `/refund/<token>/events` and `/claim/<token>/events`: the refund and claim pages' status pushed as server-sent
+ * events, the same view their `/status` answers. The refund's writers (create, claim, cancel, the refund confirmer) do not signal this process, so a
  * stream re-reads its refund every `refundStreamSettings.recheckMs` (1 s) and sends only when something changed; the
  * page falls back to polling `/status` while a stream is down (the checkout's `watchStatus`).
  */

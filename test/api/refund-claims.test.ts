@@ -178,6 +178,23 @@ describeBackends("refund claim links and refund pages", (backend) => {
     expect((await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`), 200)).destination).toBeNull();
   });
 
+  it("pushes the claim page's and the refund page's status as server-sent events, and documents the API shape in OpenAPI", async () => {
+    const refund = await claimRefund();
+    for (const url of [refund.claimUrl!, refund.refundUrl]) {
+      const res = await h.app.request(`${pathOf(url)}/events`);
+      expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const reader = res.body!.getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      expect(first).toMatch(/^event: status\ndata: \{.*"status":"pending".*"destination":null/);
+    }
+    const doc = JSON.stringify(await json(await h.app.request("/openapi.json"), 200));
+    expect(doc).toContain('"refund.destination_set"');
+    expect(doc).toContain('"claimUrl"');
+    expect(doc).toContain('"refundUrl"');
+    expect(doc).toContain('`\\"claim\\"`');
+  });
+
   it("takes JSON only: a form post or a broken body is a 4xx, never a 500", async () => {
     const refund = await claimRefund();
     const form = await claim(refund, `address=${CUSTOMER}&confirmation=${CUSTOMER}`, { "content-type": "application/x-www-form-urlencoded" });

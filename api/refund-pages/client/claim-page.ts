@@ -3,6 +3,7 @@
  * address as JSON, and shows the server's answer: the address set (the form goes away for good), or what is wrong
  * with which field.
  */
+import { watchStatus } from "../../checkout/client/live-status.js";
 import { addressProblem } from "../claim-input.js";
 import { claimStatusDetail, claimStatusLabel, type RefundStatusName } from "../refund-text.js";
 
@@ -76,5 +77,10 @@ async function submit(event: Event): Promise<void> {
   }
 }
 
+// The status stays live (the merchant sends, the network confirms, or the refund is cancelled while the form is open).
+watchStatus<ClaimState>(`/claim/${encodeURIComponent(claim.claimToken)}`, (next) => {
+  claim = next;
+  render();
+});
 $("claim-form").addEventListener("submit", (event) => void submit(event));
 render();

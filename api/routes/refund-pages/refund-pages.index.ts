@@ -69,6 +69,13 @@ export const refundPagesRouter = createRouter()
     const claim = await loadClaimView(c.get("deps"), c.req.param("token"));
     return claim ? c.json(claim, 200) : notFoundJson(c, "refund link");
   })
+  .get("/claim/:token/events", async (c) => {
+    const deps = c.get("deps");
+    const token = c.req.param("token");
+    const claim = await loadClaimView(deps, token);
+    if (!claim) return notFoundJson(c, "refund link");
+    return streamStatus(c, claim, () => loadClaimView(deps, token));
+  })
   .post("/claim/:token", jsonBody(4096), async (c) => {
     const deps = c.get("deps");
     const token = c.req.param("token");
