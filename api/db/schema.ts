@@ -245,6 +245,17 @@ export const refunds = pgTable(
     amount: amount("amount").notNull(),
     reason: text("reason").notNull(),
     destination: text("destination"),
+    /**
+     * What the refund page's URL carries (`/refund/<token>`, the merchant's `refundUrl`): 192 random bits, like a
+     * checkout token. Refunds made before this column existed got 244 random bits from two `gen_random_uuid()`.
+     */
+    pageToken: text("page_token")
+      .notNull()
+      .default(sql`replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')`),
+    /** What the customer's claim link carries (`/claim/<token>`, `claimUrl`), for a refund created with `destination: "claim"`. */
+    claimToken: text("claim_token"),
+    /** When the customer set the destination through the claim link (once; it cannot change after). */
+    destinationSetAt: time("destination_set_at"),
     status: text("status").$type<RefundStatus>().notNull(),
     /** The `RefundSent` log that carries it, once seen. */
     txHash: text("tx_hash"),
@@ -260,6 +271,8 @@ export const refunds = pgTable(
   },
   (t) => [
     uniqueIndex("refunds_refund_ref_key").on(t.refundRef),
+    uniqueIndex("refunds_page_token_key").on(t.pageToken),
+    uniqueIndex("refunds_claim_token_key").on(t.claimToken),
     index("refunds_merchant_idx").on(t.merchantId, t.id),
     index("refunds_order_idx").on(t.orderId),
     index("refunds_open_idx")

@@ -34,3 +34,29 @@ export class RefundNotCancellableError extends OrderError {
     super("refund_not_cancellable", `Only a pending refund can be cancelled; this one is ${status}`);
   }
 }
+
+/** A claim link of a refund that is no longer waiting (cancelled, or already sent some other way). */
+export class RefundClaimClosedError extends OrderError {
+  override name = "RefundClaimClosedError";
+  constructor(status: string) {
+    super("refund_claim_closed", `This refund is ${status}: its claim link is closed and takes no address`);
+  }
+}
+
+/** The customer already gave the refund's address: it does not change (the merchant can cancel and refund anew). */
+export class RefundDestinationAlreadySetError extends OrderError {
+  override name = "RefundDestinationAlreadySetError";
+  constructor(destination: string) {
+    super("refund_destination_already_set", `The address for this refund is already set (${destination}) and cannot be changed; ask the merchant if it is wrong`, {
+      details: [{ field: "address", in: "body", message: "already set; it cannot be changed" }],
+    });
+  }
+}
+
+/** The address the customer entered cannot receive this refund (zero, the merchant's own wallet, a contract of ours). */
+export class RefundClaimAddressError extends OrderError {
+  override name = "RefundClaimAddressError";
+  constructor(why: string) {
+    super("validation_failed", `address: ${why}`, { details: [{ field: "address", in: "body", message: why }] });
+  }
+}

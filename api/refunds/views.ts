@@ -40,6 +40,15 @@ export const refundSchema = z
       description:
         "What the payout wallet sends (after approving the RefundRouter for the amount); null while there is no destination or no RefundRouter on the chain.",
     }),
+    refundUrl: z.string().openapi({
+      description:
+        "Your refund page (`/refund/<token>`, 192 random bits): your payout wallet sends the refund from it, or it shows the Safe transaction. Keep it to yourself.",
+    }),
+    claimUrl: z.string().nullable().openapi({
+      description:
+        'For a refund created with `destination: "claim"`: the link you give the customer, where they enter the address the refund goes to (once). Null otherwise.',
+    }),
+    destinationSetAt: z.string().nullable().openapi({ format: "date-time", description: "When the customer set the destination through the claim link." }),
     txHash: z.string().nullable(),
     failureReason: z.string().nullable(),
     createdAt: z.string().openapi({ format: "date-time" }),
@@ -65,7 +74,7 @@ export function refundTransaction(refund: RefundRow, order: OrderRow, refundRout
 
 const iso = (at: Date | null) => at?.toISOString() ?? null;
 
-export function toRefundView(refund: RefundRow, order: OrderRow, refundRouter: Address | undefined): RefundView {
+export function toRefundView(refund: RefundRow, order: OrderRow, refundRouter: Address | undefined, publicBaseUrl: string): RefundView {
   return {
     id: refund.id,
     orderId: refund.orderId,
@@ -80,6 +89,9 @@ export function toRefundView(refund: RefundRow, order: OrderRow, refundRouter: A
     refundRef: refund.refundRef,
     orderRef: order.orderRef,
     transaction: refundTransaction(refund, order, refundRouter),
+    refundUrl: `${publicBaseUrl}/refund/${refund.pageToken}`,
+    claimUrl: refund.claimToken ? `${publicBaseUrl}/claim/${refund.claimToken}` : null,
+    destinationSetAt: iso(refund.destinationSetAt),
     txHash: refund.txHash,
     failureReason: refund.failureReason,
     createdAt: refund.createdAt.toISOString(),

@@ -5,6 +5,7 @@ import { queryInteger } from "../../lib/query-integer.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
+import { CLAIM_DESTINATION } from "../../refunds/create.js";
 import { refundSchema } from "../../refunds/views.js";
 
 const tags = ["Refunds"];
@@ -24,9 +25,18 @@ export const createRefundBody = z
       .openapi({ example: "Customer returned the item" }),
     destination: z
       .string()
-      .refine((value) => isAddress(value, { strict: true }), "must be a 0x address of 40 hex digits, checksummed or all lower case")
+      .refine(
+        (value) => value === CLAIM_DESTINATION || isAddress(value, { strict: true }),
+        'must be a 0x address of 40 hex digits, checksummed or all lower case, or "claim"',
+      )
       .optional()
-      .openapi({ description: "Where the tokens go. Default: the wallet that paid the order through the router." }),
+      .openapi({
+        description:
+          'Where the tokens go. Default: the wallet that paid the order through the router. `"claim"`: the customer enters the address ' +
+          "through the refund's `claimUrl` (for a payer that cannot receive, such as an exchange); the refund is payable only once they have " +
+          "(`refund.destination_set`).",
+        examples: ["0x1111111111111111111111111111111111111111", "claim"],
+      }),
   })
   .openapi("CreateRefundRequest");
 

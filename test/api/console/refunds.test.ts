@@ -109,6 +109,17 @@ describeBackends("console refunds", (backend) => {
     expect(entry!.after).toMatchObject({ orderId: order.id, by: "support@shop.test", amount: "4", destination: PAYER, status: "pending" });
   });
 
+  it("a refund with destination claim shows its refund page and the claim link for the customer, until the customer fills it in", async () => {
+    const order = await paidOrder();
+    expect((await refundThroughConsole(people.support, order.id, { amount: "1", reason: "paid from an exchange", destination: "claim" })).status).toBe(303);
+    const [refund] = await apiRefunds(order.id);
+    expect(refund).toMatchObject({ destination: null, transaction: null, claimUrl: expect.stringContaining("/claim/") });
+    const page = (await people.support.get(`${m()}/orders/${order.id}`)).html;
+    const item = page.slice(page.indexOf(`data-refund="${refund!.id}"`));
+    expect(item).toContain(`data-claim-url>${refund!.claimUrl}<`);
+    expect(item).toContain(`href="${refund!.refundUrl}"`);
+  });
+
   it("an owner refunds too, and cancels a pending refund (audited, shown in the timeline)", async () => {
     const order = await paidOrder();
     expect((await refundThroughConsole(people.owner, order.id, { amount: "2.5", reason: "goodwill", destination: "0x00000000000000000000000000000000000000b0" })).status).toBe(303);
