@@ -1,6 +1,6 @@
 /** The refund and claim pages' assets: their two scripts (bundled from `client/`) and their stylesheet. */
 import { fileURLToPath } from "node:url";
-import { assetServer } from "../http/bundled-assets.js";
+import { assetServer } from "../lib/bundled-assets.js";
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
