@@ -21,6 +21,7 @@ import { openDatabase, type Transaction } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { DeploymentRecordError } from "../contracts/deployments/record.js";
 import { ChainCatalog } from "./chains/catalog.js";
+import { rpcChainReader } from "./chains/rpc.js";
 import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 import { loadOrCreateKeyFile } from "./webhooks/secret-box.js";
 
@@ -72,6 +73,7 @@ export async function startApi(
   if (leadership) {
     if (!source) log("confirmer: no payment source wired yet (indexer); running order expiry only");
     const fence = (tx: Transaction) => leadership.fence(tx);
+    const reader = rpcChainReader(config.rpcUrls);
     const confirmer = new Confirmer({ db: handle.db, source: source ?? idleSource, chains, publicBaseUrl: config.publicBaseUrl, now, fence });
     leadership.start();
     loops = startConfirmerLoops({
@@ -81,7 +83,8 @@ export async function startApi(
       intervalMs: config.confirmerIntervalMs,
       expiryIntervalMs: config.expiryIntervalMs,
       wakeups,
-      refundPass: refundSource ? () => confirmRefunds({ db: handle.db, source: refundSource, chains, publicBaseUrl: config.publicBaseUrl, now }) : undefined,
+      // Fenced like the payment pass: an instance that lost the lead writes no refund either.
+      refundPass: refundSource ? () => confirmRefunds({ db: handle.db, source: refundSource, chains, publicBaseUrl: config.publicBaseUrl, now, fence, reader }) : undefined,
       now,
       log: (message, error) => log(message, error ?? ""),
     });

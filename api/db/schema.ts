@@ -262,17 +262,24 @@ export const refunds = pgTable(
     logIndex: integer("log_index"),
     blockNumber: blockNumber("block_number"),
     blockHash: text("block_hash"),
+    /** A transaction the merchant recorded by hash (sent another way: a plain transfer, a Safe), lower case; verified on-chain. */
+    recordedTxHash: text("recorded_tx_hash"),
+    /** What the customer's balance grew by (less than `amount` for a fee-on-transfer token), once seen. */
+    amountDelivered: amount("amount_delivered"),
     failureReason: text("failure_reason"),
     createdAt: createdAt(),
     updatedAt: time("updated_at").notNull().defaultNow(),
     submittedAt: time("submitted_at"),
     succeededAt: time("succeeded_at"),
     cancelledAt: time("cancelled_at"),
+    failedAt: time("failed_at"),
   },
   (t) => [
     uniqueIndex("refunds_refund_ref_key").on(t.refundRef),
     uniqueIndex("refunds_page_token_key").on(t.pageToken),
     uniqueIndex("refunds_claim_token_key").on(t.claimToken),
+    // One transaction pays one refund.
+    uniqueIndex("refunds_recorded_tx_key").on(t.recordedTxHash),
     index("refunds_merchant_idx").on(t.merchantId, t.id),
     index("refunds_order_idx").on(t.orderId),
     index("refunds_open_idx")

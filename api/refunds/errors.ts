@@ -60,3 +60,37 @@ export class RefundClaimAddressError extends OrderError {
     super("validation_failed", `address: ${why}`, { details: [{ field: "address", in: "body", message: why }] });
   }
 }
+
+/** Only a pending refund with a destination can be paid by a recorded transaction. */
+export class RefundNotRecordableError extends OrderError {
+  override name = "RefundNotRecordableError";
+  constructor(why: string) {
+    super("refund_not_recordable", `A transaction can be recorded only for a pending refund with a destination; ${why}`);
+  }
+}
+
+/** The transaction already pays another refund: one transaction, one refund. */
+export class RefundTxAlreadyUsedError extends OrderError {
+  override name = "RefundTxAlreadyUsedError";
+  constructor() {
+    super("refund_tx_already_used", "This transaction is already recorded for another refund; one transaction pays one refund", {
+      details: [{ field: "txHash", in: "body", message: "already recorded for another refund" }],
+    });
+  }
+}
+
+/** The transaction, read on-chain, does not pay the refund; `code` names why (verify-tx.ts). */
+export class RefundTxMismatchError extends OrderError {
+  override name = "RefundTxMismatchError";
+  constructor(reason: string, why: string) {
+    super(reason, `txHash: ${why}`, { details: [{ field: "txHash", in: "body", message: why }] });
+  }
+}
+
+/** The API cannot read the chain to verify a transaction (no RPC_URL_<chainId>, or the RPC does not answer). */
+export class RefundChainUnavailableError extends OrderError {
+  override name = "RefundChainUnavailableError";
+  constructor(chainId: number, why: string, cause?: unknown) {
+    super("chain_unavailable", `Cannot verify transactions on chain ${chainId}: ${why}`, { cause });
+  }
+}

@@ -25,7 +25,7 @@ export const refundSchema = z
     orderId: z.string(),
     status: z.enum(refundStatuses).openapi({
       description:
-        "`pending`: waiting for a destination or the merchant's transaction; `submitted`: transaction seen; `succeeded`: confirmed; `failed`; `cancelled`.",
+        "`pending`: waiting for a destination or the merchant's transaction; `submitted`: transaction seen; `succeeded`: confirmed; `failed`: its recorded transaction reverted or no longer pays it (`failureReason`), no longer counted against the order; `cancelled`.",
     }),
     amount: decimalString("What goes back to the customer."),
     symbol: z.string(),
@@ -50,12 +50,15 @@ export const refundSchema = z
     }),
     destinationSetAt: z.string().nullable().openapi({ format: "date-time", description: "When the customer set the destination through the claim link." }),
     txHash: z.string().nullable(),
+    recordedTxHash: z.string().nullable().openapi({ description: "The transaction recorded by hash (`POST /v1/refunds/{id}/transaction`), if it was sent another way." }),
+    amountDelivered: decimalString("What the customer's balance grew by: the amount less a fee-on-transfer token's fee; null until seen.").nullable(),
     failureReason: z.string().nullable(),
     createdAt: z.string().openapi({ format: "date-time" }),
     updatedAt: z.string().openapi({ format: "date-time" }),
     submittedAt: z.string().nullable().openapi({ format: "date-time" }),
     succeededAt: z.string().nullable().openapi({ format: "date-time" }),
     cancelledAt: z.string().nullable().openapi({ format: "date-time" }),
+    failedAt: z.string().nullable().openapi({ format: "date-time" }),
   })
   .openapi("Refund");
 
@@ -93,11 +96,14 @@ export function toRefundView(refund: RefundRow, order: OrderRow, refundRouter: A
     claimUrl: refund.claimToken ? `${publicBaseUrl}/claim/${refund.claimToken}` : null,
     destinationSetAt: iso(refund.destinationSetAt),
     txHash: refund.txHash,
+    recordedTxHash: refund.recordedTxHash,
+    amountDelivered: refund.amountDelivered === null ? null : formatAmount(refund.amountDelivered, order.tokenDecimals),
     failureReason: refund.failureReason,
     createdAt: refund.createdAt.toISOString(),
     updatedAt: refund.updatedAt.toISOString(),
     submittedAt: iso(refund.submittedAt),
     succeededAt: iso(refund.succeededAt),
     cancelledAt: iso(refund.cancelledAt),
+    failedAt: iso(refund.failedAt),
   };
 }

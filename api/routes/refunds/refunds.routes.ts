@@ -113,3 +113,31 @@ export const cancelRefund = createRoute({
   request: { params: refundIdParams },
   responses: { 200: jsonContent(refundSchema, "The cancelled refund"), ...errorResponses(404), ...postErrors },
 });
+
+export const recordRefundTransactionBody = z
+  .strictObject({
+    txHash: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "must be a transaction hash: 0x and 64 hex digits")
+      .openapi({ description: "The transaction that paid the refund, mined on the order's chain.", example: `0x${"ab".repeat(32)}` }),
+  })
+  .openapi("RecordRefundTransactionRequest");
+
+export const recordRefundTransaction = createRoute({
+  operationId: "recordRefundTransaction",
+  method: "post",
+  path: "/v1/refunds/{refundId}/transaction",
+  tags,
+  ...requiresScope("refunds:write"),
+  summary: "Record a refund you sent another way (a plain transfer, a Safe) by its transaction hash",
+  description:
+    "Reads the transaction's receipt on the order's chain (the API's `RPC_URL_<chainId>`) and records it only if it pays the refund: " +
+    "it succeeded and moved the refund's amount of the order's token from your payout wallet to the destination (a plain `Transfer`, or the refund's " +
+    "`RefundSent`). The refund becomes `submitted`, then `succeeded` at the order's confirmations; a reorg that drops the transaction sends it back to " +
+    "`pending` until it is mined again. A transaction your payout wallet sent that reverted makes the refund `failed`. Anything else is a 422 whose code " +
+    "names the reason (`tx_not_found`, `tx_reverted`, `tx_is_another_refund`, `tx_wrong_token`, `tx_no_token_transfer`, `tx_wrong_sender`, " +
+    "`tx_wrong_destination`, `tx_wrong_amount`); a transaction already recorded for another refund is 409 `refund_tx_already_used`.",
+  parameters: [idempotencyKeyParameter],
+  request: { params: refundIdParams, body: { required: true, content: { "application/json": { schema: recordRefundTransactionBody } } } },
+  responses: { 200: jsonContent(refundSchema, "The refund on its transaction"), ...errorResponses(404, 503), ...postErrors },
+});
