@@ -28,13 +28,6 @@ export class RefundDestinationRequiredError extends OrderError {
   }
 }
 
-export class RefundNotCancellableError extends OrderError {
-  override name = "RefundNotCancellableError";
-  constructor(status: string) {
-    super("refund_not_cancellable", `Only a pending refund can be cancelled; this one is ${status}`);
-  }
-}
-
 /** A claim link of a refund that is no longer waiting (cancelled, or already sent some other way). */
 export class RefundClaimClosedError extends OrderError {
   override name = "RefundClaimClosedError";
@@ -58,5 +51,12 @@ export class RefundClaimAddressError extends OrderError {
   override name = "RefundClaimAddressError";
   constructor(why: string) {
     super("validation_failed", `address: ${why}`, { details: [{ field: "address", in: "body", message: why }] });
+  }
+}
+
+export class RefundNotCancellableError extends OrderError {
+  override name = "RefundNotCancellableError";
+  constructor(status: string) {
+    super("refund_not_cancellable", `Only a pending refund can be cancelled; this one is ${status}`);
   }
 }
