@@ -271,14 +271,14 @@ export const refunds = pgTable(
   },
   (t) => [
     uniqueIndex("refunds_refund_ref_key").on(t.refundRef),
-    uniqueIndex("refunds_page_token_key").on(t.pageToken),
-    uniqueIndex("refunds_claim_token_key").on(t.claimToken),
     index("refunds_merchant_idx").on(t.merchantId, t.id),
     index("refunds_order_idx").on(t.orderId),
     index("refunds_open_idx")
       .on(t.status)
       .where(sql`${t.status} in ('pending', 'submitted')`),
     check("refunds_amount_positive", sql`${t.amount} > 0`),
+    uniqueIndex("refunds_page_token_key").on(t.pageToken),
+    uniqueIndex("refunds_claim_token_key").on(t.claimToken),
   ],
 );
 

@@ -1,14 +1,15 @@
 /** Order-domain errors as HTTP answers, for the API's and the console's error handlers alike. */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "../lib/errors.js";
+import { RefundClaimClosedError, RefundDestinationAlreadySetError } from "../refunds/errors.js";
 import { DuplicateMerchantOrderIdError, OrderError, OrderNotCancellableError, OrderNotFoundError } from "../orders/errors.js";
-import { RefundClaimClosedError, RefundDestinationAlreadySetError, RefundNotCancellableError, RefundNotFoundError } from "../refunds/errors.js";
+import { RefundNotCancellableError, RefundNotFoundError } from "../refunds/errors.js";
 
 /** The status each domain error answers with; any other `OrderError` is a 422 (the request cannot be done). */
 function domainStatus(error: OrderError): ContentfulStatusCode {
+  if (error instanceof RefundClaimClosedError || error instanceof RefundDestinationAlreadySetError) return 409;
   if (error instanceof OrderNotFoundError || error instanceof RefundNotFoundError) return 404;
   if (error instanceof DuplicateMerchantOrderIdError || error instanceof OrderNotCancellableError || error instanceof RefundNotCancellableError) return 409;
-  if (error instanceof RefundClaimClosedError || error instanceof RefundDestinationAlreadySetError) return 409;
   return 422;
 }
 
