@@ -110,6 +110,7 @@ function safeCard(r: MerchantRefundView): string {
         <p class="label">1. Approve the RefundRouter for ${e(r.amount)} ${e(r.token.symbol)}</p>
         <dl class="facts">
         ${copyRow("approve-to", "To (the token)", r.approveTransaction?.to ?? "")}
+        ${copyRow("approve-value", "Value", "0")}
         ${copyRow("approve-data", "Data", r.approveTransaction?.data ?? "")}
         </dl>
         <p class="label">2. The refund</p>

@@ -5,7 +5,7 @@
  * closed; tokens that are not a refund's open nothing; the claim POST is rate limited per client address.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeFunctionData, getAddress, type Hex } from "viem";
+import { decodeFunctionData, erc20Abi, getAddress, type Hex } from "viem";
 import { refundRouterAbi } from "../../contracts/abi/RefundRouter.js";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import type { OrderView } from "../../api/orders/views.js";
@@ -134,6 +134,11 @@ describeBackends("refund claim links and refund pages", (backend) => {
       expect(again.details).toEqual([{ field: "address", in: "body", message: expect.stringMatching(/cannot be changed/) }]);
     }
     expect((await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`), 200)).destination).toBe(CUSTOMER);
+    // The refund page's Safe transactions: approve(RefundRouter, amount) on the token, then the refund itself.
+    const view = await json<{ approveTransaction: { to: string; value: string; data: Hex }; transaction: unknown }>(await h.app.request(`${pathOf(refund.refundUrl)}/status`), 200);
+    expect(view.transaction).toEqual(after.transaction);
+    expect(view.approveTransaction).toMatchObject({ to: TOKENS.USDT, value: "0" });
+    expect(decodeFunctionData({ abi: erc20Abi, data: view.approveTransaction.data }).args).toEqual([getAddress(REFUND_ROUTER), 2_000_000n]);
     const page = await (await h.app.request(pathOf(refund.refundUrl))).text();
     expect(page).toContain("Ready to send");
     expect(page).not.toMatch(/id="send-methods"[^>]* hidden/);
