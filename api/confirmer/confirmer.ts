@@ -10,13 +10,14 @@
  * 3. mark `reverted` every credited payment, confirming or confirmed, the indexer no longer has and whose block the
  *    indexer's chain has replaced; a row missing from a block still there is not a reorg (reconcile-missing.ts);
  * 4. mark `confirmed` every payment with enough confirmations against the head;
- * 5. re-derive the touched orders' statuses and write their events (orders/updates.ts), and move the cursor.
- * Steps 2 to 5 are one database transaction.
+ * 5. re-derive the touched orders' statuses and write their events (orders/order-batch.ts), and move the cursor.
+ * Steps 2 to 5 are one database transaction, and set-based: a pass sends the same few statements (about 23) for one
+ * payment or for hundreds; the orders' changes are worked out in memory in chain order, exactly as one at a time.
  *
  * A transfer is credited at most once: payments are unique on their identity, and whatever the confirmer re-reads
  * after a crash or a reorg finds the row it already wrote (or nothing, if the transaction never committed).
  */
-import { and, asc, eq, gte, isNull, min, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, min, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../db/client.js";
 import { confirmerCursors, merchants, orders, payments, unmatchedPayments } from "../db/schema.js";
 import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
@@ -24,11 +25,12 @@ import { confirmationsOf, type ViewContext } from "../orders/views.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";
 import { notifyOrderChanges } from "../orders/changes.js";
 import { loadHeads } from "../orders/reads.js";
-import { expireDueOrders, updateOrder } from "../orders/updates.js";
+import { OrderBatch } from "../orders/order-batch.js";
+import { expireDueOrders } from "../orders/updates.js";
 import { type IdentifiedPayment, identifyPayments, paymentKey } from "./payment-identity.js";
 import type { PaymentSource } from "./payment-source.js";
 import { missingHeights, revertReplaced } from "./reconcile-missing.js";
-import { recordPayment } from "./record-payment.js";
+import { recordLogs } from "./record-payment.js";
 import { rescanBlocks } from "./rescan-window.js";
 
 export type { UnmatchedReason } from "./record-payment.js";
@@ -61,7 +63,7 @@ export type ConfirmerOptions = {
   fence?: (tx: Transaction) => Promise<void>;
 };
 
-type PassScope = { tx: Transaction; chain: AcceptedChain; now: Date; ctx: ViewContext; pass: ChainPass };
+type PassScope = { tx: Transaction; chain: AcceptedChain; now: Date; batch: OrderBatch; pass: ChainPass };
 
 export class Confirmer {
   readonly #db: Database;
@@ -134,12 +136,14 @@ export class Confirmer {
         .insert(confirmerCursors)
         .values({ chainId, settledBlock: settled, indexedHead: head, updatedAt: now })
         .onConflictDoUpdate({ target: confirmerCursors.chainId, set: { indexedHead: head, updatedAt: now } });
-      const scope: PassScope = { tx, chain, now, ctx: { publicBaseUrl: this.#publicBaseUrl, heads: await loadHeads(tx) }, pass };
+      const batch = new OrderBatch({ now, ctx: { publicBaseUrl: this.#publicBaseUrl, heads: await loadHeads(tx) } });
+      const scope: PassScope = { tx, chain, now, batch, pass };
       await this.#recordLogs(scope, logs, fromBlock);
       const gone = await revertReplaced(tx, { ...scan, canonical }, scope);
       pass.reverted += gone.reverted;
       pass.revertedAfterConfirmation += gone.afterConfirmation;
       await this.#confirmWaiting(scope, head);
+      await batch.write(tx);
       await this.#advanceCursor(tx, chain, { settled, head, now });
     });
     if (pass.credited + pass.confirmed + pass.reverted > 0) {
@@ -177,18 +181,14 @@ export class Confirmer {
       .from(unmatchedPayments)
       .where(and(eq(unmatchedPayments.chainId, chain.chainId), gte(unmatchedPayments.blockNumber, fromBlock), isNull(unmatchedPayments.revertedAt)));
     const unchanged = new Set([...credited.filter((p) => p.state !== "reverted"), ...unmatched].map(placement));
-
-    for (const log of logs) {
-      if (unchanged.has(placement(log))) continue;
-      const outcome = await recordPayment(scope, log);
-      if (outcome === "credited") pass.credited += 1;
-      if (outcome === "unmatched") pass.unmatched += 1;
-      if (outcome === "moved") pass.moved += 1;
-    }
+    const counts = await recordLogs(scope, logs.filter((log) => !unchanged.has(placement(log))));
+    pass.credited += counts.credited;
+    pass.unmatched += counts.unmatched;
+    pass.moved += counts.moved;
   }
 
-  /** Step 4: enough confirmations, the payment counts. */
-  async #confirmWaiting({ tx, chain, now, ctx, pass }: PassScope, head: bigint) {
+  /** Step 4: enough confirmations, the payment counts; one UPDATE, then each order's step in chain order. */
+  async #confirmWaiting({ tx, chain, now, batch, pass }: PassScope, head: bigint) {
     const waiting = await tx
       .select({ payment: payments, confirmations: orders.confirmations })
       .from(payments)
@@ -196,12 +196,15 @@ export class Confirmer {
       .where(and(eq(payments.chainId, chain.chainId), eq(payments.state, "confirming")))
       // In chain order: payments counted at the same moment complete an order in the order they were paid.
       .orderBy(asc(payments.blockNumber), asc(payments.logIndex));
-    for (const { payment, confirmations } of waiting) {
-      if (confirmationsOf(payment.blockNumber, head) < Math.max(confirmations, 1)) continue;
-      await tx.update(payments).set({ state: "confirmed", confirmedAt: now }).where(eq(payments.id, payment.id));
-      await updateOrder(tx, payment.orderId, { now, ctx, confirmed: payment.id });
-      pass.confirmed += 1;
+    const due = waiting.filter(({ payment, confirmations }) => confirmationsOf(payment.blockNumber, head) >= Math.max(confirmations, 1)).map((w) => w.payment);
+    if (due.length === 0) return;
+    await batch.hold(tx, { ids: due.map((p) => p.orderId) });
+    await tx.update(payments).set({ state: "confirmed", confirmedAt: now }).where(inArray(payments.id, due.map((p) => p.id)));
+    for (const payment of due) {
+      batch.putPayment({ ...(batch.payment(payment.orderId, payment.id) ?? payment), state: "confirmed", confirmedAt: now });
+      batch.update(payment.orderId, { confirmed: payment.id });
     }
+    pass.confirmed += due.length;
   }
 
   /**
