@@ -17,7 +17,8 @@
  * A transfer is credited at most once: payments are unique on their identity, and whatever the confirmer re-reads
  * after a crash or a reorg finds the row it already wrote (or nothing, if the transaction never committed).
  */
-import { and, asc, eq, gte, inArray, isNull, min, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
+import type { Hex } from "viem";
 import type { Database, Transaction } from "../db/client.js";
 import { confirmerCursors, merchants, orders, payments, unmatchedPayments } from "../db/schema.js";
 import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
@@ -111,24 +112,15 @@ export class Confirmer {
       reverted: 0,
       revertedAfterConfirmation: 0,
     };
+    // Asked together (two services, one round trip each); the head counts only if the indexer said it was ready.
+    const [ready, head, settled] = await Promise.all([this.#source.isReady(), this.#source.indexedHead(chainId), this.#settledBlock(chain)]);
     // A recovering indexer lacks rows it will have again while its head still reads as before: wait for it.
-    if (!(await this.#source.isReady())) return pass;
+    if (!ready) return pass;
     pass.indexerReady = true;
-    const head = await this.#source.indexedHead(chainId);
     pass.head = head;
     if (head === undefined) return pass;
 
-    const settled = await this.#settledBlock(chain);
-    const deployBlock = BigInt(chain.deployBlock);
-    const rescanFrom = settled + 1n - rescanBlocks(chainId);
-    const fromBlock = rescanFrom > deployBlock ? rescanFrom : deployBlock;
-    const read = head >= fromBlock ? await this.#source.payments({ chainId, fromBlock, toBlock: head }) : [];
-    const logs = identifyPayments(read.filter((log) => log.chainId === chainId && log.blockNumber >= fromBlock && log.blockNumber <= head));
-    const scan = { chainId, fromBlock, head, present: new Set(logs.map((log) => paymentKey(chainId, log.txHash, log.logOrdinal))) };
-    // Asked before the transaction (the indexer is another service); re-checked row by row inside it.
-    const heights = await missingHeights(this.#db, scan);
-    const canonical = heights.length > 0 ? await this.#source.blockHashes({ chainId, blockNumbers: heights }) : new Map();
-
+    const read = await this.#readChain(chain, { settled, head });
     await this.#db.transaction(async (tx) => {
       await this.#fence(tx);
       const now = this.#now();
@@ -138,19 +130,34 @@ export class Confirmer {
         .onConflictDoUpdate({ target: confirmerCursors.chainId, set: { indexedHead: head, updatedAt: now } });
       const batch = new OrderBatch({ now, ctx: { publicBaseUrl: this.#publicBaseUrl, heads: await loadHeads(tx) } });
       const scope: PassScope = { tx, chain, now, batch, pass };
-      await this.#recordLogs(scope, logs, fromBlock);
-      const gone = await revertReplaced(tx, { ...scan, canonical }, scope);
+      await this.#recordLogs(scope, read.logs, read.scan.fromBlock);
+      const gone = await revertReplaced(tx, { ...read.scan, canonical: read.canonical }, scope);
       pass.reverted += gone.reverted;
       pass.revertedAfterConfirmation += gone.afterConfirmation;
-      await this.#confirmWaiting(scope, head);
+      const lowestWaiting = await this.#confirmWaiting(scope, head);
       await batch.write(tx);
-      await this.#advanceCursor(tx, chain, { settled, head, now });
+      await this.#advanceCursor(tx, chain, { settled, head, now, lowestWaiting });
     });
     if (pass.credited + pass.confirmed + pass.reverted > 0) {
       notifyOutbox();
       notifyOrderChanges();
     }
     return pass;
+  }
+
+  /** Step 1: the rescan window's logs from the indexer, and what it says of the heights our missing rows were in. */
+  async #readChain(chain: AcceptedChain, { settled, head }: { settled: bigint; head: bigint }) {
+    const { chainId } = chain;
+    const deployBlock = BigInt(chain.deployBlock);
+    const rescanFrom = settled + 1n - rescanBlocks(chainId);
+    const fromBlock = rescanFrom > deployBlock ? rescanFrom : deployBlock;
+    const read = head >= fromBlock ? await this.#source.payments({ chainId, fromBlock, toBlock: head }) : [];
+    const logs = identifyPayments(read.filter((log) => log.chainId === chainId && log.blockNumber >= fromBlock && log.blockNumber <= head));
+    const scan = { chainId, fromBlock, head, present: new Set(logs.map((log) => paymentKey(chainId, log.txHash, log.logOrdinal))) };
+    // Asked before the transaction (the indexer is another service); re-checked row by row inside it.
+    const heights = await missingHeights(this.#db, scan);
+    const canonical = heights.length > 0 ? await this.#source.blockHashes({ chainId, blockNumbers: heights }) : new Map<bigint, Hex | null>();
+    return { logs, scan, canonical };
   }
 
   /** Moves due `pending`/`underpaid` orders to `expired`; runs on its own timer, payments or not. */
@@ -196,8 +203,11 @@ export class Confirmer {
       .where(and(eq(payments.chainId, chain.chainId), eq(payments.state, "confirming")))
       // In chain order: payments counted at the same moment complete an order in the order they were paid.
       .orderBy(asc(payments.blockNumber), asc(payments.logIndex));
-    const due = waiting.filter(({ payment, confirmations }) => confirmationsOf(payment.blockNumber, head) >= Math.max(confirmations, 1)).map((w) => w.payment);
-    if (due.length === 0) return;
+    const isDue = ({ payment, confirmations }: (typeof waiting)[number]) => confirmationsOf(payment.blockNumber, head) >= Math.max(confirmations, 1);
+    const due = waiting.filter(isDue).map((w) => w.payment);
+    // The lowest block still waiting after this step (in chain order, the first not due), for the cursor.
+    const lowestWaiting = waiting.find((w) => !isDue(w))?.payment.blockNumber;
+    if (due.length === 0) return lowestWaiting;
     await batch.hold(tx, { ids: due.map((p) => p.orderId) });
     await tx.update(payments).set({ state: "confirmed", confirmedAt: now }).where(inArray(payments.id, due.map((p) => p.id)));
     for (const payment of due) {
@@ -205,26 +215,24 @@ export class Confirmer {
       batch.update(payment.orderId, { confirmed: payment.id });
     }
     pass.confirmed += due.length;
+    return lowestWaiting;
   }
 
   /**
    * The new settled block: below every payment still waiting for confirmations, and deep enough under the head
    * that a reorg replacing a block there would also have undone any confirmation we counted.
    */
-  async #advanceCursor(tx: Transaction, chain: AcceptedChain, { settled, head, now }: { settled: bigint; head: bigint; now: Date }) {
+  async #advanceCursor(
+    tx: Transaction,
+    chain: AcceptedChain,
+    { settled, head, now, lowestWaiting }: { settled: bigint; head: bigint; now: Date; lowestWaiting: bigint | undefined },
+  ) {
     const [overrides] = await tx
       .select({ deepest: sql<string | null>`max((${merchants.confirmations} ->> ${String(chain.chainId)})::int)::text` })
       .from(merchants);
     const depth = BigInt(Math.max(chain.confirmations, Number(overrides?.deepest ?? 0)));
-    const [lowest] = await tx
-      .select({ block: min(payments.blockNumber) })
-      .from(payments)
-      .where(and(eq(payments.chainId, chain.chainId), eq(payments.state, "confirming")));
     let next = head - depth;
-    if (lowest?.block != null) {
-      const below = BigInt(lowest.block) - 1n;
-      if (below < next) next = below;
-    }
+    if (lowestWaiting !== undefined && lowestWaiting - 1n < next) next = lowestWaiting - 1n;
     if (next > settled) {
       await tx.update(confirmerCursors).set({ settledBlock: next, updatedAt: now }).where(eq(confirmerCursors.chainId, chain.chainId));
     }

@@ -27,16 +27,17 @@ const counted: PaymentState[] = ["confirming", "confirmed"];
 
 /** The heights of credited or unmatched payments in the scanned range that the indexer's rows lack. */
 export async function missingHeights(db: Queryable, { chainId, fromBlock, head, present }: MissingScan): Promise<bigint[]> {
-  const rows = [
-    ...(await db
+  const [credited, unmatched] = await Promise.all([
+    db
       .select({ txHash: payments.txHash, logOrdinal: payments.logOrdinal, blockNumber: payments.blockNumber })
       .from(payments)
-      .where(and(eq(payments.chainId, chainId), inArray(payments.state, counted), between(payments.blockNumber, fromBlock, head)))),
-    ...(await db
+      .where(and(eq(payments.chainId, chainId), inArray(payments.state, counted), between(payments.blockNumber, fromBlock, head))),
+    db
       .select({ txHash: unmatchedPayments.txHash, logOrdinal: unmatchedPayments.logOrdinal, blockNumber: unmatchedPayments.blockNumber })
       .from(unmatchedPayments)
-      .where(and(eq(unmatchedPayments.chainId, chainId), isNull(unmatchedPayments.revertedAt), between(unmatchedPayments.blockNumber, fromBlock, head)))),
-  ];
+      .where(and(eq(unmatchedPayments.chainId, chainId), isNull(unmatchedPayments.revertedAt), between(unmatchedPayments.blockNumber, fromBlock, head))),
+  ]);
+  const rows = [...credited, ...unmatched];
   const heights = rows.filter((row) => !present.has(paymentKey(chainId, row.txHash, row.logOrdinal))).map((row) => row.blockNumber);
   return [...new Set(heights)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
