@@ -34,18 +34,14 @@ describeBackends("confirmer queries per pass", (backend) => {
     source = new MemoryPaymentSource();
     source.setHead(LOCAL, block);
     confirmer = new Confirmer({ db: counted, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
-    const endpoint = await m.call("POST", "/v1/webhook-endpoints", { body: { url: "https://merchant.example.com/hooks" } });
-    expect(endpoint.status).toBe(201);
+    expect((await m.call("POST", "/v1/webhook-endpoints", { body: { url: "https://merchant.example.com/hooks" } })).status).toBe(201);
   });
   afterAll(() => h?.close());
 
   /** `n` orders paid in full in one new block; the statements of the one pass that credits and confirms them. */
   const passOver = async (n: number) => {
     const created: OrderView[] = [];
-    for (let i = 0; i < n; i++) {
-      const res = await m.call("POST", "/v1/orders", { body: orderBody({ amount: "5" }) });
-      created.push((await res.json()) as OrderView);
-    }
+    for (let i = 0; i < n; i++) created.push((await (await m.call("POST", "/v1/orders", { body: orderBody({ amount: "5" }) })).json()) as OrderView);
     block += 1n;
     created.forEach((order, logIndex) => source.payOrder(order, { amount: 5_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), logIndex }));
     statements.length = 0;
