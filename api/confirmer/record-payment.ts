@@ -23,7 +23,7 @@ type UnmatchedRow = typeof unmatchedPayments.$inferSelect;
 
 /** What a log is to what was recorded before: each kind is written in one statement. */
 type Plan = {
-  /** New logs, in chain order, with the order their reference names (if any). */
+  /** New logs, in chain order. */
   fresh: IdentifiedPayment[];
   /** Known payments a reorg had reverted, mined again: they count again, from their new block. */
   reincluded: { known: PaymentRow; log: IdentifiedPayment }[];
