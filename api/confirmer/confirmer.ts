@@ -10,13 +10,15 @@
  * 3. mark `reverted` every credited payment, confirming or confirmed, the indexer no longer has and whose block the
  *    indexer's chain has replaced; a row missing from a block still there is not a reorg (reconcile-missing.ts);
  * 4. mark `confirmed` every payment with enough confirmations against the head;
- * 5. re-derive the touched orders' statuses and write their events (orders/updates.ts), and move the cursor.
- * Steps 2 to 5 are one database transaction.
+ * 5. re-derive the touched orders' statuses and write their events (orders/order-batch.ts), and move the cursor.
+ * Steps 2 to 5 are one database transaction, and set-based: a pass sends the same few statements (about 23) for one
+ * payment or for hundreds; the orders' changes are worked out in memory in chain order, exactly as one at a time.
  *
  * A transfer is credited at most once: payments are unique on their identity, and whatever the confirmer re-reads
  * after a crash or a reorg finds the row it already wrote (or nothing, if the transaction never committed).
  */
-import { and, asc, eq, gte, isNull, min, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
+import type { Hex } from "viem";
 import type { Database, Transaction } from "../db/client.js";
 import { confirmerCursors, merchants, orders, payments, unmatchedPayments } from "../db/schema.js";
 import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
@@ -24,11 +26,12 @@ import { confirmationsOf, type ViewContext } from "../orders/views.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";
 import { notifyOrderChanges } from "../orders/changes.js";
 import { loadHeads } from "../orders/reads.js";
-import { expireDueOrders, updateOrder } from "../orders/updates.js";
+import { OrderBatch } from "../orders/order-batch.js";
+import { expireDueOrders } from "../orders/updates.js";
 import { type IdentifiedPayment, identifyPayments, paymentKey } from "./payment-identity.js";
 import type { PaymentSource } from "./payment-source.js";
 import { missingHeights, revertReplaced } from "./reconcile-missing.js";
-import { recordPayment } from "./record-payment.js";
+import { recordLogs } from "./record-payment.js";
 import { rescanBlocks } from "./rescan-window.js";
 
 export type { UnmatchedReason } from "./record-payment.js";
@@ -61,7 +64,7 @@ export type ConfirmerOptions = {
   fence?: (tx: Transaction) => Promise<void>;
 };
 
-type PassScope = { tx: Transaction; chain: AcceptedChain; now: Date; ctx: ViewContext; pass: ChainPass };
+type PassScope = { tx: Transaction; chain: AcceptedChain; now: Date; batch: OrderBatch; pass: ChainPass };
 
 export class Confirmer {
   readonly #db: Database;
@@ -109,14 +112,42 @@ export class Confirmer {
       reverted: 0,
       revertedAfterConfirmation: 0,
     };
+    // Asked together (two services, one round trip each); the head counts only if the indexer said it was ready.
+    const [ready, head, settled] = await Promise.all([this.#source.isReady(), this.#source.indexedHead(chainId), this.#settledBlock(chain)]);
     // A recovering indexer lacks rows it will have again while its head still reads as before: wait for it.
-    if (!(await this.#source.isReady())) return pass;
+    if (!ready) return pass;
     pass.indexerReady = true;
-    const head = await this.#source.indexedHead(chainId);
     pass.head = head;
     if (head === undefined) return pass;
 
-    const settled = await this.#settledBlock(chain);
+    const read = await this.#readChain(chain, { settled, head });
+    await this.#db.transaction(async (tx) => {
+      await this.#fence(tx);
+      const now = this.#now();
+      await tx
+        .insert(confirmerCursors)
+        .values({ chainId, settledBlock: settled, indexedHead: head, updatedAt: now })
+        .onConflictDoUpdate({ target: confirmerCursors.chainId, set: { indexedHead: head, updatedAt: now } });
+      const batch = new OrderBatch({ now, ctx: { publicBaseUrl: this.#publicBaseUrl, heads: await loadHeads(tx) } });
+      const scope: PassScope = { tx, chain, now, batch, pass };
+      await this.#recordLogs(scope, read.logs, read.scan.fromBlock);
+      const gone = await revertReplaced(tx, { ...read.scan, canonical: read.canonical }, scope);
+      pass.reverted += gone.reverted;
+      pass.revertedAfterConfirmation += gone.afterConfirmation;
+      const lowestWaiting = await this.#confirmWaiting(scope, head);
+      await batch.write(tx);
+      await this.#advanceCursor(tx, chain, { settled, head, now, lowestWaiting });
+    });
+    if (pass.credited + pass.confirmed + pass.reverted > 0) {
+      notifyOutbox();
+      notifyOrderChanges();
+    }
+    return pass;
+  }
+
+  /** Step 1: the rescan window's logs from the indexer, and what it says of the heights our missing rows were in. */
+  async #readChain(chain: AcceptedChain, { settled, head }: { settled: bigint; head: bigint }) {
+    const { chainId } = chain;
     const deployBlock = BigInt(chain.deployBlock);
     const rescanFrom = settled + 1n - rescanBlocks(chainId);
     const fromBlock = rescanFrom > deployBlock ? rescanFrom : deployBlock;
@@ -125,28 +156,8 @@ export class Confirmer {
     const scan = { chainId, fromBlock, head, present: new Set(logs.map((log) => paymentKey(chainId, log.txHash, log.logOrdinal))) };
     // Asked before the transaction (the indexer is another service); re-checked row by row inside it.
     const heights = await missingHeights(this.#db, scan);
-    const canonical = heights.length > 0 ? await this.#source.blockHashes({ chainId, blockNumbers: heights }) : new Map();
-
-    await this.#db.transaction(async (tx) => {
-      await this.#fence(tx);
-      const now = this.#now();
-      await tx
-        .insert(confirmerCursors)
-        .values({ chainId, settledBlock: settled, indexedHead: head, updatedAt: now })
-        .onConflictDoUpdate({ target: confirmerCursors.chainId, set: { indexedHead: head, updatedAt: now } });
-      const scope: PassScope = { tx, chain, now, ctx: { publicBaseUrl: this.#publicBaseUrl, heads: await loadHeads(tx) }, pass };
-      await this.#recordLogs(scope, logs, fromBlock);
-      const gone = await revertReplaced(tx, { ...scan, canonical }, scope);
-      pass.reverted += gone.reverted;
-      pass.revertedAfterConfirmation += gone.afterConfirmation;
-      await this.#confirmWaiting(scope, head);
-      await this.#advanceCursor(tx, chain, { settled, head, now });
-    });
-    if (pass.credited + pass.confirmed + pass.reverted > 0) {
-      notifyOutbox();
-      notifyOrderChanges();
-    }
-    return pass;
+    const canonical = heights.length > 0 ? await this.#source.blockHashes({ chainId, blockNumbers: heights }) : new Map<bigint, Hex | null>();
+    return { logs, scan, canonical };
   }
 
   /** Moves due `pending`/`underpaid` orders to `expired`; runs on its own timer, payments or not. */
@@ -177,18 +188,14 @@ export class Confirmer {
       .from(unmatchedPayments)
       .where(and(eq(unmatchedPayments.chainId, chain.chainId), gte(unmatchedPayments.blockNumber, fromBlock), isNull(unmatchedPayments.revertedAt)));
     const unchanged = new Set([...credited.filter((p) => p.state !== "reverted"), ...unmatched].map(placement));
-
-    for (const log of logs) {
-      if (unchanged.has(placement(log))) continue;
-      const outcome = await recordPayment(scope, log);
-      if (outcome === "credited") pass.credited += 1;
-      if (outcome === "unmatched") pass.unmatched += 1;
-      if (outcome === "moved") pass.moved += 1;
-    }
+    const counts = await recordLogs(scope, logs.filter((log) => !unchanged.has(placement(log))));
+    pass.credited += counts.credited;
+    pass.unmatched += counts.unmatched;
+    pass.moved += counts.moved;
   }
 
-  /** Step 4: enough confirmations, the payment counts. */
-  async #confirmWaiting({ tx, chain, now, ctx, pass }: PassScope, head: bigint) {
+  /** Step 4: enough confirmations, the payment counts; one UPDATE, then each order's step in chain order. */
+  async #confirmWaiting({ tx, chain, now, batch, pass }: PassScope, head: bigint) {
     const waiting = await tx
       .select({ payment: payments, confirmations: orders.confirmations })
       .from(payments)
@@ -196,32 +203,36 @@ export class Confirmer {
       .where(and(eq(payments.chainId, chain.chainId), eq(payments.state, "confirming")))
       // In chain order: payments counted at the same moment complete an order in the order they were paid.
       .orderBy(asc(payments.blockNumber), asc(payments.logIndex));
-    for (const { payment, confirmations } of waiting) {
-      if (confirmationsOf(payment.blockNumber, head) < Math.max(confirmations, 1)) continue;
-      await tx.update(payments).set({ state: "confirmed", confirmedAt: now }).where(eq(payments.id, payment.id));
-      await updateOrder(tx, payment.orderId, { now, ctx, confirmed: payment.id });
-      pass.confirmed += 1;
+    const isDue = ({ payment, confirmations }: (typeof waiting)[number]) => confirmationsOf(payment.blockNumber, head) >= Math.max(confirmations, 1);
+    const due = waiting.filter(isDue).map((w) => w.payment);
+    // The lowest block still waiting after this step (in chain order, the first not due), for the cursor.
+    const lowestWaiting = waiting.find((w) => !isDue(w))?.payment.blockNumber;
+    if (due.length === 0) return lowestWaiting;
+    await batch.hold(tx, { ids: due.map((p) => p.orderId) });
+    await tx.update(payments).set({ state: "confirmed", confirmedAt: now }).where(inArray(payments.id, due.map((p) => p.id)));
+    for (const payment of due) {
+      batch.putPayment({ ...(batch.payment(payment.orderId, payment.id) ?? payment), state: "confirmed", confirmedAt: now });
+      batch.update(payment.orderId, { confirmed: payment.id });
     }
+    pass.confirmed += due.length;
+    return lowestWaiting;
   }
 
   /**
    * The new settled block: below every payment still waiting for confirmations, and deep enough under the head
    * that a reorg replacing a block there would also have undone any confirmation we counted.
    */
-  async #advanceCursor(tx: Transaction, chain: AcceptedChain, { settled, head, now }: { settled: bigint; head: bigint; now: Date }) {
+  async #advanceCursor(
+    tx: Transaction,
+    chain: AcceptedChain,
+    { settled, head, now, lowestWaiting }: { settled: bigint; head: bigint; now: Date; lowestWaiting: bigint | undefined },
+  ) {
     const [overrides] = await tx
       .select({ deepest: sql<string | null>`max((${merchants.confirmations} ->> ${String(chain.chainId)})::int)::text` })
       .from(merchants);
     const depth = BigInt(Math.max(chain.confirmations, Number(overrides?.deepest ?? 0)));
-    const [lowest] = await tx
-      .select({ block: min(payments.blockNumber) })
-      .from(payments)
-      .where(and(eq(payments.chainId, chain.chainId), eq(payments.state, "confirming")));
     let next = head - depth;
-    if (lowest?.block != null) {
-      const below = BigInt(lowest.block) - 1n;
-      if (below < next) next = below;
-    }
+    if (lowestWaiting !== undefined && lowestWaiting - 1n < next) next = lowestWaiting - 1n;
     if (next > settled) {
       await tx.update(confirmerCursors).set({ settledBlock: next, updatedAt: now }).where(eq(confirmerCursors.chainId, chain.chainId));
     }

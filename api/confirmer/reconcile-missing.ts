@@ -7,12 +7,11 @@
  * confirmations), and `payment.reverted` tells the merchant either way. If the transaction is mined again, the
  * payment counts again (record-payment.ts).
  */
-import { and, between, eq, inArray, isNull } from "drizzle-orm";
+import { and, between, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Hex } from "viem";
 import type { Queryable, Transaction } from "../db/client.js";
 import { type PaymentState, payments, unmatchedPayments } from "../db/schema.js";
-import type { ViewContext } from "../orders/views.js";
-import { updateOrder } from "../orders/updates.js";
+import type { OrderBatch } from "../orders/order-batch.js";
 import { paymentKey } from "./payment-identity.js";
 
 export type MissingScan = {
@@ -28,29 +27,30 @@ const counted: PaymentState[] = ["confirming", "confirmed"];
 
 /** The heights of credited or unmatched payments in the scanned range that the indexer's rows lack. */
 export async function missingHeights(db: Queryable, { chainId, fromBlock, head, present }: MissingScan): Promise<bigint[]> {
-  const rows = [
-    ...(await db
+  const [credited, unmatched] = await Promise.all([
+    db
       .select({ txHash: payments.txHash, logOrdinal: payments.logOrdinal, blockNumber: payments.blockNumber })
       .from(payments)
-      .where(and(eq(payments.chainId, chainId), inArray(payments.state, counted), between(payments.blockNumber, fromBlock, head)))),
-    ...(await db
+      .where(and(eq(payments.chainId, chainId), inArray(payments.state, counted), between(payments.blockNumber, fromBlock, head))),
+    db
       .select({ txHash: unmatchedPayments.txHash, logOrdinal: unmatchedPayments.logOrdinal, blockNumber: unmatchedPayments.blockNumber })
       .from(unmatchedPayments)
-      .where(and(eq(unmatchedPayments.chainId, chainId), isNull(unmatchedPayments.revertedAt), between(unmatchedPayments.blockNumber, fromBlock, head)))),
-  ];
+      .where(and(eq(unmatchedPayments.chainId, chainId), isNull(unmatchedPayments.revertedAt), between(unmatchedPayments.blockNumber, fromBlock, head))),
+  ]);
+  const rows = [...credited, ...unmatched];
   const heights = rows.filter((row) => !present.has(paymentKey(chainId, row.txHash, row.logOrdinal))).map((row) => row.blockNumber);
   return [...new Set(heights)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**
  * Reverts every missing payment whose block the indexer's chain has replaced (`canonical`: the hash at each height,
- * as the indexer reported it). Returns how many credited payments were reverted, and how many of them had been
- * confirmed.
+ * as the indexer reported it), in one UPDATE a table; each reverted payment's order gets its `payment.reverted` in
+ * `batch`, in turn. Returns how many credited payments were reverted, and how many of them had been confirmed.
  */
 export async function revertReplaced(
   tx: Transaction,
   scan: MissingScan & { canonical: ReadonlyMap<bigint, Hex | null> },
-  { now, ctx }: { now: Date; ctx: ViewContext },
+  { now, batch }: { now: Date; batch: OrderBatch },
 ): Promise<{ reverted: number; afterConfirmation: number }> {
   const { chainId, fromBlock, head, present, canonical } = scan;
   const replaced = (row: { txHash: string; logOrdinal: number; blockNumber: bigint; blockHash: string }) => {
@@ -59,30 +59,37 @@ export async function revertReplaced(
     return hash !== undefined && hash !== null && hash.toLowerCase() !== row.blockHash;
   };
 
-  const result = { reverted: 0, afterConfirmation: 0 };
   const candidates = await tx
     .select()
     .from(payments)
     .where(and(eq(payments.chainId, chainId), inArray(payments.state, counted), between(payments.blockNumber, fromBlock, head)))
     .for("update");
-  for (const payment of candidates.filter(replaced)) {
-    const revertReason = payment.state === "confirmed" ? "reorged_after_confirmation" : "reorged_before_confirmation";
-    const [reverted] = await tx
+  const gone = candidates.filter(replaced);
+  const result = { reverted: gone.length, afterConfirmation: gone.filter((p) => p.state === "confirmed").length };
+  if (gone.length > 0) {
+    await batch.hold(tx, { ids: gone.map((p) => p.orderId) });
+    const rows = await tx
       .update(payments)
-      .set({ state: "reverted", revertedAt: now, revertReason })
-      .where(eq(payments.id, payment.id))
+      .set({
+        state: "reverted",
+        revertedAt: now,
+        revertReason: sql`case when ${payments.state} = 'confirmed' then 'reorged_after_confirmation' else 'reorged_before_confirmation' end`,
+      })
+      .where(inArray(payments.id, gone.map((p) => p.id)))
       .returning();
-    await updateOrder(tx, payment.orderId, { now, ctx, reverted: reverted! });
-    result.reverted += 1;
-    if (revertReason === "reorged_after_confirmation") result.afterConfirmation += 1;
+    const byId = new Map(rows.map((row) => [row.id, row] as const));
+    for (const payment of gone) {
+      const reverted = byId.get(payment.id)!;
+      batch.putPayment(reverted);
+      batch.update(payment.orderId, { reverted });
+    }
   }
 
   const unmatched = await tx
-    .select()
+    .select({ id: unmatchedPayments.id, txHash: unmatchedPayments.txHash, logOrdinal: unmatchedPayments.logOrdinal, blockNumber: unmatchedPayments.blockNumber, blockHash: unmatchedPayments.blockHash })
     .from(unmatchedPayments)
     .where(and(eq(unmatchedPayments.chainId, chainId), isNull(unmatchedPayments.revertedAt), between(unmatchedPayments.blockNumber, fromBlock, head)));
-  for (const row of unmatched.filter(replaced)) {
-    await tx.update(unmatchedPayments).set({ revertedAt: now }).where(eq(unmatchedPayments.id, row.id));
-  }
+  const goneUnmatched = unmatched.filter(replaced).map((row) => row.id);
+  if (goneUnmatched.length > 0) await tx.update(unmatchedPayments).set({ revertedAt: now }).where(inArray(unmatchedPayments.id, goneUnmatched));
   return result;
 }

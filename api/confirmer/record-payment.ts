@@ -1,23 +1,39 @@
 /**
- * Recording one indexed payment log, by its identity (payment-identity.ts): a new log is credited to its order or
- * kept as unmatched; a known one is the same payment, whatever block or log index it shows now. A re-included
- * transaction therefore updates its row (and a payment a reorg had reverted counts again), never credits twice.
+ * Recording indexed payment logs, by their identity (payment-identity.ts), many at once: a new log is credited to its
+ * order or kept as unmatched; a known one is the same payment, whatever block or log index it shows now. A
+ * re-included transaction therefore updates its row (and a payment a reorg had reverted counts again), never credits
+ * twice. Set-based: the known rows, the orders and the writes are a few statements for the whole run of logs, and the
+ * orders' status changes follow in the logs' chain order, as if each log were recorded alone (orders/order-batch.ts).
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Transaction } from "../db/client.js";
-import { orders, payments, unmatchedPayments } from "../db/schema.js";
+import { payments, unmatchedPayments } from "../db/schema.js";
 import type { AcceptedChain } from "../chains/catalog.js";
 import { newId } from "../lib/ids.js";
-import type { PaymentRow, ViewContext } from "../orders/views.js";
-import { updateOrder } from "../orders/updates.js";
-import type { IdentifiedPayment } from "./payment-identity.js";
+import type { OrderBatch } from "../orders/order-batch.js";
+import type { OrderRow, PaymentRow } from "../orders/views.js";
+import { type IdentifiedPayment, paymentKey } from "./payment-identity.js";
 
 export type UnmatchedReason = "unknown_order_ref" | "wrong_chain" | "wrong_router" | "wrong_token" | "wrong_payout_address";
 
-/** `moved`: a known payment seen in another block or at another log index (a reorg re-included its transaction). */
-export type RecordOutcome = "credited" | "unmatched" | "known" | "moved";
+export type RecordCounts = { credited: number; unmatched: number; moved: number };
 
-type Scope = { tx: Transaction; chain: AcceptedChain; now: Date; ctx: ViewContext };
+type Scope = { tx: Transaction; chain: AcceptedChain; now: Date; batch: OrderBatch };
+type UnmatchedRow = typeof unmatchedPayments.$inferSelect;
+
+/** What a log is to what was recorded before: each kind is written in one statement. */
+type Plan = {
+  /** New logs, in chain order. */
+  fresh: IdentifiedPayment[];
+  /** Known payments a reorg had reverted, mined again: they count again, from their new block. */
+  reincluded: { known: PaymentRow; log: IdentifiedPayment }[];
+  /** Known payments in another block or at another index: their facts follow, their amount is not counted again. */
+  moved: { known: PaymentRow; log: IdentifiedPayment }[];
+  /** Known unmatched logs placed elsewhere or back after a reorg (`wasLive`: it had not been reverted). */
+  unmatchedMoved: { known: UnmatchedRow; log: IdentifiedPayment; wasLive: boolean }[];
+  /** Every log's turn, in chain order, for the status updates. */
+  turns: { key: string; log: IdentifiedPayment }[];
+};
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -34,79 +50,152 @@ function placement(log: IdentifiedPayment) {
 const placed = (row: Pick<PaymentRow, "logIndex" | "blockNumber" | "blockHash">, log: IdentifiedPayment) =>
   row.logIndex === log.logIndex && row.blockNumber === log.blockNumber && row.blockHash === log.blockHash.toLowerCase();
 
-export async function recordPayment(scope: Scope, log: IdentifiedPayment): Promise<RecordOutcome> {
-  const { tx, chain } = scope;
-  const txHash = log.txHash.toLowerCase();
-  const [known] = await tx
+const keyOf = (row: { chainId: number; txHash: string; logOrdinal: number }) => paymentKey(row.chainId, row.txHash, row.logOrdinal);
+
+/**
+ * Records `logs` (chain order, each identity at most once in a call, see `recordLogs`); returns what each counted as.
+ */
+async function recordRun(scope: Scope, logs: readonly IdentifiedPayment[]): Promise<RecordCounts> {
+  const plan = await planRun(scope, logs);
+  await scope.batch.hold(scope.tx, { refs: plan.fresh.map((log) => log.orderRef), ids: plan.reincluded.map(({ known }) => known.orderId) });
+  const { credited, unmatched } = await insertFresh(scope, plan.fresh);
+  await writeMoves(scope, plan);
+
+  // The orders' status changes, in the logs' chain order, each seeing the payments recorded before it.
+  const reincluded = new Map(plan.reincluded.map((r) => [keyOf(r.known), r] as const));
+  const moved = new Map(plan.moved.map((m) => [keyOf(m.known), m] as const));
+  for (const { key } of plan.turns) {
+    const shift = moved.get(key);
+    if (shift) scope.batch.putPayment({ ...shift.known, ...placement(shift.log) });
+    const back = reincluded.get(key);
+    const row = credited.get(key) ?? (back && { ...back.known, ...placement(back.log), state: "confirming" as const, revertedAt: null, revertReason: null });
+    if (!row) continue;
+    scope.batch.putPayment(row);
+    scope.batch.update(row.orderId);
+  }
+  return { credited: credited.size, unmatched, moved: plan.moved.length + plan.unmatchedMoved.filter((m) => m.wasLive).length };
+}
+
+/** Reads the known rows of the run's identities (payments locked) and sorts each log into its kind. */
+async function planRun({ tx, chain }: Scope, logs: readonly IdentifiedPayment[]): Promise<Plan> {
+  const hashes = [...new Set(logs.map((log) => log.txHash.toLowerCase()))];
+  const known = await tx
     .select()
     .from(payments)
-    .where(and(eq(payments.chainId, chain.chainId), eq(payments.txHash, txHash), eq(payments.logOrdinal, log.logOrdinal)))
+    .where(and(eq(payments.chainId, chain.chainId), inArray(payments.txHash, hashes)))
     .for("update");
-  if (known) return updateKnown(scope, known, log);
-
-  const [knownUnmatched] = await tx
+  const knownUnmatched = await tx
     .select()
     .from(unmatchedPayments)
-    .where(and(eq(unmatchedPayments.chainId, chain.chainId), eq(unmatchedPayments.txHash, txHash), eq(unmatchedPayments.logOrdinal, log.logOrdinal)));
-  if (knownUnmatched) {
-    if (knownUnmatched.revertedAt === null && placed(knownUnmatched, log)) return "known";
-    await tx.update(unmatchedPayments).set({ ...placement(log), revertedAt: null }).where(eq(unmatchedPayments.id, knownUnmatched.id));
-    return knownUnmatched.revertedAt === null ? "moved" : "known";
+    .where(and(eq(unmatchedPayments.chainId, chain.chainId), inArray(unmatchedPayments.txHash, hashes)));
+  const paymentsByKey = new Map(known.map((row) => [keyOf(row), row] as const));
+  const unmatchedByKey = new Map(knownUnmatched.map((row) => [keyOf(row), row] as const));
+
+  const plan: Plan = { fresh: [], reincluded: [], moved: [], unmatchedMoved: [], turns: [] };
+  for (const log of logs) {
+    const key = paymentKey(chain.chainId, log.txHash, log.logOrdinal);
+    plan.turns.push({ key, log });
+    const payment = paymentsByKey.get(key);
+    const unmatched = unmatchedByKey.get(key);
+    if (payment?.state === "reverted") plan.reincluded.push({ known: payment, log });
+    else if (payment) {
+      if (!placed(payment, log)) plan.moved.push({ known: payment, log });
+    } else if (unmatched) {
+      if (unmatched.revertedAt !== null || !placed(unmatched, log)) plan.unmatchedMoved.push({ known: unmatched, log, wasLive: unmatched.revertedAt === null });
+    } else plan.fresh.push(log);
   }
-  return recordNew(scope, log);
+  return plan;
 }
 
-async function updateKnown({ tx, now, ctx }: Scope, known: PaymentRow, log: IdentifiedPayment): Promise<RecordOutcome> {
-  if (known.state === "reverted") {
-    // Removed by a reorg, then mined again: it counts again, from its new block.
+/** Why a log does not match the order its reference names; null when it does. */
+function mismatch(chain: AcceptedChain, order: OrderRow | undefined, log: IdentifiedPayment): UnmatchedReason | null {
+  if (!order) return "unknown_order_ref";
+  if (order.chainId !== chain.chainId) return "wrong_chain";
+  if (!same(order.routerAddress, log.router) || !same(chain.router, log.router)) return "wrong_router";
+  if (!same(order.tokenAddress, log.token)) return "wrong_token";
+  if (!same(order.payoutAddress, log.merchant)) return "wrong_payout_address";
+  return null;
+}
+
+/** New logs: credited to their orders in one INSERT, the rest kept as unmatched in another. Returns the credited rows by identity. */
+async function insertFresh({ tx, chain, now, batch }: Scope, fresh: readonly IdentifiedPayment[]) {
+  const credit: (typeof payments.$inferInsert)[] = [];
+  const keep: (typeof unmatchedPayments.$inferInsert)[] = [];
+  for (const log of fresh) {
+    const facts = {
+      chainId: chain.chainId,
+      txHash: log.txHash.toLowerCase(),
+      logOrdinal: log.logOrdinal,
+      ...placement(log),
+      routerAddress: log.router,
+      orderRef: log.orderRef.toLowerCase(),
+      merchantAddress: log.merchant,
+      payerAddress: log.payer,
+      tokenAddress: log.token,
+      amount: log.amount,
+    };
+    const order = batch.orderByRef(facts.orderRef);
+    const reason = mismatch(chain, order, log);
+    if (reason === null && order) credit.push({ id: newId("pay", now.getTime()), orderId: order.id, merchantId: order.merchantId, ...facts, state: "confirming", createdAt: now });
+    else keep.push({ id: newId("unm", now.getTime()), ...facts, reason: reason ?? "unknown_order_ref", orderId: order?.id ?? null, createdAt: now });
+  }
+  const identity = { target: [payments.chainId, payments.txHash, payments.logOrdinal] };
+  if (keep.length > 0) await tx.insert(unmatchedPayments).values(keep).onConflictDoNothing({ target: [unmatchedPayments.chainId, unmatchedPayments.txHash, unmatchedPayments.logOrdinal] });
+  // A row another writer got in first is that writer's to announce: only what this INSERT wrote counts as credited.
+  const inserted = credit.length > 0 ? await tx.insert(payments).values(credit).onConflictDoNothing(identity).returning() : [];
+  return { credited: new Map(inserted.map((row) => [keyOf(row), row] as const)), unmatched: keep.length };
+}
+
+/** The moved, re-included and un-reverted rows: one UPDATE a table (and one more for the re-included's state). */
+async function writeMoves({ tx }: Scope, plan: Plan) {
+  const paymentMoves = [...plan.moved, ...plan.reincluded];
+  if (paymentMoves.length > 0) await writePlacements(tx, payments, paymentMoves.map(({ known, log }) => ({ id: known.id, log })));
+  if (plan.reincluded.length > 0) {
     await tx
       .update(payments)
-      .set({ ...placement(log), state: "confirming", revertedAt: null, revertReason: null })
-      .where(eq(payments.id, known.id));
-    await updateOrder(tx, known.orderId, { now, ctx });
-    return "known";
+      .set({ state: "confirming", revertedAt: null, revertReason: null })
+      .where(inArray(payments.id, plan.reincluded.map(({ known }) => known.id)));
   }
-  if (placed(known, log)) return "known";
-  // The same payment in another block or at another index: its facts follow, its amount is not counted again. A
-  // confirmed one stays confirmed: the transfer it stands for is on the chain.
-  await tx.update(payments).set(placement(log)).where(eq(payments.id, known.id));
-  return "moved";
+  if (plan.unmatchedMoved.length > 0) {
+    await writePlacements(tx, unmatchedPayments, plan.unmatchedMoved.map(({ known, log }) => ({ id: known.id, log })));
+    const back = plan.unmatchedMoved.filter((m) => !m.wasLive).map(({ known }) => known.id);
+    if (back.length > 0) await tx.update(unmatchedPayments).set({ revertedAt: null }).where(inArray(unmatchedPayments.id, back));
+  }
 }
 
-async function recordNew({ tx, chain, now, ctx }: Scope, log: IdentifiedPayment): Promise<RecordOutcome> {
-  const facts = {
-    chainId: chain.chainId,
-    txHash: log.txHash.toLowerCase(),
-    logOrdinal: log.logOrdinal,
-    ...placement(log),
-    routerAddress: log.router,
-    orderRef: log.orderRef.toLowerCase(),
-    merchantAddress: log.merchant,
-    payerAddress: log.payer,
-    tokenAddress: log.token,
-    amount: log.amount,
-  };
-  const [order] = await tx.select().from(orders).where(eq(orders.orderRef, facts.orderRef));
-  let reason: UnmatchedReason | null = null;
-  if (!order) reason = "unknown_order_ref";
-  else if (order.chainId !== chain.chainId) reason = "wrong_chain";
-  else if (!same(order.routerAddress, log.router) || !same(chain.router, log.router)) reason = "wrong_router";
-  else if (!same(order.tokenAddress, log.token)) reason = "wrong_token";
-  else if (!same(order.payoutAddress, log.merchant)) reason = "wrong_payout_address";
+/** Each row's new block, block hash, time and log index, in one UPDATE. */
+async function writePlacements(tx: Transaction, table: typeof payments | typeof unmatchedPayments, rows: { id: string; log: IdentifiedPayment }[]) {
+  const values = rows.map(({ id, log }) => {
+    const p = placement(log);
+    return { id, log_index: p.logIndex, block_number: p.blockNumber.toString(), block_hash: p.blockHash, block_timestamp: p.blockTimestamp.toISOString() };
+  });
+  await tx.execute(sql`
+    update ${table} set log_index = v.log_index, block_number = v.block_number, block_hash = v.block_hash, block_timestamp = v.block_timestamp
+    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id text, log_index integer, block_number bigint, block_hash text, block_timestamp timestamptz)
+    where ${table.id} = v.id`);
+}
 
-  if (reason !== null || !order) {
-    await tx
-      .insert(unmatchedPayments)
-      .values({ id: newId("unm", now.getTime()), ...facts, reason: reason ?? "unknown_order_ref", orderId: order?.id ?? null, createdAt: now })
-      .onConflictDoNothing();
-    return "unmatched";
+/**
+ * Records every log (chain order), in runs of at most 500: a log whose identity came up earlier in the same read (a
+ * transaction the read shows in two blocks) goes in a later run, so it finds the row the earlier one wrote.
+ */
+export async function recordLogs(scope: Scope, logs: readonly IdentifiedPayment[]): Promise<RecordCounts> {
+  const total: RecordCounts = { credited: 0, unmatched: 0, moved: 0 };
+  let rest = [...logs];
+  while (rest.length > 0) {
+    const seen = new Set<string>();
+    const run: IdentifiedPayment[] = [];
+    const later: IdentifiedPayment[] = [];
+    for (const log of rest) {
+      const key = paymentKey(log.chainId, log.txHash, log.logOrdinal);
+      if (seen.has(key) || run.length >= 500) later.push(log);
+      else (seen.add(key), run.push(log));
+    }
+    const counts = await recordRun(scope, run);
+    total.credited += counts.credited;
+    total.unmatched += counts.unmatched;
+    total.moved += counts.moved;
+    rest = later;
   }
-  const inserted = await tx
-    .insert(payments)
-    .values({ id: newId("pay", now.getTime()), orderId: order.id, merchantId: order.merchantId, ...facts, state: "confirming", createdAt: now })
-    .onConflictDoNothing()
-    .returning({ id: payments.id });
-  if (inserted.length === 0) return "known";
-  await updateOrder(tx, order.id, { now, ctx });
-  return "credited";
+  return total;
 }

@@ -13,6 +13,8 @@ import { Leadership } from "./leader.js";
 
 export type ConfirmerLoops = { isLeader(): boolean; stop(): Promise<void> };
 
+type Log = (message: string, error?: unknown) => void;
+
 export function startConfirmerLoops({
   handle,
   confirmer,
@@ -33,80 +35,24 @@ export function startConfirmerLoops({
   /** The refund confirmer step (api/refunds/confirm.ts), on the confirmation pass's timer and wake-ups, failing on its own. */
   refundPass?: (() => Promise<unknown>) | undefined;
   now?: () => Date;
-  log?: (message: string, error?: unknown) => void;
+  log?: Log;
   /** Started and stopped by the caller; without one, the loops run their own. */
   leadership?: Leadership;
 }): ConfirmerLoops {
   const leadership = given ?? new Leadership({ handle, instanceId: `confirmer-${process.pid}`, log }).start();
-  let stopped = false;
-  const timers = new Map<string, NodeJS.Timeout>();
-  const kicks = new Map<string, () => void>();
-  const running = new Set<Promise<void>>();
-  const leading = async (): Promise<boolean> => leadership.isLeader();
+  const loops = new Loops(async () => leadership.isLeader(), log);
   const unsubscribe = leadership.onChange((leads) => {
-    if (leads) for (const kick of kicks.values()) kick();
+    if (leads) loops.kickAll();
   });
 
-  /** Runs `work` every `everyMs`, and at once on `wake()`: never twice at a time, one more at most queued. */
-  const loop = (name: string, everyMs: number, work: () => Promise<void>) => {
-    // A failure that repeats every tick (say, the indexer is not up yet) is logged once, and its end once.
-    let lastFailure: string | undefined;
-    let busy = false;
-    let again = false;
-    const tick = async () => {
-      // Whoever calls (timer, wake-up, new lead), the pending timer goes: one timer a loop, never more.
-      clearTimeout(timers.get(name));
-      timers.delete(name);
-      if (stopped) return;
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = true;
-      const run = (async () => {
-        try {
-          if (await leading()) await work();
-          if (lastFailure !== undefined) log(`confirmer: ${name} works again`);
-          lastFailure = undefined;
-        } catch (error) {
-          const failure = describeFailure(error);
-          if (failure !== lastFailure) log(`confirmer: ${name} failed: ${failure}`);
-          lastFailure = failure;
-        }
-      })();
-      running.add(run);
-      await run;
-      running.delete(run);
-      busy = false;
-      if (stopped) return;
-      if (again) {
-        again = false;
-        void tick();
-      } else {
-        timers.set(name, setTimeout(tick, everyMs));
-      }
-    };
-    // Now rather than at the next tick (a pass running gets one more after it).
-    kicks.set(name, () => void tick());
-    void tick();
-    return { wake: () => void tick() };
-  };
-
-  const confirmation = loop("confirmation pass", intervalMs, async () => {
-    for (const pass of await confirmer.confirmAll()) {
-      // A reorg deeper than the confirmations took back money already reported paid: the operator must know.
-      if (pass.revertedAfterConfirmation > 0) {
-        log(`confirmer: INCIDENT on chain ${pass.chainId}: ${pass.revertedAfterConfirmation} confirmed payment(s) removed by a reorg (payment.reverted sent)`);
-      }
-    }
-  });
-  const refunds = refundPass ? loop("refund pass", intervalMs, async () => void (await refundPass())) : undefined;
+  const confirmation = loops.add("confirmation pass", intervalMs, () => confirmationPass(confirmer, log));
+  const refunds = refundPass ? loops.add("refund pass", intervalMs, async () => void (await refundPass())) : undefined;
   // A new indexed block wakes the refund pass too (a RefundSent seen, one more confirmation).
   const stopWakeups = wakeups?.(() => {
     confirmation.wake();
     refunds?.wake();
   });
-  loop("expiry", expiryIntervalMs, async () => {
+  loops.add("expiry", expiryIntervalMs, async () => {
     await confirmer.expireDue();
     await purgeExpired(handle.db, now());
   });
@@ -114,14 +60,95 @@ export function startConfirmerLoops({
   return {
     isLeader: () => leadership.isLeader(),
     async stop() {
-      stopped = true;
+      const stopped = loops.stop();
       stopWakeups?.();
       unsubscribe();
-      for (const timer of timers.values()) clearTimeout(timer);
-      await Promise.allSettled([...running]);
+      await stopped;
       if (!given) await leadership.stop();
     },
   };
+}
+
+/** One pass over every chain; a reorg deeper than the confirmations took back money already reported paid: the operator must know. */
+async function confirmationPass(confirmer: Confirmer, log: Log) {
+  for (const pass of await confirmer.confirmAll()) {
+    if (pass.revertedAfterConfirmation > 0) {
+      log(`confirmer: INCIDENT on chain ${pass.chainId}: ${pass.revertedAfterConfirmation} confirmed payment(s) removed by a reorg (payment.reverted sent)`);
+    }
+  }
+}
+
+/**
+ * Named loops, each running its work every `everyMs` and at once on `wake()` (or `kickAll()`): never twice at a time,
+ * one more at most queued, and only while `leading()` says so.
+ */
+class Loops {
+  #stopped = false;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #kicks = new Map<string, () => void>();
+  readonly #running = new Set<Promise<void>>();
+
+  readonly #leading: () => Promise<boolean>;
+  readonly #log: Log;
+
+  constructor(leading: () => Promise<boolean>, log: Log) {
+    this.#leading = leading;
+    this.#log = log;
+  }
+
+  add(name: string, everyMs: number, work: () => Promise<void>): { wake(): void } {
+    // A failure that repeats every tick (say, the indexer is not up yet) is logged once, and its end once.
+    const state = { lastFailure: undefined as string | undefined, busy: false, again: false };
+    const tick = async () => {
+      // Whoever calls (timer, wake-up, new lead), the pending timer goes: one timer a loop, never more.
+      clearTimeout(this.#timers.get(name));
+      this.#timers.delete(name);
+      if (this.#stopped) return;
+      if (state.busy) {
+        state.again = true;
+        return;
+      }
+      state.busy = true;
+      const run = this.#runOnce(name, work, state);
+      this.#running.add(run);
+      await run;
+      this.#running.delete(run);
+      state.busy = false;
+      if (this.#stopped) return;
+      if (state.again) {
+        state.again = false;
+        void tick();
+      } else {
+        this.#timers.set(name, setTimeout(tick, everyMs));
+      }
+    };
+    // Now rather than at the next tick (a pass running gets one more after it).
+    this.#kicks.set(name, () => void tick());
+    void tick();
+    return { wake: () => void tick() };
+  }
+
+  kickAll() {
+    for (const kick of this.#kicks.values()) kick();
+  }
+
+  async stop() {
+    this.#stopped = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    await Promise.allSettled([...this.#running]);
+  }
+
+  async #runOnce(name: string, work: () => Promise<void>, state: { lastFailure: string | undefined }) {
+    try {
+      if (await this.#leading()) await work();
+      if (state.lastFailure !== undefined) this.#log(`confirmer: ${name} works again`);
+      state.lastFailure = undefined;
+    } catch (error) {
+      const failure = describeFailure(error);
+      if (failure !== state.lastFailure) this.#log(`confirmer: ${name} failed: ${failure}`);
+      state.lastFailure = failure;
+    }
+  }
 }
 
 /** One line for a failure: its message and its causes' (fetch errors hide the useful part in `cause`). */

@@ -15,6 +15,7 @@
  * merchant, deliveries received, duplicates, orders paid. Then the API's CPU over 10 s with nothing to do.
  */
 import { readFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { createClient } from "@ponder/client";
 import { type Address, type Hash, type Hex, parseUnits } from "viem";
 import { ponderCheckpoint } from "../../api/confirmer/indexer-wakeups.js";
@@ -59,6 +60,8 @@ function describeSamples(samples: Sample[]) {
     payments: samples.length,
     ...total,
     meetsGoals: total.p50Ms <= GOALS.p50Ms && total.p95Ms <= GOALS.p95Ms,
+    /** The machine's 1, 5 and 15 minute load averages as the scenario ended. */
+    loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
     stages: {
       indexerBlockToLiveUpdate: stage((s) => s.indexedAt - s.blockAt),
       confirmerWakeToEvent: stage((s) => s.createdAt - s.indexedAt),
@@ -255,18 +258,19 @@ async function run(kind: TestDatabaseKind) {
 
     log(`${kind}: (a) one at a time`);
     const a = describeSamples(await oneAtATime(ctx, { alongside: false }));
-    log(`${kind}: (a) p50 ${a.p50Ms} ms, p95 ${a.p95Ms} ms; stages ${JSON.stringify(a.stages)}`);
+    log(`${kind}: (a) p50 ${a.p50Ms} ms, p95 ${a.p95Ms} ms, load ${a.loadAverage.join(" ")}; stages ${JSON.stringify(a.stages)}`);
     log(`${kind}: (b) bursts of ${BURST} in one block`);
     const b = describeSamples(await bursts(ctx));
-    log(`${kind}: (b) p50 ${b.p50Ms} ms, p95 ${b.p95Ms} ms; stages ${JSON.stringify(b.stages)}`);
+    log(`${kind}: (b) p50 ${b.p50Ms} ms, p95 ${b.p95Ms} ms, load ${b.loadAverage.join(" ")}; stages ${JSON.stringify(b.stages)}`);
     log(`${kind}: idle CPU over ${IDLE_SECONDS} s`);
     const idle = await idleCpu(gateway.api.process.pid!);
     const checkout = await measureCheckoutPaid({ gateway, merchant: shop });
+    if (checkout) log(`${kind}: checkout block -> Paid p50 ${checkout.p50Ms} ms, max ${checkout.maxMs} ms (${checkout.samplesMs.join(", ")})`);
 
     log(`${kind}: (c) alongside a merchant whose endpoint never answers`);
     await hungShop.addEndpoint(hanging.url);
     const c = describeSamples(await oneAtATime(ctx, { alongside: true }));
-    log(`${kind}: (c) p50 ${c.p50Ms} ms, p95 ${c.p95Ms} ms (hung endpoint: ${hanging.received()} requests, ${hanging.open()} open); stages ${JSON.stringify(c.stages)}`);
+    log(`${kind}: (c) p50 ${c.p50Ms} ms, p95 ${c.p95Ms} ms, load ${c.loadAverage.join(" ")} (hung endpoint: ${hanging.received()} requests, ${hanging.open()} open); stages ${JSON.stringify(c.stages)}`);
 
     await sleep(1_000); // anything still on its way (there should be nothing)
     const paidOrders = WARM_UP + PAYMENTS * 3 + (checkout?.payments ?? 0);
@@ -295,11 +299,15 @@ async function oneAtATimeWarmUp(ctx: Context, orders: GatewayOrder[]) {
   }
 }
 
+// BENCH_DATABASES=pglite (or postgres) and a small BENCH_PAYMENTS make a quick run while iterating; the figures to
+// report are the default's: both databases, 200 payments a scenario.
+const DATABASES = (process.env.BENCH_DATABASES ?? "pglite,postgres").split(",") as TestDatabaseKind[];
 await requirePostgres();
-const pglite = await run("pglite");
-const postgres = await run("postgres");
+const pglite = DATABASES.includes("pglite") ? await run("pglite") : null;
+const postgres = DATABASES.includes("postgres") ? await run("postgres") : null;
 const figures = {
   paymentsPerScenario: PAYMENTS,
+  loadAverageAtEnd: loadavg().map((n) => Math.round(n * 100) / 100),
   indexerPollingIntervalMs: 200,
   goals: { ...GOALS, nothingLostOrDoubled: true },
   apiSettings: "defaults of `npm run api` (CONFIRMER_INTERVAL_MS 2000, WEBHOOK_POLL_MS 50, WEBHOOK_CONCURRENCY 64, WEBHOOK_ENDPOINT_CONCURRENCY 8)",
