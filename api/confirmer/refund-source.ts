@@ -1,6 +1,6 @@
 /**
  * The production `RefundSource`: `RefundSent` rows of the Ponder indexer's `refund` table through `@ponder/client`,
- * heads from the payment source's `/status` reading (the same indexer, the same heads).
+ * heads and the chain's block hashes from the payment source (the same indexer, the same heads).
  */
 import { and, createClient, eq, inArray } from "@ponder/client";
 import { getAddress } from "viem";
@@ -9,11 +9,15 @@ import type { Config } from "../config.js";
 import type { IndexedRefund, RefundSource } from "../refunds/source.js";
 import type { PaymentSource } from "./payment-source.js";
 
-export function createIndexerRefundSource({ indexerUrl }: Pick<Config, "indexerUrl">, heads: Pick<PaymentSource, "indexedHead">): RefundSource {
+export function createIndexerRefundSource(
+  { indexerUrl }: Pick<Config, "indexerUrl">,
+  heads: Pick<PaymentSource, "indexedHead"> & Partial<Pick<PaymentSource, "blockHashes">>,
+): RefundSource {
   const { db } = createClient(`${indexerUrl}/sql`, { schema: indexerSchema });
   const { refund } = indexerSchema;
   return {
     indexedHead: (chainId) => heads.indexedHead(chainId),
+    ...(heads.blockHashes ? { blockHashes: heads.blockHashes.bind(heads) } : {}),
     async refunds({ chainId, refundRefs }) {
       if (refundRefs.length === 0) return [];
       const rows = await db

@@ -101,7 +101,7 @@ async function confirmIndexed(deps: RefundConfirmerDeps, chain: AcceptedChain, o
   const refundRouter = chain.refundRouter;
   if (!refundRouter || open.length === 0) return 0;
   const head = await deps.source.indexedHead(chain.chainId);
-  const logs = await deps.source.refunds({ chainId: chain.chainId, refundRefs: open.map((row) => row.refund.refundRef.toLowerCase() as Hex) });
+  const logs = await currentLogs(deps.source, chain.chainId, open);
   logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
   let changed = 0;
   for (const { refund, order } of open) {
@@ -111,6 +111,17 @@ async function confirmIndexed(deps: RefundConfirmerDeps, chain: AcceptedChain, o
     if (next && (await applyTransition(deps, refund.id, next, null))) changed += 1;
   }
   return changed;
+}
+
+/** The indexer's RefundSent logs of these refunds, less any whose block the indexer's chain has replaced. */
+async function currentLogs(source: RefundSource, chainId: number, open: OpenRefund[]): Promise<IndexedRefund[]> {
+  const logs = await source.refunds({ chainId, refundRefs: open.map((row) => row.refund.refundRef.toLowerCase() as Hex) });
+  if (logs.length === 0 || !source.blockHashes) return logs;
+  const canonical = await source.blockHashes({ chainId, blockNumbers: [...new Set(logs.map((log) => log.blockNumber))] });
+  return logs.filter((log) => {
+    const hash = canonical.get(log.blockNumber);
+    return !hash || same(hash, log.blockHash);
+  });
 }
 
 /**

@@ -26,4 +26,9 @@ export interface RefundSource {
   indexedHead(chainId: number): Promise<bigint | undefined>;
   /** Every indexed `RefundSent` on `chainId` carrying one of `refundRefs` (lower-case hex). */
   refunds(query: { chainId: number; refundRefs: Hex[] }): Promise<IndexedRefund[]>;
+  /**
+   * The hash of the indexer's chain at each height (null: none there yet); a log whose block is not the one at its
+   * height was reorged away even if its row is still there. Absent: every row is taken as current.
+   */
+  blockHashes?(query: { chainId: number; blockNumbers: bigint[] }): Promise<Map<bigint, Hex | null>>;
 }

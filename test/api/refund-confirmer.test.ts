@@ -170,6 +170,26 @@ describeBackends("refund confirmer", (backend) => {
     ]);
   });
 
+  it("takes a RefundSent row whose block the indexer's chain replaced as gone: back to pending, not counted", async () => {
+    // A source that also answers the chain's block hashes (the indexer's /block-hashes), logs in its real blocks.
+    const canonical = Object.assign(new MemoryRefundSource(payments), {
+      blockHashes: (query: { chainId: number; blockNumbers: bigint[] }) => payments.blockHashes(query),
+    });
+    const order = await paidOrder();
+    const r = await refund(order.id, "3");
+    const at = head() + 1n;
+    canonical.send(r, at, { blockHash: payments.blockHash(LOCAL, at) });
+    const canonicalPass = () => confirmRefunds({ db: h.db, source: canonical, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
+    expect(await canonicalPass()).toBe(1);
+    expect((await getRefund(r.id)).status).toBe("submitted");
+    // The chain replaces that block; the row lingers (as a stale row would), the head grows past the confirmations.
+    payments.blocks.get(LOCAL)!.delete(at);
+    payments.setHead(LOCAL, at + 5n);
+    expect(await canonicalPass()).toBe(1);
+    expect(await getRefund(r.id)).toMatchObject({ status: "pending", txHash: null });
+    expect((await getOrder(order.id)).amountRefunded).toBe("0");
+  });
+
   it("writes nothing from a pass under a lost lease (LostLeadershipError); the new holder's pass does", async () => {
     const order = await paidOrder();
     const r = await refund(order.id, "2");
