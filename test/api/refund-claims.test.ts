@@ -12,6 +12,11 @@ import type { OrderView } from "../../api/orders/views.js";
 import type { RefundView } from "../../api/refunds/views.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
 import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import * as eventsRoutes from "../../api/routes/events/events.routes.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
+import { refundSchema } from "../../api/refunds/views.js";
+import { readAs } from "../support/api-client.js";
 
 type Page<T> = { data: T[]; nextCursor: string | null };
 type FieldErrors = { field: string; in: string; message: string }[];
@@ -42,7 +47,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
   afterAll(() => h?.close());
 
   const paidOrder = async (amount: string): Promise<OrderView> => {
-    const order = await json<OrderView>(await m.call("POST", "/v1/orders", { body: orderBody({ amount }) }), 201);
+    const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount }) }), ordersRoutes.createQrOrder, 201);
     block += 1n;
     source.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: BigInt(amount) * 1_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), payer: "0x000000000000000000000000000000000000fa11" });
     await confirmer.confirmAll();
@@ -50,7 +55,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
   };
   const claimRefund = async (amount = "2"): Promise<RefundView> => {
     const order = await paidOrder("5");
-    return json<RefundView>(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount, reason: "Paid from an exchange", destination: "claim" } }), 201);
+    return readAs(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount, reason: "Paid from an exchange", destination: "claim" } }), refundsRoutes.createRefund, 201);
   };
   const pathOf = (url: string) => new URL(url).pathname;
   const claim = (refund: RefundView, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) =>
@@ -77,7 +82,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
     expect(status).toMatchObject({ awaitingClaim: true, transaction: null, claimUrl: refund.claimUrl });
     // A refund with a destination has no claim link.
     const order = await paidOrder("1");
-    const direct = await json<RefundView>(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount: "1", reason: "r" } }), 201);
+    const direct = await readAs(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount: "1", reason: "r" } }), refundsRoutes.createRefund, 201);
     expect(direct.claimUrl).toBeNull();
     expect(direct.refundUrl).toMatch(/\/refund\//);
   });
@@ -113,19 +118,19 @@ describeBackends("refund claim links and refund pages", (backend) => {
     expect(code).toBe("validation_failed");
     const named = details.find((d) => d.field === field);
     expect(named, JSON.stringify(details)).toMatchObject({ in: "body", message: expect.stringMatching(message) });
-    expect(await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`), 200)).toMatchObject({ destination: null, transaction: null });
+    expect(await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200)).toMatchObject({ destination: null, transaction: null });
   });
 
   it("sets the destination once: the refund gets its transaction and a refund.destination_set event; a second claim is 409", async () => {
     const refund = await claimRefund("2");
     const claimed = await json<{ destination: string; status: string }>(await claim(refund, { address: ` ${CUSTOMER} `, confirmation: CUSTOMER.toLowerCase() }), 200);
     expect(claimed).toMatchObject({ destination: CUSTOMER, status: "pending" });
-    const after = await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`), 200);
+    const after = await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200);
     expect(after).toMatchObject({ destination: CUSTOMER, destinationSetAt: h.clock.now().toISOString() });
     const call = decodeFunctionData({ abi: refundRouterAbi, data: after.transaction!.data as Hex });
     expect(call.args).toEqual([getAddress(TOKENS.USDT), CUSTOMER, 2_000_000n, refund.refundRef, refund.orderRef]);
-    const events = await json<Page<{ type: string; data: { refund: RefundView } }>>(await m.call("GET", `/v1/events?type=refund.destination_set&orderId=${refund.orderId}`), 200);
-    expect(events.data.map((e) => [e.type, e.data.refund.id, e.data.refund.destination])).toEqual([["refund.destination_set", refund.id, CUSTOMER]]);
+    const events = await readAs(await m.call("GET", `/v1/events?type=refund.destination_set&orderId=${refund.orderId}`), eventsRoutes.listEvents, 200);
+    expect(events.data.map((e) => [e.type, refundSchema.parse(e.data.refund).id, refundSchema.parse(e.data.refund).destination])).toEqual([["refund.destination_set", refund.id, CUSTOMER]]);
 
     const other = getAddress("0x1111111111111111111111111111111111111111");
     for (const address of [other, CUSTOMER]) {
@@ -133,7 +138,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
       expect(again.code).toBe("refund_destination_already_set");
       expect(again.details).toEqual([{ field: "address", in: "body", message: expect.stringMatching(/cannot be changed/) }]);
     }
-    expect((await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`), 200)).destination).toBe(CUSTOMER);
+    expect((await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200)).destination).toBe(CUSTOMER);
     // The refund page's Safe transactions: approve(RefundRouter, amount) on the token, then the refund itself.
     const view = await json<{ approveTransaction: { to: string; value: string; data: Hex }; transaction: unknown }>(await h.app.request(`${pathOf(refund.refundUrl)}/status`), 200);
     expect(view.transaction).toEqual(after.transaction);
@@ -151,7 +156,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
     const b = getAddress("0x3333333333333333333333333333333333333333");
     const answers = await Promise.all([claim(refund, { address: a, confirmation: a }), claim(refund, { address: b, confirmation: b })]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
-    const events = await json<Page<{ type: string }>>(await m.call("GET", `/v1/events?type=refund.destination_set&orderId=${refund.orderId}`), 200);
+    const events = await readAs(await m.call("GET", `/v1/events?type=refund.destination_set&orderId=${refund.orderId}`), eventsRoutes.listEvents, 200);
     expect(events.data).toHaveLength(1);
   });
 
@@ -166,7 +171,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
     const page = await (await h.app.request(pathOf(refund.refundUrl))).text();
     expect(page).toMatch(/id="send-methods"[^>]* hidden/);
     expect(page).toMatch(/id="claim-box"[^>]* hidden/);
-    expect((await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`), 200)).destination).toBeNull();
+    expect((await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200)).destination).toBeNull();
   });
 
   it("opens nothing for a wrong token: unknown, malformed, the refund id, or the refund page's token used as a claim token", async () => {
@@ -180,7 +185,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
     }
     expect((await h.app.request(`/refund/${"B".repeat(32)}`)).status).toBe(404);
     expect((await h.app.request(`/refund/${refund.id}/status`)).status).toBe(404);
-    expect((await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`), 200)).destination).toBeNull();
+    expect((await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200)).destination).toBeNull();
   });
 
   it("pushes the claim page's and the refund page's status as server-sent events, and documents the API shape in OpenAPI", async () => {

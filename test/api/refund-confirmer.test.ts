@@ -12,6 +12,9 @@ import type { IndexedRefund, RefundSource } from "../../api/refunds/source.js";
 import type { RefundView } from "../../api/refunds/views.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
 import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "./support/harness.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
+import { readAs } from "../support/api-client.js";
 
 type Page<T> = { data: T[]; nextCursor: string | null };
 const PAYER = getAddress("0x000000000000000000000000000000000000fa11");
@@ -83,7 +86,7 @@ describeBackends("refund confirmer", (backend) => {
 
   /** A 10 USDT order paid by PAYER and confirmed, at the current head + 1. */
   const paidOrder = async () => {
-    const order = await json<OrderView>(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), 201);
+    const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), ordersRoutes.createQrOrder, 201);
     payments.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: 10_000_000n, blockNumber: head() + 1n, blockTimestamp: h.clock.now(), payer: PAYER });
     payments.setHead(LOCAL, head() + 3n);
     await confirmer.confirmAll();
@@ -91,7 +94,7 @@ describeBackends("refund confirmer", (backend) => {
     return order;
   };
   const refund = async (orderId: string, amount: string) =>
-    json<RefundView>(await m.call("POST", `/v1/orders/${orderId}/refunds`, { body: { amount, reason: "returned" } }), 201);
+    readAs(await m.call("POST", `/v1/orders/${orderId}/refunds`, { body: { amount, reason: "returned" } }), refundsRoutes.createRefund, 201);
 
   it("moves a refund pending → submitted when its RefundSent is seen, → succeeded at the confirmations, once", async () => {
     const order = await paidOrder();

@@ -14,6 +14,9 @@ import { type DevChain, startDevChain } from "../support/chain.js";
 import { DEV_ACCOUNTS } from "../support/payments.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
 import { BASE, createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
+import { readAs } from "../support/api-client.js";
 
 const PAYER = getAddress("0x000000000000000000000000000000000000fa11");
 
@@ -45,13 +48,13 @@ describeBackends("recording a refund by transaction hash: refusals", (backend) =
   let block = 1_000n;
   /** A 10-token order on `chainId`, paid by PAYER and confirmed; then a refund of `amount`. */
   const refundOf = async (amount: string, chainId = LOCAL) => {
-    const order = await json<OrderView>(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10", chainId, symbol: chainId === BASE ? "USDC" : "USDT" }) }), 201);
+    const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10", chainId, symbol: chainId === BASE ? "USDC" : "USDT" }) }), ordersRoutes.createQrOrder, 201);
     const token = chainId === BASE ? TOKENS.BASE_USDC : TOKENS.USDT;
     block += 300n; // above the last head: the confirmer reads from its settled block on
     payments.pay({ chainId, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token, amount: 10_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), payer: PAYER });
     payments.setHead(chainId, block + 200n);
     await confirmer.confirmAll();
-    return json<RefundView>(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount, reason: "returned" } }), 201);
+    return readAs(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount, reason: "returned" } }), refundsRoutes.createRefund, 201);
   };
   const record = (refundId: string, body: unknown, call = m.call) => call("POST", `/v1/refunds/${refundId}/transaction`, { body });
 

@@ -19,6 +19,11 @@ import {
   type Harness,
   type TestMerchant,
 } from "./support/harness.js";
+import * as eventsRoutes from "../../api/routes/events/events.routes.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
+import { refundSchema } from "../../api/refunds/views.js";
+import { readAs } from "../support/api-client.js";
 
 type Page<T> = { data: T[]; nextCursor: string | null };
 
@@ -50,14 +55,14 @@ describeBackends("refunds API", (backend) => {
 
   /** An order of `amount` USDT on the local chain (0 confirmations), paid in full by each payer in turn. */
   const paidOrder = async (amount: string, payers: string[] = [PAYER]): Promise<OrderView> => {
-    const order = await json<OrderView>(await m.call("POST", "/v1/orders", { body: orderBody({ amount }) }), 201);
+    const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount }) }), ordersRoutes.createQrOrder, 201);
     const units = BigInt(Math.round(Number(amount) * 1e6)) / BigInt(payers.length);
     for (const payer of payers) {
       block += 1n;
       source.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: units, blockNumber: block, blockTimestamp: h.clock.now(), payer: payer as Hex });
     }
     await confirmer.confirmAll();
-    return json<OrderView>(await m.call("GET", `/v1/orders/${order.id}`), 200);
+    return readAs(await m.call("GET", `/v1/orders/${order.id}`), ordersRoutes.getOrder, 200);
   };
   const refund = (merchant: TestMerchant, orderId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     merchant.call("POST", `/v1/orders/${orderId}/refunds`, { body: { reason: "returned", ...body }, headers });
@@ -90,7 +95,7 @@ describeBackends("refunds API", (backend) => {
     expect(call.functionName).toBe("refund");
     expect(call.args).toEqual([getAddress(TOKENS.USDT), getAddress(PAYER), 10_000_000n, created.refundRef, order.orderRef]);
 
-    expect(await json<RefundView>(await m.call("GET", `/v1/refunds/${created.id}`), 200)).toEqual(created);
+    expect(await readAs(await m.call("GET", `/v1/refunds/${created.id}`), refundsRoutes.getRefund, 200)).toEqual(created);
     const events = await json<Page<{ type: string; orderId: string; data: { refund: RefundView; order: OrderView } }>>(
       await m.call("GET", `/v1/events?type=refund.created&orderId=${order.id}`),
       200,
@@ -108,18 +113,18 @@ describeBackends("refunds API", (backend) => {
     expect(over.error.message).toContain("at most 0.000001");
     expect(over.error.details).toEqual([{ field: "amount", in: "body", message: "at most 0.000001 can be refunded" }]);
     await json(await refund(m, order.id, { amount: "0.000001" }), 201);
-    const list = await json<Page<RefundView>>(await m.call("GET", `/v1/refunds?orderId=${order.id}`), 200);
+    const list = await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200);
     expect(list.data.map((r) => r.amount)).toEqual(["0.000001", "5.999999", "4"]);
   });
 
   it("refuses a refund of an order that received nothing, and one larger than the order received", async () => {
-    const unpaid = await json<OrderView>(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "5" }) }), 201);
+    const unpaid = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "5" }) }), ordersRoutes.createQrOrder, 201);
     const none = await json<ErrorBody>(await refund(m, unpaid.id, { amount: "1", destination: CUSTOMER }), 422);
     expect(none.error.code).toBe("refund_exceeds_received");
     const order = await paidOrder("3");
     const over = await json<ErrorBody>(await refund(m, order.id, { amount: "3.000001" }), 422);
     expect(over.error.code).toBe("refund_exceeds_received");
-    expect((await json<Page<RefundView>>(await m.call("GET", `/v1/refunds?orderId=${order.id}`), 200)).data).toEqual([]);
+    expect((await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200)).data).toEqual([]);
   });
 
   it("lets concurrent refunds through only as far as the received amount goes (the order row is locked)", async () => {
@@ -128,7 +133,7 @@ describeBackends("refunds API", (backend) => {
     const statuses = answers.map((res) => res.status).sort();
     expect(statuses).toEqual([201, 201, 201, 422, 422, 422]);
     for (const res of answers.filter((r) => r.status === 422)) expect(((await res.json()) as ErrorBody).error.code).toBe("refund_exceeds_received");
-    const list = await json<Page<RefundView>>(await m.call("GET", `/v1/refunds?orderId=${order.id}`), 200);
+    const list = await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200);
     expect(list.data).toHaveLength(3);
     expect(list.data.reduce((sum, r) => sum + Number(r.amount), 0)).toBe(9);
   });
@@ -137,24 +142,24 @@ describeBackends("refunds API", (backend) => {
     const order = await paidOrder("2");
     const first = await json<RefundView>(await refund(m, order.id, { amount: "2" }), 201);
     await json<ErrorBody>(await refund(m, order.id, { amount: "1" }), 422);
-    const cancelled = await json<RefundView>(await m.call("POST", `/v1/refunds/${first.id}/cancel`), 200);
+    const cancelled = await readAs(await m.call("POST", `/v1/refunds/${first.id}/cancel`), refundsRoutes.cancelRefund, 200);
     expect(cancelled).toMatchObject({ id: first.id, status: "cancelled", cancelledAt: h.clock.now().toISOString() });
-    const again = await json<ErrorBody>(await m.call("POST", `/v1/refunds/${first.id}/cancel`), 409);
+    const again = await readAs(await m.call("POST", `/v1/refunds/${first.id}/cancel`), refundsRoutes.cancelRefund, 409);
     expect(again.error).toMatchObject({ code: "refund_not_cancellable", message: expect.stringContaining("cancelled") });
     await json(await refund(m, order.id, { amount: "2" }), 201);
-    const events = await json<Page<{ type: string; data: { refund: RefundView } }>>(await m.call("GET", `/v1/events?type=refund.cancelled&orderId=${order.id}`), 200);
-    expect(events.data.map((e) => [e.type, e.data.refund.id, e.data.refund.status])).toEqual([["refund.cancelled", first.id, "cancelled"]]);
+    const events = await readAs(await m.call("GET", `/v1/events?type=refund.cancelled&orderId=${order.id}`), eventsRoutes.listEvents, 200);
+    expect(events.data.map((e) => [e.type, refundSchema.parse(e.data.refund).id, refundSchema.parse(e.data.refund).status])).toEqual([["refund.cancelled", first.id, "cancelled"]]);
   });
 
   it("answers 404 to another merchant for the order, the refund and its cancel, and lists none of it", async () => {
     const order = await paidOrder("1");
     const mine = await json<RefundView>(await refund(m, order.id, { amount: "0.5" }), 201);
     expect((await json<ErrorBody>(await refund(stranger, order.id, { amount: "0.5" }), 404)).error.code).toBe("not_found");
-    expect((await json<ErrorBody>(await stranger.call("GET", `/v1/refunds/${mine.id}`), 404)).error.code).toBe("not_found");
-    expect((await json<ErrorBody>(await stranger.call("POST", `/v1/refunds/${mine.id}/cancel`), 404)).error.code).toBe("not_found");
-    expect((await json<Page<RefundView>>(await stranger.call("GET", "/v1/refunds"), 200)).data).toEqual([]);
-    expect((await json<RefundView>(await m.call("GET", `/v1/refunds/${mine.id}`), 200)).status).toBe("pending");
-    await json<ErrorBody>(await m.call("GET", "/v1/refunds/rfd_00000000000000000000000000"), 404);
+    expect((await readAs(await stranger.call("GET", `/v1/refunds/${mine.id}`), refundsRoutes.getRefund, 404)).error.code).toBe("not_found");
+    expect((await readAs(await stranger.call("POST", `/v1/refunds/${mine.id}/cancel`), refundsRoutes.cancelRefund, 404)).error.code).toBe("not_found");
+    expect((await readAs(await stranger.call("GET", "/v1/refunds"), refundsRoutes.listRefunds, 200)).data).toEqual([]);
+    expect((await readAs(await m.call("GET", `/v1/refunds/${mine.id}`), refundsRoutes.getRefund, 200)).status).toBe("pending");
+    await readAs(await m.call("GET", "/v1/refunds/rfd_00000000000000000000000000"), refundsRoutes.getRefund, 404);
   });
 
   describe("bad input is a 422 naming the field", () => {
@@ -198,22 +203,22 @@ describeBackends("refunds API", (backend) => {
     const first = await json<RefundView>(await refund(m, order.id, { amount: "1" }, headers), 201);
     const second = await json<RefundView>(await refund(m, order.id, { amount: "1" }, headers), 201);
     expect(second).toEqual(first);
-    expect((await json<Page<RefundView>>(await m.call("GET", `/v1/refunds?orderId=${order.id}`), 200)).data).toHaveLength(1);
+    expect((await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200)).data).toHaveLength(1);
   });
 
   it("lists refunds newest first with status filter and cursor pagination", async () => {
-    const all = await json<Page<RefundView>>(await m.call("GET", "/v1/refunds?limit=100"), 200);
+    const all = await readAs(await m.call("GET", "/v1/refunds?limit=100"), refundsRoutes.listRefunds, 200);
     expect(all.data.length).toBeGreaterThan(5);
     const ids = all.data.map((r) => r.id);
     expect([...ids].sort().reverse()).toEqual(ids);
-    const page = await json<Page<RefundView>>(await m.call("GET", "/v1/refunds?limit=2"), 200);
-    const next = await json<Page<RefundView>>(await m.call("GET", `/v1/refunds?limit=2&cursor=${page.nextCursor}`), 200);
+    const page = await readAs(await m.call("GET", "/v1/refunds?limit=2"), refundsRoutes.listRefunds, 200);
+    const next = await readAs(await m.call("GET", `/v1/refunds?limit=2&cursor=${page.nextCursor}`), refundsRoutes.listRefunds, 200);
     expect([...page.data, ...next.data].map((r) => r.id)).toEqual(ids.slice(0, 4));
-    const cancelled = await json<Page<RefundView>>(await m.call("GET", "/v1/refunds?status=cancelled"), 200);
+    const cancelled = await readAs(await m.call("GET", "/v1/refunds?status=cancelled"), refundsRoutes.listRefunds, 200);
     expect(cancelled.data.length).toBe(1);
     expect(cancelled.data.every((r) => r.status === "cancelled")).toBe(true);
-    await json<ErrorBody>(await m.call("GET", "/v1/refunds?status=refunded"), 422);
-    await json<ErrorBody>(await m.call("GET", "/v1/refunds?cursor=ord_1"), 422);
+    await readAs(await m.call("GET", "/v1/refunds?status=refunded"), refundsRoutes.listRefunds, 422);
+    await readAs(await m.call("GET", "/v1/refunds?cursor=ord_1"), refundsRoutes.listRefunds, 422);
   });
 
   it("needs refunds:write to create or cancel and refunds:read to read", async () => {
