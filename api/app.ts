@@ -26,6 +26,7 @@ import { eventsRouter } from "./routes/events/events.index.js";
 import { healthRouter } from "./routes/health/health.index.js";
 import { ordersRouter } from "./routes/orders/orders.index.js";
 import { paymentsRouter } from "./routes/payments/payments.index.js";
+import { refundPagesRouter } from "./routes/refund-pages/refund-pages.index.js";
 import { refundsRouter } from "./routes/refunds/refunds.index.js";
 import { webhookEndpointsRouter } from "./routes/webhook-endpoints/webhook-endpoints.index.js";
 
@@ -51,8 +52,8 @@ export function createApp(deps: AppDeps) {
   });
 
   const { perKey, perAddress } = rateLimits(deps);
-  // Unauthenticated routes: the hosted checkout (page, status, QR, assets) and the API reference.
-  for (const path of ["/pay/*", "/docs/*", "/openapi.json"]) app.use(path, perAddress); // "/docs/*" takes "/docs" too
+  // Unauthenticated routes: the hosted checkout (page, status, QR, assets), the refund and claim pages, the API reference.
+  for (const path of ["/pay/*", "/refund/*", "/claim/*", "/docs/*", "/openapi.json"]) app.use(path, perAddress); // "/docs/*" takes "/docs" too
 
   app.use(
     "/v1/*",
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps) {
     .route("/", chainsRouter)
     .route("/", docsRouter)
     .route("/", checkoutRouter)
+    .route("/", refundPagesRouter)
     .route("/", consoleRouter);
 
   document(app, deps);

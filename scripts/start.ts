@@ -123,6 +123,8 @@ try {
         INDEXER_URL: `http://${HOST}:${ports.indexer}`,
         // Wallets that add the local chain get the port it really runs on.
         [`WALLET_RPC_URL_${record.chainId}`]: chain.url,
+        // Refunds recorded by transaction hash are verified on the chain itself.
+        [`RPC_URL_${record.chainId}`]: chain.url,
         // The demo receiver listens on 127.0.0.1, which deliveries refuse unless the operator allows it.
         WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
       });

@@ -3,7 +3,7 @@
  * node_modules), and the stylesheet.
  */
 import { fileURLToPath } from "node:url";
-import { assetServer } from "../http/bundled-assets.js";
+import { assetServer } from "../lib/bundled-assets.js";
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 

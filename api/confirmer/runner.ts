@@ -32,7 +32,7 @@ export function startConfirmerLoops({
   expiryIntervalMs: number;
   /** Wakes the confirmation pass early (new indexed blocks); without it, the pass runs on its timer only. */
   wakeups?: ConfirmerWakeups;
-  /** The refund confirmer step (api/refunds/confirm.ts), on the confirmation pass's timer, failing on its own. */
+  /** The refund confirmer step (api/refunds/confirm.ts), on the confirmation pass's timer and wake-ups, failing on its own. */
   refundPass?: (() => Promise<unknown>) | undefined;
   now?: () => Date;
   log?: Log;
@@ -46,8 +46,12 @@ export function startConfirmerLoops({
   });
 
   const confirmation = loops.add("confirmation pass", intervalMs, () => confirmationPass(confirmer, log));
-  const stopWakeups = wakeups?.(confirmation.wake);
-  if (refundPass) loops.add("refund pass", intervalMs, async () => void (await refundPass()));
+  const refunds = refundPass ? loops.add("refund pass", intervalMs, async () => void (await refundPass())) : undefined;
+  // A new indexed block wakes the refund pass too (a RefundSent seen, one more confirmation).
+  const stopWakeups = wakeups?.(() => {
+    confirmation.wake();
+    refunds?.wake();
+  });
   loops.add("expiry", expiryIntervalMs, async () => {
     await confirmer.expireDue();
     await purgeExpired(handle.db, now());

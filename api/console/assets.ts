@@ -1,6 +1,6 @@
 /** The console's static assets: the client script, bundled from `client/console.ts`, and the stylesheet. */
 import { fileURLToPath } from "node:url";
-import { assetServer } from "../http/bundled-assets.js";
+import { assetServer } from "../lib/bundled-assets.js";
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 

@@ -245,21 +245,41 @@ export const refunds = pgTable(
     amount: amount("amount").notNull(),
     reason: text("reason").notNull(),
     destination: text("destination"),
+    /**
+     * What the refund page's URL carries (`/refund/<token>`, the merchant's `refundUrl`): 192 random bits, like a
+     * checkout token. Refunds made before this column existed got 244 random bits from two `gen_random_uuid()`.
+     */
+    pageToken: text("page_token")
+      .notNull()
+      .default(sql`replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')`),
+    /** What the customer's claim link carries (`/claim/<token>`, `claimUrl`), for a refund created with `destination: "claim"`. */
+    claimToken: text("claim_token"),
+    /** When the customer set the destination through the claim link (once; it cannot change after). */
+    destinationSetAt: time("destination_set_at"),
     status: text("status").$type<RefundStatus>().notNull(),
     /** The `RefundSent` log that carries it, once seen. */
     txHash: text("tx_hash"),
     logIndex: integer("log_index"),
     blockNumber: blockNumber("block_number"),
     blockHash: text("block_hash"),
+    /** A transaction the merchant recorded by hash (sent another way: a plain transfer, a Safe), lower case; verified on-chain. */
+    recordedTxHash: text("recorded_tx_hash"),
+    /** What the customer's balance grew by (less than `amount` for a fee-on-transfer token), once seen. */
+    amountDelivered: amount("amount_delivered"),
     failureReason: text("failure_reason"),
     createdAt: createdAt(),
     updatedAt: time("updated_at").notNull().defaultNow(),
     submittedAt: time("submitted_at"),
     succeededAt: time("succeeded_at"),
     cancelledAt: time("cancelled_at"),
+    failedAt: time("failed_at"),
   },
   (t) => [
     uniqueIndex("refunds_refund_ref_key").on(t.refundRef),
+    uniqueIndex("refunds_page_token_key").on(t.pageToken),
+    uniqueIndex("refunds_claim_token_key").on(t.claimToken),
+    // One transaction pays one refund.
+    uniqueIndex("refunds_recorded_tx_key").on(t.recordedTxHash),
     index("refunds_merchant_idx").on(t.merchantId, t.id),
     index("refunds_order_idx").on(t.orderId),
     index("refunds_open_idx")

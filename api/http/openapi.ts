@@ -26,6 +26,7 @@ const ERROR_DESCRIPTIONS = {
   422: "Validation failed (details name the fields), or an Idempotency-Key reused with another request",
   429: "Rate limit reached; see Retry-After",
   500: "Internal error (never with a stack trace)",
+  503: "A service the call needs is unavailable (the chain's RPC, to verify a transaction); try again",
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;

@@ -83,3 +83,6 @@ export function newOrderRef(): Hex {
 export function newCheckoutToken(): string {
   return Buffer.from(randomSlice(24)).toString("base64url");
 }
+
+/** The capability a refund page or claim link carries: 192 random bits, like a checkout token. */
+export const newUrlToken = newCheckoutToken;

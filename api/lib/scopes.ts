@@ -7,7 +7,7 @@ export const API_SCOPES = {
   "orders:write": "create and cancel orders",
   "payments:read": "list payments and read the balance",
   "refunds:read": "list and read refunds",
-  "refunds:write": "create and cancel refunds",
+  "refunds:write": "create, cancel and record refunds",
   "events:read": "list events and their deliveries",
   "webhooks:read": "list webhook endpoints and their deliveries",
   "webhooks:write": "register, change, delete webhook endpoints, rotate their secrets, redeliver events",

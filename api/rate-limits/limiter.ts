@@ -5,7 +5,11 @@
  * more than one period ahead of now is refused. There are no windows, so no boundary lets twice the limit through:
  * any stretch of t seconds admits at most `limit + limit * t / period` requests, whichever instances answer.
  *
- * One statement per request (an upsert whose update is conditional), atomic on Postgres and on PGlite.
+ * One statement per batch, atomic on Postgres and on PGlite: while one key's statement is in flight, that key's next
+ * requests on this instance queue and then go to the database together, as one conditional upsert that admits all
+ * of them at once when the whole batch fits. So a busy key costs one row update per round trip, not one per request
+ * (which would serialise every request of the key on its row lock). Only a batch that does not fit in full falls
+ * back to one statement per request, so the admitted count stays exact at the limit.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
@@ -22,11 +26,16 @@ export type RateDecision = {
   retryAfterSeconds: number;
 };
 
+type Waiter = { nowMs: number; resolve(decision: RateDecision): void; reject(error: unknown): void };
+
 export class RateLimiter {
   readonly #db: Database;
   readonly limit: number;
   readonly periodMs: number;
   readonly #intervalMs: number;
+  /** Requests waiting for their key's statement in flight to finish. */
+  readonly #queued = new Map<string, Waiter[]>();
+  readonly #inFlight = new Set<string>();
 
   constructor({ db, limit, periodMs = 60_000 }: { db: Database; limit: number; periodMs?: number }) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number >= 1, not ${limit}`);
@@ -36,23 +45,73 @@ export class RateLimiter {
     this.#intervalMs = periodMs / limit;
   }
 
-  async hit(key: string, nowMs: number): Promise<RateDecision> {
-    const next = sql`greatest(${rateLimits.tatMs}, ${nowMs}::float8) + ${this.#intervalMs}::float8`;
-    const [admitted] = await this.#db
+  hit(key: string, nowMs: number): Promise<RateDecision> {
+    return new Promise<RateDecision>((resolve, reject) => {
+      const queue = this.#queued.get(key) ?? [];
+      queue.push({ nowMs, resolve, reject });
+      this.#queued.set(key, queue);
+      if (!this.#inFlight.has(key)) void this.#drain(key);
+    });
+  }
+
+  /** Sends the key's queued requests to the database, a batch per round trip, until none are left. */
+  async #drain(key: string): Promise<void> {
+    this.#inFlight.add(key);
+    try {
+      for (let batch = this.#queued.get(key); batch?.length; batch = this.#queued.get(key)) {
+        this.#queued.delete(key);
+        try {
+          const decisions = await this.#decide(key, batch.map((waiter) => waiter.nowMs));
+          batch.forEach((waiter, i) => waiter.resolve(decisions[i]!));
+        } catch (error) {
+          for (const waiter of batch) waiter.reject(error);
+        }
+      }
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /** Decisions for `times.length` requests of one key, in order: all admitted in one statement when they fit. */
+  async #decide(key: string, times: number[]): Promise<RateDecision[]> {
+    // A batch larger than the whole budget can never fit (and a new key's first insert is unconditional).
+    if (times.length > 1 && times.length <= this.limit) {
+      const nowMs = Math.max(...times);
+      const tatMs = await this.#admit(key, nowMs, times.length);
+      if (tatMs !== undefined) return times.map((_, i) => this.#admitted(tatMs - (times.length - 1 - i) * this.#intervalMs, nowMs));
+    }
+    const decisions: RateDecision[] = [];
+    for (const nowMs of times) {
+      const tatMs = await this.#admit(key, nowMs, 1);
+      decisions.push(tatMs !== undefined ? this.#admitted(tatMs, nowMs) : await this.#refused(key, nowMs));
+    }
+    return decisions;
+  }
+
+  /** Moves the key's TAT `count` intervals on when all `count` requests fit in the budget; its new TAT, or none. */
+  async #admit(key: string, nowMs: number, count: number): Promise<number | undefined> {
+    const step = count * this.#intervalMs;
+    const next = sql`greatest(${rateLimits.tatMs}, ${nowMs}::float8) + ${step}::float8`;
+    const [row] = await this.#db
       .insert(rateLimits)
-      .values({ key, tatMs: nowMs + this.#intervalMs })
+      .values({ key, tatMs: nowMs + step })
       .onConflictDoUpdate({ target: rateLimits.key, set: { tatMs: next }, setWhere: sql`${next} - ${nowMs}::float8 <= ${this.periodMs}::float8` })
       .returning({ tatMs: rateLimits.tatMs });
-    if (admitted) {
-      const ahead = admitted.tatMs - nowMs;
-      return {
-        allowed: true,
-        limit: this.limit,
-        remaining: Math.max(0, Math.floor((this.periodMs - ahead) / this.#intervalMs + 1e-9)),
-        resetSeconds: Math.max(0, Math.ceil(ahead / 1000)),
-        retryAfterSeconds: 0,
-      };
-    }
+    return row?.tatMs;
+  }
+
+  #admitted(tatMs: number, nowMs: number): RateDecision {
+    const ahead = tatMs - nowMs;
+    return {
+      allowed: true,
+      limit: this.limit,
+      remaining: Math.max(0, Math.floor((this.periodMs - ahead) / this.#intervalMs + 1e-9)),
+      resetSeconds: Math.max(0, Math.ceil(ahead / 1000)),
+      retryAfterSeconds: 0,
+    };
+  }
+
+  async #refused(key: string, nowMs: number): Promise<RateDecision> {
     const [row] = await this.#db.select({ tatMs: rateLimits.tatMs }).from(rateLimits).where(eq(rateLimits.key, key));
     const ahead = (row?.tatMs ?? nowMs) - nowMs;
     return {

@@ -8,13 +8,16 @@ import { getAddress, type Address } from "viem";
 import type { Database, Transaction } from "../db/client.js";
 import { countedRefundStatuses, orders, payments, refunds } from "../db/schema.js";
 import { AmountError, formatAmount, parseAmount } from "../lib/amount.js";
-import { newId, newRefundRef } from "../lib/ids.js";
+import { newId, newRefundRef, newUrlToken } from "../lib/ids.js";
 import { notifyOutbox } from "../webhooks/outbox-signal.js";
 import { InvalidOrderError, OrderNotFoundError } from "../orders/errors.js";
 import type { OrderRow } from "../orders/views.js";
 import { RefundDestinationRequiredError, RefundExceedsReceivedError } from "./errors.js";
 import { writeRefundEvent, type RefundContext } from "./events.js";
 import type { RefundRow } from "./views.js";
+
+/** `destination: "claim"`: the customer enters the address through the refund's claim link (`claimUrl`). */
+export const CLAIM_DESTINATION = "claim";
 
 export type CreateRefundInput = { amount: string; reason: string; destination?: string | undefined };
 
@@ -31,7 +34,8 @@ export async function createRefund(
     if (!order) throw new OrderNotFoundError();
     const amount = refundAmount(input.amount, order.tokenDecimals);
     await assertWithinReceived(tx, order, amount);
-    const destination = input.destination !== undefined ? checkedDestination(input.destination, order) : await payerOf(tx, order);
+    const claim = input.destination === CLAIM_DESTINATION;
+    const destination = claim ? null : input.destination !== undefined ? checkedDestination(input.destination, order) : await payerOf(tx, order);
     const [refund] = await tx
       .insert(refunds)
       .values({
@@ -42,6 +46,8 @@ export async function createRefund(
         amount,
         reason: input.reason,
         destination,
+        pageToken: newUrlToken(),
+        claimToken: claim ? newUrlToken() : null,
         status: "pending",
         createdAt: now,
         updatedAt: now,

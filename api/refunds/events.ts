@@ -10,15 +10,15 @@ import { enqueueDeliveries } from "../webhooks/fan-out.js";
 import { toOrderView, type OrderRow, type ViewContext } from "../orders/views.js";
 import { toRefundView, type RefundRow } from "./views.js";
 
-export type RefundEventType = "refund.created" | "refund.succeeded" | "refund.failed" | "refund.cancelled";
+export type RefundEventType = "refund.created" | "refund.destination_set" | "refund.succeeded" | "refund.failed" | "refund.cancelled";
 
-export const REFUND_EVENT_TYPES: readonly RefundEventType[] = ["refund.created", "refund.succeeded", "refund.failed", "refund.cancelled"];
+export const REFUND_EVENT_TYPES: readonly RefundEventType[] = ["refund.created", "refund.destination_set", "refund.succeeded", "refund.failed", "refund.cancelled"];
 
 /** What refund code needs to show a refund: the order view's context and the chains (for the RefundRouter). */
 export type RefundContext = ViewContext & { chains: ChainCatalog };
 
 export function refundView(refund: RefundRow, order: OrderRow, ctx: RefundContext) {
-  return toRefundView(refund, order, ctx.chains.chain(order.chainId)?.refundRouter);
+  return toRefundView(refund, order, ctx.chains.chain(order.chainId)?.refundRouter, ctx.publicBaseUrl);
 }
 
 export function refundEventData(refund: RefundRow, order: OrderRow, ctx: RefundContext) {

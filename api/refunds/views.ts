@@ -25,7 +25,7 @@ export const refundSchema = z
     orderId: z.string(),
     status: z.enum(refundStatuses).openapi({
       description:
-        "`pending`: waiting for a destination or the merchant's transaction; `submitted`: transaction seen; `succeeded`: confirmed; `failed`; `cancelled`.",
+        "`pending`: waiting for a destination or the merchant's transaction; `submitted`: transaction seen; `succeeded`: confirmed; `failed`: its recorded transaction reverted or no longer pays it (`failureReason`), no longer counted against the order; `cancelled`.",
     }),
     amount: decimalString("What goes back to the customer."),
     symbol: z.string(),
@@ -40,13 +40,25 @@ export const refundSchema = z
       description:
         "What the payout wallet sends (after approving the RefundRouter for the amount); null while there is no destination or no RefundRouter on the chain.",
     }),
+    refundUrl: z.string().openapi({
+      description:
+        "Your refund page (`/refund/<token>`, 192 random bits): your payout wallet sends the refund from it, or it shows the Safe transaction. Keep it to yourself.",
+    }),
+    claimUrl: z.string().nullable().openapi({
+      description:
+        'For a refund created with `destination: "claim"`: the link you give the customer, where they enter the address the refund goes to (once). Null otherwise.',
+    }),
+    destinationSetAt: z.string().nullable().openapi({ format: "date-time", description: "When the customer set the destination through the claim link." }),
     txHash: z.string().nullable(),
+    recordedTxHash: z.string().nullable().openapi({ description: "The transaction recorded by hash (`POST /v1/refunds/{id}/transaction`), if it was sent another way." }),
+    amountDelivered: decimalString("What the customer's balance grew by: the amount less a fee-on-transfer token's fee; null until seen.").nullable(),
     failureReason: z.string().nullable(),
     createdAt: z.string().openapi({ format: "date-time" }),
     updatedAt: z.string().openapi({ format: "date-time" }),
     submittedAt: z.string().nullable().openapi({ format: "date-time" }),
     succeededAt: z.string().nullable().openapi({ format: "date-time" }),
     cancelledAt: z.string().nullable().openapi({ format: "date-time" }),
+    failedAt: z.string().nullable().openapi({ format: "date-time" }),
   })
   .openapi("Refund");
 
@@ -65,7 +77,7 @@ export function refundTransaction(refund: RefundRow, order: OrderRow, refundRout
 
 const iso = (at: Date | null) => at?.toISOString() ?? null;
 
-export function toRefundView(refund: RefundRow, order: OrderRow, refundRouter: Address | undefined): RefundView {
+export function toRefundView(refund: RefundRow, order: OrderRow, refundRouter: Address | undefined, publicBaseUrl: string): RefundView {
   return {
     id: refund.id,
     orderId: refund.orderId,
@@ -80,12 +92,18 @@ export function toRefundView(refund: RefundRow, order: OrderRow, refundRouter: A
     refundRef: refund.refundRef,
     orderRef: order.orderRef,
     transaction: refundTransaction(refund, order, refundRouter),
+    refundUrl: `${publicBaseUrl}/refund/${refund.pageToken}`,
+    claimUrl: refund.claimToken ? `${publicBaseUrl}/claim/${refund.claimToken}` : null,
+    destinationSetAt: iso(refund.destinationSetAt),
     txHash: refund.txHash,
+    recordedTxHash: refund.recordedTxHash,
+    amountDelivered: refund.amountDelivered === null ? null : formatAmount(refund.amountDelivered, order.tokenDecimals),
     failureReason: refund.failureReason,
     createdAt: refund.createdAt.toISOString(),
     updatedAt: refund.updatedAt.toISOString(),
     submittedAt: iso(refund.submittedAt),
     succeededAt: iso(refund.succeededAt),
     cancelledAt: iso(refund.cancelledAt),
+    failedAt: iso(refund.failedAt),
   };
 }

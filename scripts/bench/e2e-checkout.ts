@@ -5,7 +5,7 @@
  * its status badge first says paid (a MutationObserver). `e2e.ts` writes the figures as `checkoutBlockToPaid` and
  * counts these payments among the merchant's paid orders.
  */
-import { parseUnits } from "viem";
+import { type Hex, parseUnits } from "viem";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../../test/support/chromium.js";
 import { DEV_ACCOUNTS, sendPayments, tokenBySymbol } from "../../test/support/payments.js";
@@ -37,11 +37,11 @@ async function openCheckout(page: Page, url: string) {
 async function sample(page: Page, { gateway, merchant }: { gateway: Gateway; merchant: GatewayMerchant }, i: number): Promise<number> {
   const chain = gateway.stack.chain(CHAIN);
   const usdt = tokenBySymbol(chain.record, "USDT");
-  const order = (await merchant.createOrder("2.5")) as GatewayOrder & { cashierUrl: string };
+  const order: GatewayOrder = await merchant.createOrder("2.5");
   await openCheckout(page, `${gateway.api.url}${new URL(order.cashierUrl).pathname}`);
   await sleep(Math.random() * 300); // the block lands anywhere in the indexer's polling cycle
   const payer = DEV_ACCOUNTS.payers[i % DEV_ACCOUNTS.payers.length]!;
-  await sendPayments(chain.url, chain.record, [{ token: usdt.address, amount: parseUnits(order.amount, usdt.decimals), orderRef: order.orderRef, payer, merchant: merchant.payout }]);
+  await sendPayments(chain.url, chain.record, [{ token: usdt.address, amount: parseUnits(order.amount, usdt.decimals), orderRef: order.orderRef as Hex, payer, merchant: merchant.payout }]);
   const receiptAt = Date.now();
   await waitFor("the checkout to show paid", async () => (await page.evaluate(() => (window as Paid).paidAt)) !== undefined, { timeoutMs: 30_000, intervalMs: 50 });
   return (await page.evaluate(() => (window as Paid).paidAt))! - receiptAt;

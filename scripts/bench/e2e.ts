@@ -17,7 +17,7 @@
 import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { createClient } from "@ponder/client";
-import { type Address, type Hash, parseUnits } from "viem";
+import { type Address, type Hash, type Hex, parseUnits } from "viem";
 import { ponderCheckpoint } from "../../api/confirmer/indexer-wakeups.js";
 import { mine, setAutomine } from "../../test/support/chain.js";
 import type { TestDatabaseKind } from "../../test/support/database.js";
@@ -125,7 +125,7 @@ function payments(ctx: Context, orders: GatewayOrder[], merchant: GatewayMerchan
   return orders.map((order, i) => ({
     token: usdt.address,
     amount: parseUnits(order.amount, usdt.decimals),
-    orderRef: order.orderRef,
+    orderRef: order.orderRef as Hex,
     payer: PAYERS[(offset + i) % PAYERS.length],
     merchant: merchant.payout,
   }));

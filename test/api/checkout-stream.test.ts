@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { streamSettings } from "../../api/checkout/status-stream.js";
 import { orders } from "../../api/db/schema.js";
 import { notifyOrderChanges } from "../../api/orders/changes.js";
-import type { OrderView } from "../../api/orders/views.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { readAs } from "../support/api-client.js";
 import { createHarness, describeBackends, type Harness, orderBody, type TestMerchant } from "./support/harness.js";
 
 type Pushed = { status: string; amountDue: string; checkoutToken: string };
@@ -53,7 +54,7 @@ describeBackends("checkout status stream", (backend) => {
   afterAll(() => h?.close());
 
   const openStream = async () => {
-    const order = (await (await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) })).json()) as OrderView;
+    const order = await readAs(await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), orderRoutes.createQrOrder, 201);
     const path = new URL(order.cashierUrl).pathname;
     const response = await h.app.request(`${path}/events`);
     expect(response.status).toBe(200);

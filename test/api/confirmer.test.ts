@@ -5,6 +5,8 @@ import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { startConfirmerLoops } from "../../api/confirmer/runner.js";
 import { confirmerCursors, events, orders, payments, unmatchedPayments } from "../../api/db/schema.js";
 import type { OrderView } from "../../api/orders/views.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { readAs } from "../support/api-client.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
 import {
   BASE,
@@ -48,8 +50,7 @@ describeBackends("confirmer", (backend) => {
 
   const createOrder = async (overrides: Record<string, unknown> = {}, merchant = m) => {
     const res = await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10", ...overrides }) });
-    expect(res.status).toBe(201);
-    return (await res.json()) as OrderView;
+    return readAs(res, orderRoutes.createQrOrder, 201);
   };
 
   /** A payment log for `order` in the next block, as the router would emit it. */
@@ -148,7 +149,7 @@ describeBackends("confirmer", (backend) => {
     pay(order, 9_900_000n);
     await confirmer.confirmAll();
     const res = await relaxed.call("GET", `/v1/orders/${order.id}`);
-    expect(((await res.json()) as OrderView).status).toBe("paid");
+    expect((await readAs(res, orderRoutes.getOrder, 200)).status).toBe("paid");
   });
 
   it("expires an unpaid order on time, and calls a later payment paid_late", async () => {
@@ -462,7 +463,7 @@ describeBackends("confirmer leadership and timers", (backend) => {
   it("expires orders on its timer with no payments at all", async () => {
     const m = await h.merchant();
     const res = await m.call("POST", "/v1/orders", { body: orderBody({ expiresIn: 60 }) });
-    const order = (await res.json()) as OrderView;
+    const order = await readAs(res, orderRoutes.createQrOrder, 201);
     const source = new MemoryPaymentSource();
     const confirmer = new Confirmer({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
     const logs: unknown[][] = [];
@@ -473,7 +474,7 @@ describeBackends("confirmer leadership and timers", (backend) => {
       let current = "pending";
       while (current !== "expired" && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
-        current = ((await (await m.call("GET", `/v1/orders/${order.id}`)).json()) as OrderView).status;
+        current = (await readAs(await m.call("GET", `/v1/orders/${order.id}`), orderRoutes.getOrder, 200)).status;
       }
       expect(current).toBe("expired");
       expect(loops.isLeader()).toBe(true);

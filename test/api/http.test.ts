@@ -6,7 +6,8 @@ import { request } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { OrderView } from "../../api/orders/views.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { readAs } from "../support/api-client.js";
 import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
 
 /** A POST whose body is written in `chunks` with Transfer-Encoding: chunked (no Content-Length). */
@@ -64,16 +65,14 @@ describeBackends("API over real HTTP: request bodies", (backend) => {
 
   it("creates an order from a body sent with Content-Length", async () => {
     const res = await post(JSON.stringify(orderBody({ merchantOrderId: "HTTP-1", metadata: { note: "Zoë 👕" } })));
-    expect(res.status).toBe(201);
-    const order = (await res.json()) as OrderView;
+    const order = await readAs(res, orderRoutes.createQrOrder, 201);
     expect(order).toMatchObject({ merchantOrderId: "HTTP-1", amount: "12.5", metadata: { note: "Zoë 👕" } });
   });
 
   it("creates an order from a chunked body", async () => {
     const text = JSON.stringify(orderBody({ merchantOrderId: "HTTP-2" }));
     const res = await postChunked(url, m.key, [text.slice(0, 10), text.slice(10, 40), text.slice(40)]);
-    expect(res.status, res.body).toBe(201);
-    expect((JSON.parse(res.body) as OrderView).merchantOrderId).toBe("HTTP-2");
+    expect((await readAs(res, orderRoutes.createQrOrder, 201)).merchantOrderId).toBe("HTTP-2");
   });
 
   it("refuses a body over 64 KiB, announced or chunked, with 413 in the error shape", async () => {

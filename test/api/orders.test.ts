@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
-import type { OrderView } from "../../api/orders/views.js";
+import { type OrderView, orderSchema, paymentSchema } from "../../api/orders/views.js";
+import * as balanceRoutes from "../../api/routes/balance/balance.routes.js";
+import * as chainsRoutes from "../../api/routes/chains/chains.routes.js";
+import * as eventsRoutes from "../../api/routes/events/events.routes.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import * as paymentsRoutes from "../../api/routes/payments/payments.routes.js";
+import { readAs } from "../support/api-client.js";
 import * as admin from "../../api/admin/commands.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
 import {
@@ -12,18 +18,13 @@ import {
   PAYOUT,
   ROUTER,
   TOKENS,
-  type ErrorBody,
   type Harness,
   type TestMerchant,
 } from "./support/harness.js";
 
-type Page<T> = { data: T[]; nextCursor: string | null };
 
-async function json<T>(res: Response, status: number): Promise<T> {
-  const body = await res.text();
-  expect(res.status, body).toBe(status);
-  return JSON.parse(body) as T;
-}
+/** What an event's `data.order` holds: the order as it was, with its payments. */
+const orderSnapshot = orderSchema.extend({ payments: paymentSchema.array() });
 
 describeBackends("orders API", (backend) => {
   let h: Harness;
@@ -35,7 +36,7 @@ describeBackends("orders API", (backend) => {
   afterAll(() => h?.close());
 
   const create = async (merchant: TestMerchant, overrides: Record<string, unknown> = {}) =>
-    json<OrderView>(await merchant.call("POST", "/v1/orders", { body: orderBody(overrides) }), 201);
+    readAs(await merchant.call("POST", "/v1/orders", { body: orderBody(overrides) }), ordersRoutes.createQrOrder, 201);
 
   describe("createQrOrder", () => {
     it("creates an order with everything a wallet and the checkout need", async () => {
@@ -51,7 +52,7 @@ describeBackends("orders API", (backend) => {
           expiresIn: 900,
         }),
       });
-      const order = await json<OrderView>(res, 201);
+      const order = await readAs(res, ordersRoutes.createQrOrder, 201);
       expect(res.headers.get("location")).toBe(`/v1/orders/${order.id}`);
       expect(order).toMatchObject({
         merchantOrderId: "A-1001",
@@ -85,8 +86,8 @@ describeBackends("orders API", (backend) => {
 
     it("answers the create with the order exactly as later reads show it, metadata key order included", async () => {
       const res = await m.call("POST", "/v1/orders", { body: orderBody({ metadata: { zzzz: 1, a: { yy: 2, b: 3 }, mid: "x" } }) });
-      const created = await json<OrderView>(res, 201);
-      const read = await json<OrderView>(await m.call("GET", `/v1/orders/${created.id}`), 200);
+      const created = await readAs(res, ordersRoutes.createQrOrder, 201);
+      const read = await readAs(await m.call("GET", `/v1/orders/${created.id}`), ordersRoutes.getOrder, 200);
       expect(JSON.stringify(created)).toBe(JSON.stringify(read));
       expect(created.metadata).toEqual({ zzzz: 1, a: { yy: 2, b: 3 }, mid: "x" });
     });
@@ -140,7 +141,7 @@ describeBackends("orders API", (backend) => {
       ["surprise", { surprise: true }, /./],
     ])("refuses a bad %s with 422 naming the field (case %#)", async (field, overrides, message) => {
       const res = await m.call("POST", "/v1/orders", { body: orderBody(overrides) });
-      const body = await json<ErrorBody>(res, 422);
+      const body = await readAs(res, ordersRoutes.createQrOrder, 422);
       expect(body.error.code).toBe("validation_failed");
       const fields = body.error.details as { field: string; in: string; message: string }[];
       const named = fields.find((f) => f.field === field || (field === "surprise" && f.message.includes("surprise")));
@@ -152,7 +153,7 @@ describeBackends("orders API", (backend) => {
     it("refuses metadata nested 20,000 deep with a 422 (a 64 KiB body can nest that far)", async () => {
       const nested = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
       const body = JSON.stringify(orderBody()).replace(/}$/, `,"metadata":{"deep":${nested}}}`);
-      const res = await json<ErrorBody>(await m.call("POST", "/v1/orders", { body }), 422);
+      const res = await readAs(await m.call("POST", "/v1/orders", { body }), ordersRoutes.createQrOrder, 422);
       expect(res.error.details).toEqual([{ field: "metadata", in: "body", message: "at most 10 levels of nesting" }]);
     });
 
@@ -164,13 +165,13 @@ describeBackends("orders API", (backend) => {
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: JSON.stringify(orderBody()),
       });
-      const body = await json<ErrorBody>(res, 422);
+      const body = await readAs(res, ordersRoutes.createQrOrder, 422);
       expect(body.error.code).toBe("payout_address_not_set");
     });
 
     it("refuses a merchantOrderId the merchant already used (409), but another merchant may use it", async () => {
       const first = await create(m, { merchantOrderId: "DUP-1" });
-      const again = await json<ErrorBody>(await m.call("POST", "/v1/orders", { body: orderBody({ merchantOrderId: "DUP-1" }) }), 409);
+      const again = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ merchantOrderId: "DUP-1" }) }), ordersRoutes.createQrOrder, 409);
       expect(again.error.code).toBe("duplicate_merchant_order_id");
       expect(again.error.details).toEqual({ orderId: first.id });
       const other = await h.merchant();
@@ -187,11 +188,11 @@ describeBackends("orders API", (backend) => {
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 201)).toHaveLength(20);
       expect(statuses.filter((s) => s === 409)).toHaveLength(1);
-      const created = await Promise.all(results.filter((r) => r.status === 201).map((r) => r.json() as Promise<OrderView>));
+      const created = await Promise.all(results.filter((r) => r.status === 201).map((r) => readAs(r, ordersRoutes.createQrOrder, 201)));
       expect(new Set(created.map((o) => o.orderRef)).size).toBe(20);
       const b7 = created.find((o) => o.merchantOrderId === "B-7")!;
       expect(b7).toMatchObject({ amount: "8.5", amountReceived: "0", status: "pending", cancelledAt: null });
-      expect(await json<OrderView>(await batcher.call("GET", `/v1/orders/${b7.id}`), 200)).toEqual(b7);
+      expect(await readAs(await batcher.call("GET", `/v1/orders/${b7.id}`), ordersRoutes.getOrder, 200)).toEqual(b7);
     });
   });
 
@@ -208,33 +209,33 @@ describeBackends("orders API", (backend) => {
     });
 
     it("gets an order by id; another merchant's id is 404", async () => {
-      const order = await json<OrderView>(await mine.call("GET", `/v1/orders/${made[0]!.id}`), 200);
+      const order = await readAs(await mine.call("GET", `/v1/orders/${made[0]!.id}`), ordersRoutes.getOrder, 200);
       expect(order).toEqual(made[0]);
-      const other = await json<ErrorBody>(await m.call("GET", `/v1/orders/${made[0]!.id}`), 404);
+      const other = await readAs(await m.call("GET", `/v1/orders/${made[0]!.id}`), ordersRoutes.getOrder, 404);
       expect(other.error.code).toBe("not_found");
-      await json<ErrorBody>(await mine.call("GET", "/v1/orders/ord_nope"), 404);
+      await readAs(await mine.call("GET", "/v1/orders/ord_nope"), ordersRoutes.getOrder, 404);
     });
 
     it("lists newest first with cursor pagination", async () => {
-      const first = await json<Page<OrderView>>(await mine.call("GET", "/v1/orders?limit=2"), 200);
+      const first = await readAs(await mine.call("GET", "/v1/orders?limit=2"), ordersRoutes.listOrders, 200);
       expect(first.data.map((o) => o.merchantOrderId)).toEqual(["R-4", "R-3"]);
-      const second = await json<Page<OrderView>>(await mine.call("GET", `/v1/orders?limit=2&cursor=${first.nextCursor}`), 200);
+      const second = await readAs(await mine.call("GET", `/v1/orders?limit=2&cursor=${first.nextCursor}`), ordersRoutes.listOrders, 200);
       expect(second.data.map((o) => o.merchantOrderId)).toEqual(["R-2", "R-1"]);
-      const last = await json<Page<OrderView>>(await mine.call("GET", `/v1/orders?limit=2&cursor=${second.nextCursor}`), 200);
+      const last = await readAs(await mine.call("GET", `/v1/orders?limit=2&cursor=${second.nextCursor}`), ordersRoutes.listOrders, 200);
       expect(last.data.map((o) => o.merchantOrderId)).toEqual(["R-0"]);
       expect(last.nextCursor).toBeNull();
     });
 
     it("filters by status, merchantOrderId and creation time", async () => {
-      const byId = await json<Page<OrderView>>(await mine.call("GET", "/v1/orders?merchantOrderId=R-2"), 200);
+      const byId = await readAs(await mine.call("GET", "/v1/orders?merchantOrderId=R-2"), ordersRoutes.listOrders, 200);
       expect(byId.data.map((o) => o.id)).toEqual([made[2]!.id]);
       const from = encodeURIComponent(made[1]!.createdAt);
       const to = encodeURIComponent(made[3]!.createdAt);
-      const range = await json<Page<OrderView>>(await mine.call("GET", `/v1/orders?createdFrom=${from}&createdTo=${to}`), 200);
+      const range = await readAs(await mine.call("GET", `/v1/orders?createdFrom=${from}&createdTo=${to}`), ordersRoutes.listOrders, 200);
       expect(range.data.map((o) => o.merchantOrderId)).toEqual(["R-2", "R-1"]);
-      const pending = await json<Page<OrderView>>(await mine.call("GET", "/v1/orders?status=pending,paid&limit=100"), 200);
+      const pending = await readAs(await mine.call("GET", "/v1/orders?status=pending,paid&limit=100"), ordersRoutes.listOrders, 200);
       expect(pending.data).toHaveLength(5);
-      const none = await json<Page<OrderView>>(await mine.call("GET", "/v1/orders?status=paid"), 200);
+      const none = await readAs(await mine.call("GET", "/v1/orders?status=paid"), ordersRoutes.listOrders, 200);
       expect(none.data).toHaveLength(0);
     });
 
@@ -247,13 +248,13 @@ describeBackends("orders API", (backend) => {
         ["cursor=abc", "cursor"],
         ["merchantOrderId=A%00B", "merchantOrderId"],
       ] as const) {
-        const body = await json<ErrorBody>(await mine.call("GET", `/v1/orders?${query}`), 422);
+        const body = await readAs(await mine.call("GET", `/v1/orders?${query}`), ordersRoutes.listOrders, 422);
         expect(body.error.details).toEqual([expect.objectContaining({ field, in: "query" })]);
       }
     });
 
     it("answers contractPayment by order id or merchant order id", async () => {
-      const byId = await json<Record<string, unknown>>(await mine.call("GET", `/v1/contract-payment?orderId=${made[1]!.id}`), 200);
+      const byId = await readAs(await mine.call("GET", `/v1/contract-payment?orderId=${made[1]!.id}`), ordersRoutes.contractPayment, 200);
       expect(byId).toMatchObject({
         orderId: made[1]!.id,
         merchantOrderId: "R-1",
@@ -265,15 +266,15 @@ describeBackends("orders API", (backend) => {
         payments: [],
       });
       expect(byId.timestamp).toBe(new Date(made[1]!.createdAt).getTime());
-      const byMerchantId = await json<Record<string, unknown>>(await mine.call("GET", "/v1/contract-payment?merchantOrderId=R-1"), 200);
+      const byMerchantId = await readAs(await mine.call("GET", "/v1/contract-payment?merchantOrderId=R-1"), ordersRoutes.contractPayment, 200);
       expect(byMerchantId).toEqual(byId);
-      await json<ErrorBody>(await m.call("GET", "/v1/contract-payment?merchantOrderId=R-1"), 404);
-      const neither = await json<ErrorBody>(await mine.call("GET", "/v1/contract-payment"), 422);
+      await readAs(await m.call("GET", "/v1/contract-payment?merchantOrderId=R-1"), ordersRoutes.contractPayment, 404);
+      const neither = await readAs(await mine.call("GET", "/v1/contract-payment"), ordersRoutes.contractPayment, 422);
       expect(neither.error.message).toMatch(/exactly one/);
-      await json<ErrorBody>(await mine.call("GET", `/v1/contract-payment?orderId=${made[1]!.id}&merchantOrderId=R-1`), 422);
-      const nul = await json<ErrorBody>(await mine.call("GET", "/v1/contract-payment?merchantOrderId=%00"), 422);
+      await readAs(await mine.call("GET", `/v1/contract-payment?orderId=${made[1]!.id}&merchantOrderId=R-1`), ordersRoutes.contractPayment, 422);
+      const nul = await readAs(await mine.call("GET", "/v1/contract-payment?merchantOrderId=%00"), ordersRoutes.contractPayment, 422);
       expect(nul.error.details).toEqual([expect.objectContaining({ field: "merchantOrderId", in: "query" })]);
-      const path = await json<ErrorBody>(await mine.call("GET", "/v1/orders/ord_%00"), 422);
+      const path = await readAs(await mine.call("GET", "/v1/orders/ord_%00"), ordersRoutes.getOrder, 422);
       expect(path.error.details).toEqual([expect.objectContaining({ field: "orderId", in: "path" })]);
     });
   });
@@ -281,26 +282,27 @@ describeBackends("orders API", (backend) => {
   describe("cancel", () => {
     it("cancels a pending order once, writing an order.cancelled event; another merchant gets 404", async () => {
       const order = await create(m);
-      await json<ErrorBody>(await (await h.merchant()).call("POST", `/v1/orders/${order.id}/cancel`), 404);
-      const cancelled = await json<OrderView>(await m.call("POST", `/v1/orders/${order.id}/cancel`), 200);
+      await readAs(await (await h.merchant()).call("POST", `/v1/orders/${order.id}/cancel`), ordersRoutes.cancelOrder, 404);
+      const cancelled = await readAs(await m.call("POST", `/v1/orders/${order.id}/cancel`), ordersRoutes.cancelOrder, 200);
       expect(cancelled.status).toBe("cancelled");
       expect(cancelled.cancelledAt).toBe(h.clock.current.toISOString());
-      const again = await json<ErrorBody>(await m.call("POST", `/v1/orders/${order.id}/cancel`), 409);
+      const again = await readAs(await m.call("POST", `/v1/orders/${order.id}/cancel`), ordersRoutes.cancelOrder, 409);
       expect(again.error.code).toBe("order_not_cancellable");
-      const events = await json<Page<{ type: string; orderId: string; data: { order: OrderView } }>>(
+      const events = await readAs(
         await m.call("GET", `/v1/events?orderId=${order.id}`),
+        eventsRoutes.listEvents,
         200,
       );
       expect(events.data.map((e) => e.type)).toEqual(["order.cancelled"]);
-      expect(events.data[0]!.data.order.status).toBe("cancelled");
+      expect(orderSchema.parse(events.data[0]!.data.order).status).toBe("cancelled");
     });
 
     it("will not cancel an order whose expiry has passed: it is expired", async () => {
       const order = await create(m, { expiresIn: 60 });
       h.clock.advance(61_000);
-      const res = await json<ErrorBody>(await m.call("POST", `/v1/orders/${order.id}/cancel`), 409);
+      const res = await readAs(await m.call("POST", `/v1/orders/${order.id}/cancel`), ordersRoutes.cancelOrder, 409);
       expect(res.error.message).toMatch(/expired/);
-      const now = await json<OrderView>(await m.call("GET", `/v1/orders/${order.id}`), 200);
+      const now = await readAs(await m.call("GET", `/v1/orders/${order.id}`), ordersRoutes.getOrder, 200);
       expect(now.status).toBe("expired");
     });
   });
@@ -322,61 +324,65 @@ describeBackends("orders API", (backend) => {
     });
 
     it("lists an order's payments and its contractPayment view", async () => {
-      const list = await json<{ data: Record<string, unknown>[] }>(await payer.call("GET", `/v1/orders/${order.id}/payments`), 200);
+      const list = await readAs(await payer.call("GET", `/v1/orders/${order.id}/payments`), ordersRoutes.listOrderPayments, 200);
       expect(list.data).toHaveLength(2);
       expect(list.data[0]).toMatchObject({ amount: "4", state: "confirmed", blockNumber: 10, logIndex: 0, confirmations: 2, symbol: "USDT" });
       expect(list.data[1]).toMatchObject({ amount: "6", state: "confirmed", blockNumber: 11, logIndex: 3, confirmations: 1 });
-      const view = await json<{ status: string; amountReceived: string; payments: unknown[] }>(
+      const view = await readAs(
         await payer.call("GET", `/v1/contract-payment?orderId=${order.id}`),
+        ordersRoutes.contractPayment,
         200,
       );
       expect(view.status).toBe("paid");
       expect(view.amountReceived).toBe("10");
       expect(view.payments).toEqual(list.data);
-      await json<ErrorBody>(await m.call("GET", `/v1/orders/${order.id}/payments`), 404);
+      await readAs(await m.call("GET", `/v1/orders/${order.id}/payments`), ordersRoutes.listOrderPayments, 404);
     });
 
     it("lists the merchant's payments with filters and pagination", async () => {
-      const all = await json<Page<{ chainId: number; state: string }>>(await payer.call("GET", "/v1/payments"), 200);
+      const all = await readAs(await payer.call("GET", "/v1/payments"), paymentsRoutes.listPayments, 200);
       expect(all.data).toHaveLength(3);
-      const base = await json<Page<{ chainId: number; state: string }>>(await payer.call("GET", `/v1/payments?chainId=${BASE}`), 200);
+      const base = await readAs(await payer.call("GET", `/v1/payments?chainId=${BASE}`), paymentsRoutes.listPayments, 200);
       expect(base.data).toEqual([expect.objectContaining({ chainId: BASE, state: "confirming", confirmations: 1, confirmationsRequired: 20 })]);
-      const page = await json<Page<unknown>>(await payer.call("GET", "/v1/payments?limit=2"), 200);
+      const page = await readAs(await payer.call("GET", "/v1/payments?limit=2"), paymentsRoutes.listPayments, 200);
       expect(page.data).toHaveLength(2);
-      const rest = await json<Page<unknown>>(await payer.call("GET", `/v1/payments?limit=2&cursor=${page.nextCursor}`), 200);
+      const rest = await readAs(await payer.call("GET", `/v1/payments?limit=2&cursor=${page.nextCursor}`), paymentsRoutes.listPayments, 200);
       expect(rest.data).toHaveLength(1);
-      expect((await json<Page<unknown>>(await m.call("GET", "/v1/payments"), 200)).data).toHaveLength(0);
+      expect((await readAs(await m.call("GET", "/v1/payments"), paymentsRoutes.listPayments, 200)).data).toHaveLength(0);
     });
 
     it("sums received and confirming amounts per chain and token", async () => {
-      const balance = await json<{ balances: unknown[] }>(await payer.call("GET", "/v1/balance"), 200);
+      const balance = await readAs(await payer.call("GET", "/v1/balance"), balanceRoutes.getBalance, 200);
       expect(balance.balances).toEqual([
         { chainId: BASE, symbol: "USDC", tokenAddress: TOKENS.BASE_USDC, decimals: 6, received: "0", confirming: "3.25", refunded: "0", net: "0" },
         { chainId: LOCAL, symbol: "USDT", tokenAddress: TOKENS.USDT, decimals: 6, received: "10", confirming: "0", refunded: "0", net: "10" },
       ]);
-      expect(await json(await m.call("GET", "/v1/balance"), 200)).toEqual({ balances: [] });
+      expect(await readAs(await m.call("GET", "/v1/balance"), balanceRoutes.getBalance, 200)).toEqual({ balances: [] });
     });
 
     it("lists events newest first, filtered by type and order", async () => {
-      const all = await json<Page<{ type: string; orderId: string }>>(await payer.call("GET", "/v1/events?limit=100"), 200);
+      const all = await readAs(await payer.call("GET", "/v1/events?limit=100"), eventsRoutes.listEvents, 200);
       // Chains are confirmed in chain id order: Base (8453) first, then the local chain.
       expect(all.data.map((e) => e.type)).toEqual(["order.paid", "order.confirming", "order.confirming"]);
-      const paid = await json<Page<{ type: string; data: { order: { status: string; payments: unknown[] } } }>>(
+      const paid = await readAs(
         await payer.call("GET", "/v1/events?type=order.paid"),
+        eventsRoutes.listEvents,
         200,
       );
       expect(paid.data).toHaveLength(1);
-      expect(paid.data[0]!.data.order.status).toBe("paid");
-      expect(paid.data[0]!.data.order.payments).toHaveLength(2);
-      const page = await json<Page<unknown>>(await payer.call("GET", "/v1/events?limit=1"), 200);
+      const snapshot = orderSnapshot.parse(paid.data[0]!.data.order);
+      expect(snapshot.status).toBe("paid");
+      expect(snapshot.payments).toHaveLength(2);
+      const page = await readAs(await payer.call("GET", "/v1/events?limit=1"), eventsRoutes.listEvents, 200);
       expect(page.nextCursor).toMatch(/^evt_/);
-      await json<ErrorBody>(await payer.call("GET", "/v1/events?type=order.shipped"), 422);
-      expect((await json<Page<unknown>>(await m.call("GET", `/v1/events?orderId=${order.id}`), 200)).data).toHaveLength(0);
+      await readAs(await payer.call("GET", "/v1/events?type=order.shipped"), eventsRoutes.listEvents, 422);
+      expect((await readAs(await m.call("GET", `/v1/events?orderId=${order.id}`), eventsRoutes.listEvents, 200)).data).toHaveLength(0);
     });
 
     it("lists accepted chains with the merchant's payout addresses and confirmations", async () => {
-      const { chains } = await json<{ chains: { chainId: number; confirmations: number; payoutAddress: string; tokens: unknown[] }[] }>(
+      const { chains } = await readAs(
         await payer.call("GET", "/v1/chains"),
+        chainsRoutes.listChains,
         200,
       );
       expect(chains.map((c) => [c.chainId, c.confirmations, c.payoutAddress])).toEqual([

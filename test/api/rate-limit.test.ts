@@ -62,6 +62,23 @@ describeBackends("rate limits", (backend) => {
     expect(later).toBe(10);
   });
 
+  it("admits exactly the budget from a concurrent burst on both instances, each admitted request told its own remaining", async () => {
+    const m = await h.merchant();
+    h.clock.current = new Date("2030-01-01T14:00:00Z");
+    // Far more than the limit at once, half through each instance: requests of one key are batched per round trip.
+    const burst = await Promise.all(Array.from({ length: 3 * LIMIT }, (_, i) => get(i % 2 === 0 ? h.app : other, m)));
+    const admitted = burst.filter((res) => res.status === 200);
+    expect(admitted).toHaveLength(LIMIT);
+    expect(burst.filter((res) => res.status === 429)).toHaveLength(2 * LIMIT);
+    const remaining = admitted.map((res) => Number(res.headers.get("ratelimit-remaining"))).sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: LIMIT }, (_, i) => i));
+    // A burst that fits in full goes through in full once the budget has refilled.
+    h.clock.advance(60_000);
+    const refilled = await Promise.all(Array.from({ length: LIMIT }, () => get(h.app, m)));
+    expect(refilled.map((res) => res.status)).toEqual(Array(LIMIT).fill(200));
+    expect((await get(other, m)).status).toBe(429);
+  });
+
   it("says honestly what is left and when it refills (RateLimit-Remaining, -Reset, -Policy)", async () => {
     const m = await h.merchant();
     h.clock.current = new Date("2030-01-01T13:00:00Z");

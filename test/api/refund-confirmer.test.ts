@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { getAddress, type Address, type Hex } from "viem";
+import { sql } from "drizzle-orm";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
+import { Leadership, LostLeadershipError } from "../../api/confirmer/leader.js";
+import { startConfirmerLoops } from "../../api/confirmer/runner.js";
+import { leaderLeases } from "../../api/db/schema.js";
 import type { OrderView } from "../../api/orders/views.js";
 import { confirmRefunds } from "../../api/refunds/confirm.js";
 import type { IndexedRefund, RefundSource } from "../../api/refunds/source.js";
@@ -164,5 +168,60 @@ describeBackends("refund confirmer", (backend) => {
     expect(balances).toEqual([
       { chainId: LOCAL, symbol: "USDT", tokenAddress: TOKENS.USDT, decimals: 6, received: "30", confirming: "0", refunded: "20", net: "10" },
     ]);
+  });
+
+  it("writes nothing from a pass under a lost lease (LostLeadershipError); the new holder's pass does", async () => {
+    const order = await paidOrder();
+    const r = await refund(order.id, "2");
+    source.send(r, head() + 1n);
+    const stale = new Leadership({ handle: h.handle, instanceId: "refunds-stale", leaseMs: 60_000, log: () => {} });
+    await stale.step();
+    expect(stale.isLeader()).toBe(true);
+    // The database says the lease is over; another instance takes it before the stale one notices.
+    await h.db.update(leaderLeases).set({ expiresAt: sql`clock_timestamp()` });
+    const next = new Leadership({ handle: h.handle, instanceId: "refunds-next", leaseMs: 60_000, log: () => {} });
+    await next.step();
+    expect(next.isLeader()).toBe(true);
+    const fenced = (leadership: Leadership) =>
+      confirmRefunds({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now, fence: (tx) => leadership.fence(tx) });
+    await expect(fenced(stale)).rejects.toThrow(LostLeadershipError);
+    expect((await getRefund(r.id)).status).toBe("pending");
+    expect(await fenced(next)).toBe(1);
+    expect((await getRefund(r.id)).status).toBe("submitted");
+    await next.stop();
+    await stale.stop();
+  });
+
+  it("runs the refund pass when the live stream wakes the confirmer, not only on its timer", async () => {
+    let wake: () => void = () => {};
+    let runs = 0;
+    const loops = startConfirmerLoops({
+      handle: h.handle,
+      confirmer,
+      // Timers far beyond the test: only the start and the wake-ups run a pass.
+      intervalMs: 600_000,
+      expiryIntervalMs: 600_000,
+      wakeups: (onWake) => {
+        wake = onWake;
+        return () => {};
+      },
+      refundPass: async () => {
+        runs += 1;
+        return pass();
+      },
+      log: () => {},
+    });
+    try {
+      await vi.waitFor(() => expect(runs).toBeGreaterThanOrEqual(1), { timeout: 10_000 });
+      const order = await paidOrder();
+      const r = await refund(order.id, "1");
+      const before = runs;
+      source.send(r, head() + 1n);
+      wake();
+      await vi.waitFor(async () => expect((await getRefund(r.id)).status).toBe("submitted"), { timeout: 10_000 });
+      expect(runs).toBeGreaterThan(before);
+    } finally {
+      await loops.stop();
+    }
   });
 });

@@ -3,131 +3,68 @@
  * the Ponder indexer, and the API as its own process reading the indexer over HTTP. A merchant's engineer's view:
  * create orders with the API key, pay them from a wallet, watch `contractPayment`.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { type Address, type Hex, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as admin from "../../api/admin/commands.js";
-import { openDatabase } from "../../api/db/client.js";
-import { migrate } from "../../api/db/migrate.js";
-import { ChainCatalog } from "../../api/chains/catalog.js";
-import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
-import { freePort } from "../../scripts/stack/ports.js";
+import type { OrderView } from "../../api/orders/views.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { readAs } from "../support/api-client.js";
 import { mine, revertTo, snapshot } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, sendPayments, tokenBySymbol } from "../support/payments.js";
-import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
-import { type ApiProcess, startApiProcess } from "./support/api-process.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
+import { type Gateway, type GatewayMerchant, CHAIN, startGateway } from "./support/gateway.js";
 
-const CHAIN = 31337;
 /** Blocks on top of and including the payment's: a payment stays `confirming` until two more blocks are mined. */
 const CONFIRMATIONS = 3;
 const [payer, otherPayer] = DEV_ACCOUNTS.payers;
 
-type Order = {
-  id: string;
-  status: string;
-  amount: string;
-  amountReceived: string;
-  orderRef: Hex;
-  toAddress: Address;
-  expiresAt: string;
-  payments: { txHash: Hex; logIndex: number; amount: string; state: string; confirmations: number }[];
-};
-
 describe("orders paid on a real chain, seen by the real indexer, confirmed by the API", () => {
-  let stack: TestStack;
-  let indexer: RunningIndexer;
-  let api: ApiProcess;
-  let apiKey: string;
-  let dataDir: string;
-  let apiEnv: Record<string, string | undefined>;
-  let apiPort: number;
+  let gateway: Gateway;
+  let shop: GatewayMerchant;
   /** The merchant's webhook receiver: every delivery verified with the `standardwebhooks` package. */
   let receiver: VerifyingReceiver;
 
-  const call = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${api.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
-  let orderCount = 0;
-  const createOrder = async (amount: string, extra: Record<string, unknown> = {}) =>
-    (await call("POST", "/v1/orders", {
-      chainId: CHAIN,
-      symbol: "USDT",
-      amount,
-      merchantOrderId: `e2e-${++orderCount}`,
-      ...extra,
-    })) as unknown as Order;
+  const request = (method: string, route: string, body?: unknown) => shop.request(method, route, body);
+  const createOrder = (amount: string, extra: Record<string, unknown> = {}) => shop.createOrder(amount, extra);
   const contractPayment = async (orderId: string) =>
-    (await call("GET", `/v1/contract-payment?orderId=${orderId}`)) as unknown as Order;
-  const getOrder = async (orderId: string) => (await call("GET", `/v1/orders/${orderId}`)) as unknown as Order;
+    readAs(await request("GET", `/v1/contract-payment?orderId=${orderId}`), orderRoutes.contractPayment, 200);
+  const getOrder = async (orderId: string) => readAs(await request("GET", `/v1/orders/${orderId}`), orderRoutes.getOrder, 200);
   const waitForStatus = (orderId: string, status: string) =>
     waitFor(`order ${orderId} to be ${status}`, async () => {
       const order = await getOrder(orderId);
       return order.status === status ? order : undefined;
     }, { intervalMs: 150 });
-  const usdt = () => tokenBySymbol(stack.chain(CHAIN).record, "USDT");
-  const url = () => stack.chain(CHAIN).url;
-  const record = () => stack.chain(CHAIN).record;
-  const payOrder = (order: Order, amount: string, more: { payer?: Address; merchant?: Address; symbol?: string } = {}) => {
+  const usdt = () => tokenBySymbol(gateway.stack.chain(CHAIN).record, "USDT");
+  const url = () => gateway.stack.chain(CHAIN).url;
+  const record = () => gateway.stack.chain(CHAIN).record;
+  const payOrder = (order: OrderView, amount: string, more: { payer?: Address; merchant?: Address; symbol?: string } = {}) => {
     const token = tokenBySymbol(record(), more.symbol ?? "USDT");
     return pay(url(), record(), {
       token: token.address,
       amount: parseUnits(amount, token.decimals),
-      orderRef: order.orderRef,
+      orderRef: order.orderRef as Hex,
       payer: more.payer ?? payer,
       merchant: more.merchant,
     });
   };
 
   beforeAll(async () => {
-    stack = await startTestStack({ payers: [payer!, otherPayer!] });
-    indexer = await stack.startIndexer();
-
-    // The operator's set-up, as `npm run admin` does it: a merchant, its payout wallet, an API key.
-    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-e2e-api-"));
-    const handle = await openDatabase({ dataDir });
-    await migrate(handle.db);
-    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: { [CHAIN]: CONFIRMATIONS } });
-    const merchant = await admin.createMerchant(handle.db, { name: "E2E Shop" });
-    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
-    apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
-    await handle.close();
-
-    apiPort = await freePort();
-    apiEnv = {
-      API_DATA_DIR: dataDir,
-      DEPLOYMENTS_DIR: stack.deploymentsDir,
-      INDEXER_URL: indexer.url,
-      CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}`,
-      CONFIRMER_INTERVAL_MS: "100",
-      EXPIRY_INTERVAL_MS: "200",
-      AUTH_CACHE_MS: "0",
-      RATE_LIMIT_PER_MINUTE: "100000", // the test polls; the limit itself is covered by the API suites
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // the receiver is on 127.0.0.1
-      DATABASE_URL: undefined, // this suite's API runs on embedded PGlite; the API suites cover Postgres
-    };
-    api = await startApiProcess(apiEnv, apiPort);
-
+    // The API on embedded PGlite (the API suites cover Postgres), with the operator's set-up as `npm run admin` does it.
+    gateway = await startGateway({
+      payers: [payer!, otherPayer!],
+      merchants: [{ name: "E2E Shop", payout: DEV_ACCOUNTS.merchant }],
+      confirmations: CONFIRMATIONS,
+      apiEnv: { CONFIRMER_INTERVAL_MS: "100", EXPIRY_INTERVAL_MS: "200" },
+    });
+    shop = gateway.merchants[0]!;
     receiver = await startVerifyingReceiver();
-    const endpoint = (await call("POST", "/v1/webhook-endpoints", { url: receiver.url })) as { secret: string };
-    receiver.useSecret(endpoint.secret);
+    receiver.useSecret(await shop.addEndpoint(receiver.url));
   });
 
   afterAll(async () => {
     await receiver?.stop();
-    await api?.stop();
-    await stack?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await gateway?.stop();
   });
 
   it("creates an order whose wallet target is the router and whose reference is a random bytes32", async () => {
@@ -191,7 +128,7 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
     expect((await waitForStatus(order.id, "overpaid")).amountReceived).toBe("3.000001");
   });
 
-  let mismatched: Order | undefined;
+  let mismatched: OrderView | undefined;
   it("never credits a payment whose merchant or token does not match the order", async () => {
     const order = await createOrder("7");
     mismatched = order;
@@ -232,23 +169,23 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
     // Half the payments land before the crash, half while the API is down.
     const first = orders.slice(0, 4);
     const second = orders.slice(4);
-    const payAll = (batch: Order[]) =>
+    const payAll = (batch: OrderView[]) =>
       sendPayments(
         url(),
         record(),
-        batch.map((o) => ({ token: token.address, amount: parseUnits(o.amount, token.decimals), orderRef: o.orderRef })),
+        batch.map((o) => ({ token: token.address, amount: parseUnits(o.amount, token.decimals), orderRef: o.orderRef as Hex })),
       );
     await payAll(first);
     await waitFor("some of the first batch to be seen", async () => {
       const statuses = await Promise.all(first.map((o) => getOrder(o.id).then((x) => x.status)));
       return statuses.some((s) => s !== "pending");
     });
-    await api.kill();
+    await gateway.killApi();
     // Really gone: nothing answers on its port while the second half lands.
-    await expect(fetch(`${api.url}/health`)).rejects.toThrow();
+    await expect(fetch(`${gateway.api.url}/health`)).rejects.toThrow();
     await payAll(second);
     await mine(url(), CONFIRMATIONS);
-    api = await startApiProcess(apiEnv, apiPort);
+    await gateway.startApi();
     for (const order of orders) {
       const paid = await waitForStatus(order.id, "paid");
       expect(paid.amountReceived).toBe(order.amount);
@@ -271,8 +208,8 @@ describe("orders paid on a real chain, seen by the real indexer, confirmed by th
   });
 
   it("shows the operator the mismatched payments as unmatched (the API stopped, its database opened as `admin` does)", async () => {
-    await api.stop();
-    const handle = await openDatabase({ dataDir });
+    await gateway.stopApi();
+    const handle = await gateway.openApiDatabase();
     try {
       const unmatched = await admin.listUnmatchedPayments(handle.db, { limit: 100 });
       const forOrder = unmatched.filter((u) => u.orderRef.toLowerCase() === mismatched!.orderRef.toLowerCase());

@@ -4,7 +4,7 @@
  * ten minutes here, so only a wake-up can credit a payment), and one merchant's hanging endpoint does not hold up
  * another merchant's webhooks.
  */
-import { parseUnits } from "viem";
+import { type Hex, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mine } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
@@ -30,7 +30,7 @@ describe("payments pushed through in real time", () => {
     return pay(chain.url, chain.record, {
       token: usdt.address,
       amount: parseUnits(order.amount, usdt.decimals),
-      orderRef: order.orderRef,
+      orderRef: order.orderRef as Hex,
       payer: DEV_ACCOUNTS.payers[0],
       merchant: merchant.payout,
     });

@@ -74,8 +74,8 @@ export type DeliveredEvent = {
   createdAt: number;
   /** When the receiver had verified it, ms since the epoch. */
   receivedAt: number;
-  /** For refund events: the refund's id, status and transaction. */
-  refund?: { id: string; status: string; txHash: string | null } | undefined;
+  /** For refund events: the refund's id, status, destination and transaction. */
+  refund?: { id: string; status: string; txHash: string | null; destination?: string | null } | undefined;
 };
 
 export interface VerifyingReceiver {
@@ -95,7 +95,7 @@ type OrderEvent = {
   id: string;
   type: string;
   createdAt: string;
-  data: { order: { id: string; status: string }; refund?: { id: string; status: string; txHash: string | null } };
+  data: { order: { id: string; status: string }; refund?: { id: string; status: string; txHash: string | null; destination?: string | null } };
 };
 
 /** Counts every delivery, repeats too: it remembers no webhook id (a merchant's receiver would). */
@@ -137,7 +137,12 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
             type: event.type,
             orderId: event.data.order.id,
             status: event.data.order.status,
-            refund: event.data.refund && { id: event.data.refund.id, status: event.data.refund.status, txHash: event.data.refund.txHash },
+            refund: event.data.refund && {
+              id: event.data.refund.id,
+              status: event.data.refund.status,
+              txHash: event.data.refund.txHash,
+              destination: event.data.refund.destination,
+            },
             createdAt: Date.parse(event.createdAt),
             receivedAt: Date.now(),
           };

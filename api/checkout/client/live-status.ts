@@ -10,7 +10,11 @@ const STREAM_RETRY_MS = 10_000;
 export type LiveStatus = { stop(): void };
 
 export function watchOrder<T>(checkoutToken: string, onOrder: (order: T) => void): LiveStatus {
-  const base = `/pay/${encodeURIComponent(checkoutToken)}`;
+  return watchStatus(`/pay/${encodeURIComponent(checkoutToken)}`, onOrder);
+}
+
+/** The same for any page whose `<base>/events` pushes and `<base>/status` answers one JSON view (the refund page's too). */
+export function watchStatus<T>(base: string, onOrder: (order: T) => void): LiveStatus {
   let stopped = false;
   let source: EventSource | undefined;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;

@@ -38,7 +38,7 @@ export class PaymentBlocked extends BaseError {
 
 const PERMIT_VALIDITY_SECONDS = 20 * 60;
 
-export async function ensureChain(wallet: Wallet, order: CheckoutOrder, ui: FlowUi): Promise<void> {
+export async function ensureChain(wallet: Wallet, order: Pick<CheckoutOrder, "chain">, ui: FlowUi): Promise<void> {
   if ((await wallet.chainId()) === order.chain.id) return;
   ui.step({
     id: "network",

@@ -17,6 +17,8 @@ function refundItem(c: ConsoleContext, orderPath: string, r: RefundView, mayRefu
     ["Refund reference", html`<span class="mono">${r.refundRef}</span>`],
     ["Requested", time(new Date(r.createdAt))],
   ];
+  if (r.status === "pending") facts.push(["Refund page", html`<a href="${r.refundUrl}" rel="noreferrer" data-refund-url>send it from your wallet or see the Safe transaction</a>`]);
+  if (r.claimUrl && !r.destination && r.status === "pending") facts.push(["Claim link for the customer", html`<span class="mono" data-claim-url>${r.claimUrl}</span>`]);
   if (r.txHash) facts.push(["Transaction seen", html`<span class="mono">${r.txHash}</span>`]);
   if (r.failureReason) facts.push(["Failure", r.failureReason]);
   const txBlock = tx
@@ -34,7 +36,7 @@ function refundForm(c: ConsoleContext, orderPath: string, order: OrderRow) {
 <h3>Refund</h3>
 <label for="refund-amount">Amount (${order.tokenSymbol}, decimal)</label><input id="refund-amount" name="amount" inputmode="decimal" required autocomplete="off">
 <label for="refund-reason">Reason</label><input id="refund-reason" name="reason" required maxlength="500">
-<label for="refund-destination">Destination (optional; default: the wallet that paid)</label><input id="refund-destination" name="destination" class="mono" autocomplete="off">
+<label for="refund-destination">Destination (optional; default: the wallet that paid; <span class="mono">claim</span>: the customer enters it through a claim link)</label><input id="refund-destination" name="destination" class="mono" autocomplete="off">
 <button type="submit">Create refund</button></form>`;
 }
 

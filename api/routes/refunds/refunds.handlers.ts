@@ -2,7 +2,9 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../http/context.js";
 import { viewContext } from "../../orders/reads.js";
 import { cancelRefund as cancel } from "../../refunds/cancel.js";
+import { rpcChainReader } from "../../chains/rpc.js";
 import { createRefund as create } from "../../refunds/create.js";
+import { recordRefundTransaction as record } from "../../refunds/record-tx.js";
 import { refundView, type RefundContext } from "../../refunds/events.js";
 import * as reads from "../../refunds/reads.js";
 import type * as routes from "./refunds.routes.js";
@@ -34,5 +36,13 @@ export const cancelRefund: RouteHandler<typeof routes.cancelRefund, AppEnv> = as
   const deps = c.get("deps");
   const ctx = await refundContext(deps);
   const { refund, order } = await cancel(deps.db, { merchantId: c.get("merchant").id, refundId: c.req.valid("param").refundId, now: deps.now(), ctx });
+  return c.json(refundView(refund, order, ctx), 200);
+};
+
+export const recordRefundTransaction: RouteHandler<typeof routes.recordRefundTransaction, AppEnv> = async (c) => {
+  const deps = c.get("deps");
+  const ctx = await refundContext(deps);
+  const input = { merchantId: c.get("merchant").id, refundId: c.req.valid("param").refundId, txHash: c.req.valid("json").txHash, now: deps.now(), ctx };
+  const { refund, order } = await record(deps.db, rpcChainReader(deps.config.rpcUrls), input);
   return c.json(refundView(refund, order, ctx), 200);
 };

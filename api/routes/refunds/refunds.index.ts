@@ -6,4 +6,5 @@ export const refundsRouter = createRouter()
   .openapi(routes.createRefund, handlers.createRefund)
   .openapi(routes.listRefunds, handlers.listRefunds)
   .openapi(routes.getRefund, handlers.getRefund)
-  .openapi(routes.cancelRefund, handlers.cancelRefund);
+  .openapi(routes.cancelRefund, handlers.cancelRefund)
+  .openapi(routes.recordRefundTransaction, handlers.recordRefundTransaction);

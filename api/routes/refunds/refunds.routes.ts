@@ -5,6 +5,7 @@ import { queryInteger } from "../../lib/query-integer.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { idempotencyKeyParameter } from "../../middlewares/idempotency.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
+import { CLAIM_DESTINATION } from "../../refunds/create.js";
 import { refundSchema } from "../../refunds/views.js";
 
 const tags = ["Refunds"];
@@ -24,9 +25,18 @@ export const createRefundBody = z
       .openapi({ example: "Customer returned the item" }),
     destination: z
       .string()
-      .refine((value) => isAddress(value, { strict: true }), "must be a 0x address of 40 hex digits, checksummed or all lower case")
+      .refine(
+        (value) => value === CLAIM_DESTINATION || isAddress(value, { strict: true }),
+        'must be a 0x address of 40 hex digits, checksummed or all lower case, or "claim"',
+      )
       .optional()
-      .openapi({ description: "Where the tokens go. Default: the wallet that paid the order through the router." }),
+      .openapi({
+        description:
+          'Where the tokens go. Default: the wallet that paid the order through the router. `"claim"`: the customer enters the address ' +
+          "through the refund's `claimUrl` (for a payer that cannot receive, such as an exchange); the refund is payable only once they have " +
+          "(`refund.destination_set`).",
+        examples: ["0x1111111111111111111111111111111111111111", "claim"],
+      }),
   })
   .openapi("CreateRefundRequest");
 
@@ -102,4 +112,32 @@ export const cancelRefund = createRoute({
   parameters: [idempotencyKeyParameter],
   request: { params: refundIdParams },
   responses: { 200: jsonContent(refundSchema, "The cancelled refund"), ...errorResponses(404), ...postErrors },
+});
+
+export const recordRefundTransactionBody = z
+  .strictObject({
+    txHash: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "must be a transaction hash: 0x and 64 hex digits")
+      .openapi({ description: "The transaction that paid the refund, mined on the order's chain.", example: `0x${"ab".repeat(32)}` }),
+  })
+  .openapi("RecordRefundTransactionRequest");
+
+export const recordRefundTransaction = createRoute({
+  operationId: "recordRefundTransaction",
+  method: "post",
+  path: "/v1/refunds/{refundId}/transaction",
+  tags,
+  ...requiresScope("refunds:write"),
+  summary: "Record a refund you sent another way (a plain transfer, a Safe) by its transaction hash",
+  description:
+    "Reads the transaction's receipt on the order's chain (the API's `RPC_URL_<chainId>`) and records it only if it pays the refund: " +
+    "it succeeded and moved the refund's amount of the order's token from your payout wallet to the destination (a plain `Transfer`, or the refund's " +
+    "`RefundSent`). The refund becomes `submitted`, then `succeeded` at the order's confirmations; a reorg that drops the transaction sends it back to " +
+    "`pending` until it is mined again. A transaction your payout wallet sent that reverted makes the refund `failed`. Anything else is a 422 whose code " +
+    "names the reason (`tx_not_found`, `tx_reverted`, `tx_is_another_refund`, `tx_wrong_token`, `tx_no_token_transfer`, `tx_wrong_sender`, " +
+    "`tx_wrong_destination`, `tx_wrong_amount`); a transaction already recorded for another refund is 409 `refund_tx_already_used`.",
+  parameters: [idempotencyKeyParameter],
+  request: { params: refundIdParams, body: { required: true, content: { "application/json": { schema: recordRefundTransactionBody } } } },
+  responses: { 200: jsonContent(refundSchema, "The refund on its transaction"), ...errorResponses(404, 503), ...postErrors },
 });

@@ -11,7 +11,8 @@ import { getAddress, type Address, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { auditLog, refunds } from "../../../api/db/schema.js";
-import type { OrderView } from "../../../api/orders/views.js";
+import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import { readAs } from "../../support/api-client.js";
 import { formatAmount, parseAmount } from "../../../api/lib/amount.js";
 import { confirmRefunds } from "../../../api/refunds/confirm.js";
 import type { IndexedRefund, RefundSource } from "../../../api/refunds/source.js";
@@ -67,14 +68,14 @@ describeBackends("console refunds", (backend) => {
   });
   afterAll(() => h?.close());
 
-  const newOrder = async (merchant = shop) => (await (await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) })).json()) as OrderView;
+  const newOrder = async (merchant = shop) => readAs(await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), orderRoutes.createQrOrder, 201);
   /** A 10 USDT order paid by PAYER through the router and confirmed. */
   async function paidOrder() {
     const order = await newOrder();
     payments.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: 10_000_000n, blockNumber: head(payments) + 1n, blockTimestamp: h.clock.now(), payer: PAYER });
     payments.setHead(LOCAL, head(payments) + 3n);
     await confirmer.confirmAll();
-    const paid = (await (await shop.call("GET", `/v1/orders/${order.id}`)).json()) as OrderView;
+    const paid = await readAs(await shop.call("GET", `/v1/orders/${order.id}`), orderRoutes.getOrder, 200);
     expect(paid.amountReceived).toBe("10");
     return paid;
   }
@@ -106,6 +107,17 @@ describeBackends("console refunds", (backend) => {
     expect(entry!.merchantId).toBe(shop.id);
     expect(entry!.before).toMatchObject({ orderId: order.id, amountReceived: "10", amountRefunded: "0" });
     expect(entry!.after).toMatchObject({ orderId: order.id, by: "support@shop.test", amount: "4", destination: PAYER, status: "pending" });
+  });
+
+  it("a refund with destination claim shows its refund page and the claim link for the customer, until the customer fills it in", async () => {
+    const order = await paidOrder();
+    expect((await refundThroughConsole(people.support, order.id, { amount: "1", reason: "paid from an exchange", destination: "claim" })).status).toBe(303);
+    const [refund] = await apiRefunds(order.id);
+    expect(refund).toMatchObject({ destination: null, transaction: null, claimUrl: expect.stringContaining("/claim/") });
+    const page = (await people.support.get(`${m()}/orders/${order.id}`)).html;
+    const item = page.slice(page.indexOf(`data-refund="${refund!.id}"`));
+    expect(item).toContain(`data-claim-url>${refund!.claimUrl}<`);
+    expect(item).toContain(`href="${refund!.refundUrl}"`);
   });
 
   it("an owner refunds too, and cancels a pending refund (audited, shown in the timeline)", async () => {

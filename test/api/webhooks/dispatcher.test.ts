@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { webhookAttempts, webhookDeliveries } from "../../../api/db/schema.js";
 import type { OrderView } from "../../../api/orders/views.js";
+import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import { readAs } from "../../support/api-client.js";
 import { WebhookDispatcher, type DispatcherOptions } from "../../../api/webhooks/dispatcher.js";
 import { waitFor } from "../../support/wait.js";
 import { createHarness, describeBackends, LOCAL, orderBody, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
@@ -76,7 +78,7 @@ describeBackends("webhook delivery", (backend) => {
   };
   /** An order.cancelled event for `merchant`; returns its id. */
   const cancelledEvent = async (merchant: TestMerchant) => {
-    const created = (await (await merchant.call("POST", "/v1/orders", { body: orderBody() })).json()) as OrderView;
+    const created = await readAs(await merchant.call("POST", "/v1/orders", { body: orderBody() }), orderRoutes.createQrOrder, 201);
     expect((await merchant.call("POST", `/v1/orders/${created.id}/cancel`)).status).toBe(200);
     const res = await merchant.call("GET", `/v1/events?orderId=${created.id}`);
     const [event] = ((await res.json()) as { data: { id: string; type: string }[] }).data;
@@ -155,7 +157,7 @@ describeBackends("webhook delivery", (backend) => {
 
     const source = new MemoryPaymentSource();
     const confirmer = new Confirmer({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
-    const order = (await (await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) })).json()) as OrderView;
+    const order = await readAs(await merchant.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), orderRoutes.createQrOrder, 201);
     source.payOrder(order, { amount: 10_000_000n, blockNumber: 20n, blockTimestamp: h.clock.now() });
     await confirmer.confirmAll();
     source.setHead(LOCAL, 21n);

@@ -10,24 +10,30 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Address, Hex } from "viem";
 import * as admin from "../../../api/admin/commands.js";
-import { openDatabase } from "../../../api/db/client.js";
+import { type DatabaseHandle, openDatabase } from "../../../api/db/client.js";
 import { migrate } from "../../../api/db/migrate.js";
 import { ChainCatalog } from "../../../api/chains/catalog.js";
 import type { RunningIndexer } from "../../../scripts/stack/indexer-process.js";
 import { freePort } from "../../../scripts/stack/ports.js";
 import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "../../support/database.js";
+import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import type { OrderView } from "../../../api/orders/views.js";
+import { readAs } from "../../support/api-client.js";
 import { type TestStack, startTestStack } from "../../support/stack.js";
 import { type ApiProcess, startApiProcess } from "./api-process.js";
 
 export const CHAIN = 31337;
 
-export type GatewayOrder = { id: string; status: string; amount: string; orderRef: Hex };
+export type GatewayOrder = OrderView;
 
 export interface GatewayMerchant {
   id: string;
   payout: Address;
+  /** The API's answer as it is. */
+  request(method: string, route: string, body?: unknown): Promise<Response>;
+  /** The answer's JSON; throws on anything but a 2xx. */
   call(method: string, route: string, body?: unknown): Promise<Record<string, unknown>>;
-  createOrder(amount: string): Promise<GatewayOrder>;
+  createOrder(amount: string, extra?: Record<string, unknown>): Promise<GatewayOrder>;
   /** Registers a webhook endpoint; returns its secret. */
   addEndpoint(url: string): Promise<string>;
 }
@@ -35,26 +41,36 @@ export interface GatewayMerchant {
 export interface Gateway {
   stack: TestStack;
   indexer: RunningIndexer;
+  /** The running API process (a new one after `startApi`). */
   api: ApiProcess;
   merchants: GatewayMerchant[];
   /** Stops the indexer (SIGINT) and starts it again on the same port and database. */
   stopIndexer(): Promise<void>;
   startIndexer(): Promise<RunningIndexer>;
+  /** kill -9 of the API: no clean shutdown, and nothing answers on its port afterwards. */
+  killApi(): Promise<void>;
+  /** Stops the API (SIGTERM), e.g. to open its embedded database as the operator would. */
+  stopApi(): Promise<void>;
+  /** Starts the API again on the same port, database and settings, as an operator restarting it would. */
+  startApi(): Promise<ApiProcess>;
+  /** The API's database, opened as `npm run admin` opens it (on PGlite, stop the API first). */
+  openApiDatabase(): Promise<DatabaseHandle>;
   stop(): Promise<void>;
 }
 
-export async function startGateway({
-  database = "pglite",
-  payers,
-  merchants: wanted,
-  apiEnv = {},
-}: {
+export type GatewayOptions = {
   database?: TestDatabaseKind;
   payers: readonly Address[];
   merchants: { name: string; payout: Address }[];
+  /** Blocks a payment needs on the local chain (CHAIN_CONFIRMATIONS); the chain's default otherwise. */
+  confirmations?: number;
   apiEnv?: Record<string, string | undefined>;
-}): Promise<Gateway> {
-  const cleanups: (() => Promise<unknown>)[] = [];
+};
+
+type Cleanups = (() => Promise<unknown>)[];
+
+export async function startGateway({ database = "pglite", payers, merchants: wanted, confirmations, apiEnv = {} }: GatewayOptions): Promise<Gateway> {
+  const cleanups: Cleanups = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
   };
@@ -63,33 +79,19 @@ export async function startGateway({
     cleanups.push(() => stack.stop());
     const indexerPort = await freePort();
     let indexer = await stack.startIndexer({ port: indexerPort });
-
-    const { env: databaseEnv, dataDir } = await apiDatabase(database, cleanups);
-    const keys = await setUpMerchants({ url: databaseEnv.DATABASE_URL, dataDir }, stack.deploymentsDir, wanted);
-    const apiPort = await freePort();
-    const api = await startApiProcess(
-      {
-        ...databaseEnv,
-        DEPLOYMENTS_DIR: stack.deploymentsDir,
-        INDEXER_URL: indexer.url,
-        AUTH_CACHE_MS: "0",
-        RATE_LIMIT_PER_MINUTE: "1000000",
-        WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // receivers are on 127.0.0.1
-        ...apiEnv,
-      },
-      apiPort,
-    );
-    cleanups.push(() => api.stop());
-
-    const merchants = keys.map((key) => merchantClient(api.url, key));
+    const store = await apiDatabase(database, cleanups);
+    const keys = await setUpMerchants(store, stack.deploymentsDir, wanted, confirmations);
+    const api = await startApiSide(store, { stack, indexer, confirmations, apiEnv }, cleanups);
     let running = true;
     return {
       stack,
       get indexer() {
         return indexer;
       },
-      api,
-      merchants,
+      get api() {
+        return api.current;
+      },
+      merchants: keys.map((key) => merchantClient(() => api.current.url, key)),
       stopIndexer: async () => {
         running = false;
         await indexer.stop();
@@ -100,6 +102,10 @@ export async function startGateway({
         running = true;
         return indexer;
       },
+      killApi: () => api.current.kill(),
+      stopApi: () => api.current.stop(),
+      startApi: () => api.restart(),
+      openApiDatabase: () => openDatabase({ url: store.env.DATABASE_URL, dataDir: store.dataDir ?? ".data/unused" }),
       stop,
     };
   } catch (error) {
@@ -108,16 +114,39 @@ export async function startGateway({
   }
 }
 
+/** The API process on a free port, with the settings e2e tests share; `restart()` starts it again the same way. */
+async function startApiSide(
+  store: ApiDatabase,
+  { stack, indexer, confirmations, apiEnv }: { stack: TestStack; indexer: RunningIndexer; confirmations?: number; apiEnv: Record<string, string | undefined> },
+  cleanups: Cleanups,
+) {
+  const env = {
+    ...store.env,
+    DEPLOYMENTS_DIR: stack.deploymentsDir,
+    INDEXER_URL: indexer.url,
+    AUTH_CACHE_MS: "0",
+    RATE_LIMIT_PER_MINUTE: "1000000", // tests poll; the limit itself is covered by the API suites
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true", // receivers are on 127.0.0.1
+    ...(confirmations === undefined ? {} : { CHAIN_CONFIRMATIONS: `${CHAIN}=${confirmations}` }),
+    ...apiEnv,
+  };
+  const port = await freePort();
+  const side = { current: await startApiProcess(env, port), restart: async () => (side.current = await startApiProcess(env, port)) };
+  cleanups.push(() => side.current.stop());
+  return side;
+}
+
 /** The operator's set-up, as `npm run admin` does it: per merchant, its payout wallet and an API key. */
 async function setUpMerchants(
-  database: { url: string | undefined; dataDir: string | undefined },
+  store: ApiDatabase,
   deploymentsDir: string,
   wanted: { name: string; payout: Address }[],
+  confirmations: number | undefined,
 ): Promise<MerchantKey[]> {
-  const handle = await openDatabase({ url: database.url, dataDir: database.dataDir ?? ".data/unused" });
+  const handle = await openDatabase({ url: store.env.DATABASE_URL, dataDir: store.dataDir ?? ".data/unused" });
   try {
     await migrate(handle.db);
-    const chains = await ChainCatalog.load({ dir: deploymentsDir, confirmations: {} });
+    const chains = await ChainCatalog.load({ dir: deploymentsDir, confirmations: confirmations === undefined ? {} : { [CHAIN]: confirmations } });
     const keys: MerchantKey[] = [];
     for (const { name, payout } of wanted) {
       const merchant = await admin.createMerchant(handle.db, { name });
@@ -134,13 +163,15 @@ type MerchantKey = { id: string; payout: Address; key: string };
 
 let orderCount = 0;
 
-function merchantClient(apiUrl: string, { id, payout, key }: MerchantKey): GatewayMerchant {
-  const call = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${apiUrl}${route}`, {
+function merchantClient(apiUrl: () => string, { id, payout, key }: MerchantKey): GatewayMerchant {
+  const request = (method: string, route: string, body?: unknown) =>
+    fetch(`${apiUrl()}${route}`, {
       method,
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await request(method, route, body);
     const json = (await response.json()) as Record<string, unknown>;
     if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
     return json;
@@ -148,15 +179,22 @@ function merchantClient(apiUrl: string, { id, payout, key }: MerchantKey): Gatew
   return {
     id,
     payout,
+    request,
     call,
-    createOrder: async (amount) =>
-      (await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}` })) as unknown as GatewayOrder,
+    createOrder: async (amount, extra = {}) =>
+      readAs(
+        await request("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}`, ...extra }),
+        orderRoutes.createQrOrder,
+        201,
+      ),
     addEndpoint: async (url) => ((await call("POST", "/v1/webhook-endpoints", { url })) as { secret: string }).secret,
   };
 }
 
+type ApiDatabase = { env: Record<string, string | undefined>; dataDir: string | undefined };
+
 /** The API's own database: a PGlite directory, or a Postgres database of its own; removed by `cleanups`. */
-async function apiDatabase(kind: TestDatabaseKind, cleanups: (() => Promise<unknown>)[]) {
+async function apiDatabase(kind: TestDatabaseKind, cleanups: Cleanups): Promise<ApiDatabase> {
   if (kind === "postgres") {
     const database: TestDatabase = await createTestDatabase("postgres");
     cleanups.push(() => database.drop());

@@ -1,7 +1,7 @@
 /**
  * Static assets a page of the API serves itself (no CDN): a browser script bundled by esbuild from TypeScript the
  * first time it is asked for, and stylesheets, each kept in memory once built, with an ETag. Used by the hosted
- * checkout and the console.
+ * checkout, the refund pages and the console.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";

@@ -1,0 +1,150 @@
+/**
+ * The refund page's script: live status from the server (pushed, polled as the fallback), the claim link and the
+ * Safe transaction kept current, and sending from a browser wallet, which must be the payout wallet. The page
+ * never decides the refund is done; it shows what the server says and offers sending only while it is sendable.
+ */
+import type { Address } from "viem";
+import { watchStatus } from "../../checkout/client/live-status.js";
+import { PaymentBlocked, type Step } from "../../checkout/client/pay-flow.js";
+import { type DiscoveredWallet, discoverWallets, injectedWallet, USER_REJECTED, Wallet, WalletError } from "../../checkout/client/wallet.js";
+import { type RefundStatusName, refundStatusDetail, refundStatusLabel, sendable } from "../refund-text.js";
+import { wireCopyButtons } from "./copy-buttons.js";
+import { isPayoutWallet, type SendableRefund, sendRefund } from "./send-flow.js";
+
+type RefundState = SendableRefund & {
+  pageToken: string;
+  status: RefundStatusName;
+  destination: Address | null;
+  awaitingClaim: boolean;
+  claimUrl: string | null;
+  approveTransaction: { to: Address; value: string; data: string } | null;
+  txHash: string | null;
+  failureReason: string | null;
+};
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let refund: RefundState = JSON.parse($("page-data").textContent!);
+let wallet: Wallet | undefined;
+let account: Address | undefined;
+let busy = false;
+const wallets: DiscoveredWallet[] = [];
+
+const walletAvailable = () => wallets.length > 0 || Boolean(injectedWallet());
+const pickWallet = () => wallets[0] ?? injectedWallet();
+const wrongWallet = () => Boolean(account) && !isPayoutWallet(account!, refund);
+
+function render(): void {
+  document.querySelector("main")!.dataset.status = refund.status;
+  const badge = $("status");
+  badge.textContent = refundStatusLabel(refund);
+  badge.dataset.status = refund.status;
+  $("status-detail").textContent = refundStatusDetail(refund);
+  $("destination").textContent = refund.destination ?? "not set yet: waiting for the customer";
+  $("tx").hidden = !refund.txHash;
+  $("tx-hash").textContent = refund.txHash ?? "";
+  $("claim-box").hidden = !refund.awaitingClaim;
+  $("claim-url").textContent = refund.claimUrl ?? "";
+  $("approve-to").textContent = refund.approveTransaction?.to ?? "";
+  $("approve-data").textContent = refund.approveTransaction?.data ?? "";
+  $("safe-to").textContent = refund.transaction?.to ?? "";
+  $("safe-value").textContent = refund.transaction?.value ?? "0";
+  $("safe-data").textContent = refund.transaction?.data ?? "";
+  const canSend = sendable(refund);
+  $("send-methods").hidden = !canSend && !busy;
+  if (!canSend && !busy) message("");
+  else if (wrongWallet()) message(`This wallet (${account}) is not the payout wallet ${refund.from}. Switch to the payout wallet in your wallet to send the refund.`, "error");
+  $("send").hidden = !account || !canSend || wrongWallet();
+  $("connect").hidden = Boolean(account) || !canSend || !walletAvailable();
+  $("no-wallet").hidden = walletAvailable();
+}
+
+function message(text: string, kind: "error" | "info" | "" = ""): void {
+  const el = $("wallet-message");
+  el.textContent = text;
+  el.dataset.kind = kind;
+}
+
+const steps = new Map<string, HTMLLIElement>();
+const ui = {
+  step({ id, text }: Step) {
+    let item = steps.get(id);
+    if (!item) {
+      item = document.createElement("li");
+      steps.set(id, item);
+      $("steps").append(item);
+    }
+    item.textContent = text;
+    item.dataset.state = "active";
+  },
+  done(id: string) {
+    const item = steps.get(id);
+    if (item) item.dataset.state = "done";
+  },
+};
+
+function explain(error: unknown): string {
+  if (error instanceof PaymentBlocked) return error.message;
+  if (error instanceof WalletError) {
+    if (error.code === USER_REJECTED) return "You rejected the request in your wallet, so nothing was sent. You can try again when ready.";
+    if (/insufficient funds/i.test(error.message)) return "Not enough funds for the network fee (gas). Add some and try again.";
+    return `The wallet reported an error: ${error.message}`;
+  }
+  return `Something went wrong: ${(error as Error)?.message ?? String(error)}`;
+}
+
+async function connect(): Promise<void> {
+  const found = pickWallet();
+  if (!found) return message("No browser wallet found in this browser.", "error");
+  wallet = new Wallet(found.provider);
+  account = await wallet.connect();
+  $("wallet-account").textContent = `Connected: ${account}`;
+  found.provider.on?.("accountsChanged", (accounts: Address[]) => {
+    account = accounts[0];
+    $("wallet-account").textContent = account ? `Connected: ${account}` : "";
+    message("");
+    render();
+  });
+  message("");
+  render();
+}
+
+async function send(): Promise<void> {
+  if (!sendable(refund)) return message("This refund can no longer be sent from here.", "error");
+  if (!wallet || !account) await connect();
+  if (!wallet || !account || wrongWallet()) return;
+  steps.clear();
+  $("steps").replaceChildren();
+  const hash = await sendRefund(wallet, account, refund, ui);
+  if (sendable(refund)) message(`Refund sent (${hash.slice(0, 10)}…). Waiting for the network to confirm it; this page updates by itself.`, "info");
+}
+
+async function withBusy(action: () => Promise<void>): Promise<void> {
+  if (busy) return;
+  busy = true;
+  $<HTMLButtonElement>("send").disabled = true;
+  $<HTMLButtonElement>("connect").disabled = true;
+  try {
+    await action();
+  } catch (error) {
+    message(explain(error), "error");
+  } finally {
+    busy = false;
+    $<HTMLButtonElement>("send").disabled = false;
+    $<HTMLButtonElement>("connect").disabled = false;
+    render();
+  }
+}
+
+watchStatus<RefundState>(`/refund/${encodeURIComponent(refund.pageToken)}`, (next) => {
+  refund = next;
+  render();
+});
+discoverWallets((found) => {
+  wallets.push(found);
+  render();
+});
+$("connect").addEventListener("click", () => withBusy(connect));
+$("send").addEventListener("click", () => withBusy(send));
+wireCopyButtons();
+render();
