@@ -421,7 +421,12 @@ describeBackends("webhook delivery", (backend) => {
 
     // The lease lapses; another dispatcher claims the delivery, records the first attempt unknown, and delivers.
     hold = false;
-    const later = dispatcher({ now: () => new Date(Date.now() + crashed.leaseMs + 1_000) });
+    // Its timeout is long too: against the suite's 400 ms, a 300 ms answer loses to a stall of the event loop
+    // (PGlite's queries run in it, and a loaded machine deschedules it) and the attempt fails as a timeout.
+    const later = dispatcher({
+      config: { ...h.config.webhooks, timeoutMs: 60_000, secretsKey: h.config.webhooks.secretsKey! },
+      now: () => new Date(Date.now() + crashed.leaseMs + 1_000),
+    });
     await later.runOnce();
     expect(r.requests.map((req) => req.headers["webhook-id"])).toEqual([eventId, eventId]);
     const [delivery] = (await deliveries(merchant, eventId)) as unknown as {
