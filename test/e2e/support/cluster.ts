@@ -25,7 +25,7 @@ import { type VerifyingReceiver, startVerifyingReceiver } from "../../support/we
 export const CHAIN = 31337;
 const SECRETS_KEY = Buffer.alloc(32, 9).toString("base64");
 
-export type Order = { id: string; status: string; amount: string; amountReceived: string; orderRef: Hex };
+export type Order = { id: string; status: string; amount: string; amountReceived: string; orderRef: Hex; paidAt?: number };
 export type InstanceState = "running" | "frozen" | "dead";
 
 export class Instance {
@@ -55,7 +55,7 @@ export interface Cluster {
   freeze(instance: Instance): void;
   thaw(instance: Instance): void;
   restart(instance: Instance): Promise<void>;
-  /** Creates an order through the API and pays it in full on the chain (waits for the block). */
+  /** Creates an order through the API and pays it in full on the chain (waits for the block; `paidAt` then). */
   createAndPay(amount: string): Promise<Order>;
   stop(): Promise<void>;
 }
@@ -216,7 +216,8 @@ function payer(stack: TestStack, call: Cluster["call"]): Cluster["createAndPay"]
       amount: parseUnits(amount, usdt.decimals),
       orderRef: order.orderRef,
     });
-    return order;
+    // When its block was mined (within the receipt's 50 ms polling).
+    return { ...order, paidAt: Date.now() };
   };
 }
 
