@@ -57,7 +57,7 @@ export class Leadership {
   #lastError: string | undefined;
   readonly #listeners = new Set<(leading: boolean) => void>();
 
-  constructor({ handle, instanceId, leaseMs = 1_500, name = CONFIRMER_LEASE, log = (m, e) => console.error(m, e ?? "") }: LeadershipOptions) {
+  constructor({ handle, instanceId, leaseMs = 1_000, name = CONFIRMER_LEASE, log = (m, e) => console.error(m, e ?? "") }: LeadershipOptions) {
     this.instanceId = instanceId;
     this.leaseMs = leaseMs;
     this.#name = name;

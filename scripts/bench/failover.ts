@@ -19,7 +19,7 @@ import { type Cluster, type Instance, startCluster, startPaymentFlow } from "../
 import { writeBenchResult } from "./results.js";
 
 const FAILURES = Number(process.env.BENCH_FAILURES ?? 10);
-const LEASE_MS = Number(process.env.CONFIRMER_LEASE_MS ?? 1_500);
+const LEASE_MS = Number(process.env.CONFIRMER_LEASE_MS ?? 1_000);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const summary = (values: number[]) => {
