@@ -154,6 +154,16 @@ function caller(instances: Instance[], apiKey: string): Cluster["call"] {
       });
       const json = (await response.json()) as T;
       if (response.status === 409 && JSON.stringify(json).includes("idempotency_in_progress")) idempotencyKey = randomUUID();
+      // The request under the first key did make the order after all (its answer was lost with a frozen or killed
+      // instance): that order it is, not a second one.
+      const existing = (json as { error?: { code?: string; details?: { orderId?: string } } }).error;
+      if (response.status === 409 && existing?.code === "duplicate_merchant_order_id" && existing.details?.orderId) {
+        const order = await fetch(`${instance.api.url}/v1/orders/${existing.details.orderId}`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+          signal: AbortSignal.timeout(5_000),
+        });
+        if (order.ok) return (await order.json()) as T;
+      }
       if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
       return json;
     }, { timeoutMs: 30_000, intervalMs: 100 });
