@@ -63,7 +63,7 @@ const envSchema = z.object({
   /** How often due orders are expired. */
   EXPIRY_INTERVAL_MS: positiveInt.default(1_000),
   /** How long the confirmer's leader lease lasts unrenewed: a frozen or cut-off leader loses the lead after this. */
-  CONFIRMER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(1_500),
+  CONFIRMER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(1_000),
   /** This instance's name in logs, `/health`, the leader lease and Postgres' `application_name`. */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, "1-40 letters, digits, '.', '_' or '-'").optional(),
   /** Set to `false` to run an instance that serves HTTP only (another runs the confirmer). */

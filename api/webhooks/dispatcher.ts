@@ -20,7 +20,7 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { and, count, eq, gte, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
 import type { WebhookConfig } from "../config.js";
-import type { Database } from "../db/client.js";
+import type { Database, Transaction } from "../db/client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
 import { newId } from "../lib/ids.js";
 import { eventBody } from "../orders/events.js";
@@ -225,7 +225,7 @@ export class WebhookDispatcher {
       if (!outcome) return;
       if (outcome.result.ok) await this.#recordDeliveredSoon(outcome);
       else if (outcome.result.errorCode === "aborted") await this.#recordCut([outcome]);
-      else await this.#record(outcome.delivery, outcome.endpoint, outcome.attemptId, outcome.attemptedAt, outcome.finishedAt, outcome.result);
+      else await this.#record(outcome);
     })()
       .catch((error) => {
         // Not recorded: the lease lapses and the delivery is attempted again.
@@ -394,8 +394,17 @@ export class WebhookDispatcher {
   }
 
   /** A failed attempt: its record, the retry (or giving up), and the endpoint's failure state. */
-  async #record(delivery: Claimed, endpoint: EndpointRow, attemptId: string, attemptedAt: Date, finishedAt: Date, result: DeliveryResult) {
+  async #record({ delivery, endpoint, attemptId, attemptedAt, finishedAt, result }: Outcome) {
     const attempts = delivery.attempts + 1; // as counted when the attempt started
+    const next = result.gone
+      ? null
+      : nextAttemptAt({
+          failedAttempts: attempts,
+          lastAttemptAt: attemptedAt,
+          schedule: this.#config.retryScheduleMs,
+          random: this.#random,
+          retryAfterMs: result.retryAfterMs,
+        });
     await this.#db.transaction(async (tx) => {
       await tx
         .update(webhookAttempts)
@@ -408,15 +417,6 @@ export class WebhookDispatcher {
           finishedAt,
         })
         .where(eq(webhookAttempts.id, attemptId));
-      const next = result.gone
-        ? null
-        : nextAttemptAt({
-            failedAttempts: attempts,
-            lastAttemptAt: attemptedAt,
-            schedule: this.#config.retryScheduleMs,
-            random: this.#random,
-            retryAfterMs: result.retryAfterMs,
-          });
       await tx
         .update(webhookDeliveries)
         .set({
@@ -429,38 +429,45 @@ export class WebhookDispatcher {
         })
         // A late failure (this attempt's lease lapsed meanwhile) never undoes another attempt's success.
         .where(and(eq(webhookDeliveries.id, delivery.id), ne(webhookDeliveries.status, "delivered")));
-      const failingSince = endpoint.failingSince ?? attemptedAt;
-      if (!endpoint.failingSince) {
-        await tx
-          .update(webhookEndpoints)
-          .set({ failingSince })
-          .where(and(eq(webhookEndpoints.id, endpoint.id), isNull(webhookEndpoints.failingSince)));
-      }
-      let exhaustedEvents = 0;
-      if (!next && !result.gone) {
-        const [row] = await tx
-          .select({ n: count() })
-          .from(webhookDeliveries)
-          .where(
-            and(
-              eq(webhookDeliveries.endpointId, endpoint.id),
-              eq(webhookDeliveries.status, "failed"),
-              gte(webhookDeliveries.lastAttemptAt, failingSince),
-            ),
-          );
-        exhaustedEvents = Number(row?.n ?? 0); // this delivery included: it was marked above
-      }
-      const decision = shouldDisableEndpoint(
-        { failingSince, exhaustedEvents, goneAt: result.gone ? attemptedAt : null, lastError: result.error ?? null },
-        { now: attemptedAt, disableAfterMs: this.#config.disableAfterMs },
-      );
-      if (decision.disable) {
-        await tx
-          .update(webhookEndpoints)
-          .set({ disabledAt: attemptedAt, disabledReason: decision.reason, updatedAt: attemptedAt })
-          .where(and(eq(webhookEndpoints.id, endpoint.id), isNull(webhookEndpoints.disabledAt)));
-        this.#log(`webhooks: endpoint ${endpoint.id} disabled: ${decision.reason}`);
-      }
+      await this.#noteEndpointFailure(tx, { endpoint, attemptedAt, result, gaveUp: !next && !result.gone });
     });
   }
+
+  /**
+   * The endpoint's side of a failed attempt (inside its transaction): failing since the first failure of the run,
+   * and disabled when it has failed long enough, every event it was given has run out of retries, or it is gone.
+   */
+  async #noteEndpointFailure(
+    tx: Transaction,
+    { endpoint, attemptedAt, result, gaveUp }: { endpoint: EndpointRow; attemptedAt: Date; result: DeliveryResult; gaveUp: boolean },
+  ) {
+    const failingSince = endpoint.failingSince ?? attemptedAt;
+    if (!endpoint.failingSince) {
+      await tx
+        .update(webhookEndpoints)
+        .set({ failingSince })
+        .where(and(eq(webhookEndpoints.id, endpoint.id), isNull(webhookEndpoints.failingSince)));
+    }
+    // Deliveries to this endpoint given up since it started failing, this one included (it was marked above).
+    const exhaustedEvents = gaveUp ? await countExhausted(tx, endpoint.id, failingSince) : 0;
+    const decision = shouldDisableEndpoint(
+      { failingSince, exhaustedEvents, goneAt: result.gone ? attemptedAt : null, lastError: result.error ?? null },
+      { now: attemptedAt, disableAfterMs: this.#config.disableAfterMs },
+    );
+    if (!decision.disable) return;
+    await tx
+      .update(webhookEndpoints)
+      .set({ disabledAt: attemptedAt, disabledReason: decision.reason, updatedAt: attemptedAt })
+      .where(and(eq(webhookEndpoints.id, endpoint.id), isNull(webhookEndpoints.disabledAt)));
+    this.#log(`webhooks: endpoint ${endpoint.id} disabled: ${decision.reason}`);
+  }
+}
+
+/** How many of an endpoint's deliveries have failed for good since `since`. */
+async function countExhausted(tx: Transaction, endpointId: string, since: Date): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.status, "failed"), gte(webhookDeliveries.lastAttemptAt, since)));
+  return Number(row?.n ?? 0);
 }

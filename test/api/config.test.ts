@@ -52,10 +52,10 @@ describe("configuration", () => {
     });
   });
 
-  it("names each instance: INSTANCE_ID, else host, pid and a random tail; a 1.5 s confirmer lease by default", () => {
+  it("names each instance: INSTANCE_ID, else host, pid and a random tail; a 1 s confirmer lease by default", () => {
     expect(parseConfig({ INSTANCE_ID: "api-7", CONFIRMER_LEASE_MS: "3000" })).toMatchObject({ instanceId: "api-7", confirmerLeaseMs: 3000 });
     const a = parseConfig({});
-    expect(a.confirmerLeaseMs).toBe(1500);
+    expect(a.confirmerLeaseMs).toBe(1000);
     expect(a.instanceId).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{4}$`));
   });
 

@@ -120,6 +120,61 @@ describeBackends("confirmer leader lease", (backend) => {
       expect(await outcome).toMatch(/terminat|idle|connection/i);
       await follower.stop();
     });
+
+    it("makes a takeover of an expired lease wait for the holder's fenced transaction, which commits first", async () => {
+      const holder = lead("inst-busy", 60_000);
+      await holder.step();
+      let resume!: () => void;
+      const paused = new Promise<void>((resolve) => (resume = resolve));
+      let fenced!: () => void;
+      const inside = new Promise<void>((resolve) => (fenced = resolve));
+      const transaction = h.db.transaction(async (tx) => {
+        await holder.fence(tx);
+        fenced();
+        await paused;
+        await tx
+          .insert(confirmerCursors)
+          .values({ chainId: 777, settledBlock: 0n, indexedHead: 77n })
+          .onConflictDoUpdate({ target: confirmerCursors.chainId, set: { indexedHead: 77n } });
+      });
+      await inside;
+      // The database's clock says the lease is over while the transaction is still open.
+      await h.db.update(leaderLeases).set({ expiresAt: sql`clock_timestamp()` }).where(eq(leaderLeases.name, CONFIRMER_LEASE));
+      const taker = lead("inst-waiting", 60_000);
+      const takeover = taker.step();
+      const first = await Promise.race([takeover.then(() => "taken"), sleep(500).then(() => "waiting")]);
+      expect(first).toBe("waiting");
+      expect(taker.isLeader()).toBe(false);
+      resume();
+      await transaction; // its fence held: it commits
+      await takeover;
+      expect(taker.isLeader()).toBe(true);
+      expect(taker.epoch).toBe(holder.epoch! + 1);
+      expect((await h.db.select().from(confirmerCursors).where(eq(confirmerCursors.chainId, 777)))[0]?.indexedHead).toBe(77n);
+      // Its next transaction is refused.
+      await expect(h.db.transaction((tx) => holder.fence(tx))).rejects.toThrow(LostLeadershipError);
+      await taker.stop();
+      await holder.stop();
+    });
+
+    it("keeps renewing while its own confirmer transaction runs longer than the lease", async () => {
+      const log: string[] = [];
+      const holder = lead("inst-long-pass", 600, log).start();
+      await waitUntil(() => holder.isLeader());
+      const epoch = holder.epoch;
+      const follower = lead("inst-hopeful", 600).start();
+      // One statement of 1.5 s (active, so the idle timeout does not apply): two and a half of the lease's lengths.
+      await h.db.transaction(async (tx) => {
+        await holder.fence(tx);
+        await tx.execute(sql`select pg_sleep(1.5)`);
+      });
+      expect(holder.isLeader()).toBe(true);
+      expect(holder.epoch).toBe(epoch);
+      expect(follower.isLeader()).toBe(false);
+      expect(log.filter((m) => m.includes("lost the lead"))).toEqual([]);
+      await follower.stop();
+      await holder.stop();
+    });
   }
 });
 

@@ -50,7 +50,16 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
     await cluster.restart(second);
 
     const before = new Date();
-    await waitFor("payments credited after the restarts", async () => (await creditedSince(before)) >= 3);
+    // Two TypeScript boots just ended on a loaded machine: room for the flow to pick up again (and it must not
+    // have stopped: a stopped flow is named as such, not waited for).
+    await waitFor(
+      "payments credited after the restarts",
+      async () => {
+        flow.check();
+        return (await creditedSince(before)) >= 3;
+      },
+      { timeoutMs: 60_000 },
+    );
     const orders = await flow.stop();
     expect(orders.length).toBeGreaterThanOrEqual(10);
 

@@ -21,7 +21,13 @@ import { fakeResolver } from "./support/resolver.js";
 
 const SCHEDULE_MS = [300, 600];
 type Endpoint = { id: string; url: string; secret: string; eventTypes: string[] | null; enabled: boolean; disabledReason: string | null };
-type Delivery = { id: string; eventId: string; status: string; attempts: number; attemptLog: { responseStatus: number | null; error: string | null; attemptedAt: string }[] };
+type Delivery = {
+  id: string;
+  eventId: string;
+  status: string;
+  attempts: number;
+  attemptLog: { outcome: string; responseStatus: number | null; error: string | null; attemptedAt: string }[];
+};
 
 const verify = (secret: string, request: ReceivedRequest) =>
   new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as { id: string; type: string; data: { order: OrderView } };
@@ -228,8 +234,11 @@ describeBackends("webhook delivery", (backend) => {
     const port = await closedPort();
     const { merchant } = await merchantWithEndpoint(`http://127.0.0.1:${port}/hooks`);
     const eventId = await cancelledEvent(merchant);
-    dispatcher().start();
-    await waitFor("a failed attempt", async () => (await deliveries(merchant, eventId))[0]!.attempts >= 1);
+    // A long timeout: the receiver's answer must not lose to a stalled event loop (PGlite's queries run in it, and a
+    // loaded machine deschedules it), or the attempt fails as a timeout and is sent again (at least once).
+    dispatcher({ config: { ...h.config.webhooks, timeoutMs: 10_000, secretsKey: h.config.webhooks.secretsKey! } }).start();
+    // Refused and recorded (`attempts` counts an attempt as soon as it is in flight, before it connects).
+    await waitFor("a failed attempt", async () => (await deliveries(merchant, eventId))[0]!.attemptLog[0]?.outcome === "failed");
 
     const bodies: string[] = [];
     const server: Server = createServer((req, res) => {
@@ -423,7 +432,12 @@ describeBackends("webhook delivery", (backend) => {
 
     // The lease lapses; another dispatcher claims the delivery, records the first attempt unknown, and delivers.
     hold = false;
-    const later = dispatcher({ now: () => new Date(Date.now() + crashed.leaseMs + 1_000) });
+    // Its timeout is long too: against the suite's 400 ms, a 300 ms answer loses to a stall of the event loop
+    // (PGlite's queries run in it, and a loaded machine deschedules it) and the attempt fails as a timeout.
+    const later = dispatcher({
+      config: { ...h.config.webhooks, timeoutMs: 60_000, secretsKey: h.config.webhooks.secretsKey! },
+      now: () => new Date(Date.now() + crashed.leaseMs + 1_000),
+    });
     await later.runOnce();
     expect(r.requests.map((req) => req.headers["webhook-id"])).toEqual([eventId, eventId]);
     const [delivery] = (await deliveries(merchant, eventId)) as unknown as {

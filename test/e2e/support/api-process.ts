@@ -44,7 +44,8 @@ export async function startApiProcess(env: Record<string, string | undefined>, p
         if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode}): ${output}`);
         return (await fetch(`${url}/health`)).ok;
       },
-      { timeoutMs: 60_000, intervalMs: 100 },
+      // A TypeScript boot on a loaded machine (load average over 20 on two cores) can take over a minute.
+      { timeoutMs: 180_000, intervalMs: 100 },
     );
   } catch (error) {
     child.kill("SIGKILL");

@@ -25,7 +25,7 @@ import { type VerifyingReceiver, startVerifyingReceiver } from "../../support/we
 export const CHAIN = 31337;
 const SECRETS_KEY = Buffer.alloc(32, 9).toString("base64");
 
-export type Order = { id: string; status: string; amount: string; amountReceived: string; orderRef: Hex };
+export type Order = { id: string; status: string; amount: string; amountReceived: string; orderRef: Hex; paidAt?: number };
 export type InstanceState = "running" | "frozen" | "dead";
 
 export class Instance {
@@ -55,7 +55,7 @@ export interface Cluster {
   freeze(instance: Instance): void;
   thaw(instance: Instance): void;
   restart(instance: Instance): Promise<void>;
-  /** Creates an order through the API and pays it in full on the chain (waits for the block). */
+  /** Creates an order through the API and pays it in full on the chain (waits for the block; `paidAt` then). */
   createAndPay(amount: string): Promise<Order>;
   stop(): Promise<void>;
 }
@@ -154,6 +154,16 @@ function caller(instances: Instance[], apiKey: string): Cluster["call"] {
       });
       const json = (await response.json()) as T;
       if (response.status === 409 && JSON.stringify(json).includes("idempotency_in_progress")) idempotencyKey = randomUUID();
+      // The request under the first key did make the order after all (its answer was lost with a frozen or killed
+      // instance): that order it is, not a second one.
+      const existing = (json as { error?: { code?: string; details?: { orderId?: string } } }).error;
+      if (response.status === 409 && existing?.code === "duplicate_merchant_order_id" && existing.details?.orderId) {
+        const order = await fetch(`${instance.api.url}/v1/orders/${existing.details.orderId}`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+          signal: AbortSignal.timeout(5_000),
+        });
+        if (order.ok) return (await order.json()) as T;
+      }
       if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
       return json;
     }, { timeoutMs: 30_000, intervalMs: 100 });
@@ -216,7 +226,8 @@ function payer(stack: TestStack, call: Cluster["call"]): Cluster["createAndPay"]
       amount: parseUnits(amount, usdt.decimals),
       orderRef: order.orderRef,
     });
-    return order;
+    // When its block was mined (within the receipt's 50 ms polling).
+    return { ...order, paidAt: Date.now() };
   };
 }
 
