@@ -10,6 +10,8 @@ import { publicBaseUrlWarning } from "./checkout/metamask.js";
 import { ConfigError, parseConfig, type Config } from "./config.js";
 import { Confirmer } from "./confirmer/confirmer.js";
 import { createIndexerSource } from "./confirmer/indexer-source.js";
+import { withDepositTransfers } from "./confirmer/deposit-transfers.js";
+import { createSweepers, startSweeperLoops, type SweeperLoops } from "./sweeper/runner.js";
 import { type ConfirmerWakeups, liveIndexerWakeups } from "./confirmer/indexer-wakeups.js";
 import type { PaymentSource } from "./confirmer/payment-source.js";
 import { Leadership } from "./confirmer/leader.js";
@@ -37,10 +39,10 @@ export async function startApi(
     wakeups?: ConfirmerWakeups;
   } = {},
 ): Promise<RunningApi> {
-  const { source = createIndexerSource(settings), log: write = console.error } = options;
+  const { source: given = createIndexerSource(settings), log: write = console.error } = options;
   // Every line names the instance: with several behind one load balancer, the logs say which one spoke.
   const log = (...args: unknown[]) => write(`[${settings.instanceId}]`, ...args);
-  const refundSource = options.refundSource !== undefined ? options.refundSource : source ? createIndexerRefundSource(settings, source) : null;
+  const refundSource = options.refundSource !== undefined ? options.refundSource : given ? createIndexerRefundSource(settings, given) : null;
   const wakeups =
     options.wakeups ?? (options.source === undefined ? liveIndexerWakeups({ indexerUrl: settings.indexerUrl, log: (message) => log(message) }) : undefined);
   // Postgres deployments must set SECRETS_KEY (config.ts); the embedded database keeps a generated key beside it.
@@ -58,6 +60,11 @@ export async function startApi(
     throw error;
   }
   const now = () => new Date();
+  // The indexer's rows are router payments; its token transfers to the watched deposit addresses come along too.
+  const source =
+    options.source === undefined && given
+      ? withDepositTransfers(given, { db: handle.db, chains, indexerUrl: config.indexerUrl, watchSeconds: config.depositWatchSeconds, now })
+      : given;
   const leadership = config.confirmerEnabled
     ? new Leadership({ handle, instanceId: config.instanceId, leaseMs: config.confirmerLeaseMs, log: (message, error) => log(message, error ?? "") })
     : null;
@@ -69,6 +76,7 @@ export async function startApi(
   if (httpsWarning) log(`warning: ${httpsWarning}`);
 
   let loops: ConfirmerLoops | null = null;
+  let sweeping: SweeperLoops | null = null;
   if (leadership) {
     if (!source) log("confirmer: no payment source wired yet (indexer); running order expiry only");
     const fence = (tx: Transaction) => leadership.fence(tx);
@@ -85,6 +93,9 @@ export async function startApi(
       now,
       log: (message, error) => log(message, error ?? ""),
     });
+    // Forwards from deposit addresses: only the leader sends them, each write fenced by its lease.
+    const sweepers = createSweepers({ db: handle.db, config, chains, fence, log: (message) => log(message) });
+    sweeping = startSweeperLoops({ sweepers, intervalMs: config.sweeper.intervalMs, isLeader: () => leadership.isLeader(), log: (message) => log(message) });
   }
 
   const dispatcher = config.webhooks.dispatcherEnabled
@@ -96,6 +107,7 @@ export async function startApi(
     server.once("listening", resolve);
     server.once("error", reject);
   }).catch(async (error: NodeJS.ErrnoException) => {
+    await sweeping?.stop();
     await loops?.stop();
     await leadership?.stop();
     await dispatcher?.stop();
@@ -114,6 +126,7 @@ export async function startApi(
           server.close(() => resolve());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await sweeping?.stop();
         await loops?.stop();
         await leadership?.stop();
         await dispatcher?.stop();

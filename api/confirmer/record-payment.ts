@@ -12,7 +12,13 @@ import type { PaymentRow, ViewContext } from "../orders/views.js";
 import { updateOrder } from "../orders/updates.js";
 import type { IdentifiedPayment } from "./payment-identity.js";
 
-export type UnmatchedReason = "unknown_order_ref" | "wrong_chain" | "wrong_router" | "wrong_token" | "wrong_payout_address";
+export type UnmatchedReason =
+  | "unknown_order_ref"
+  | "wrong_chain"
+  | "wrong_router"
+  | "wrong_token"
+  | "wrong_payout_address"
+  | "wrong_deposit_address";
 
 /** `moved`: a known payment seen in another block or at another log index (a reorg re-included its transaction). */
 export type RecordOutcome = "credited" | "unmatched" | "known" | "moved";
@@ -73,6 +79,21 @@ async function updateKnown({ tx, now, ctx }: Scope, known: PaymentRow, log: Iden
   return "moved";
 }
 
+/** Why a log does not pay its order, or null when it does (router: router and payout; transfer: deposit address). */
+function mismatch(order: typeof orders.$inferSelect, chain: AcceptedChain, log: IdentifiedPayment): UnmatchedReason | null {
+  if (order.chainId !== chain.chainId) return "wrong_chain";
+  if (log.method === "transfer") {
+    if (!chain.depositFactory || !same(chain.depositFactory, log.router)) return "wrong_router";
+    if (!order.depositAddress || !same(order.depositAddress, log.merchant)) return "wrong_deposit_address";
+    if (!same(order.tokenAddress, log.token)) return "wrong_token";
+    return null;
+  }
+  if (!same(order.routerAddress, log.router) || !same(chain.router, log.router)) return "wrong_router";
+  if (!same(order.tokenAddress, log.token)) return "wrong_token";
+  if (!same(order.payoutAddress, log.merchant)) return "wrong_payout_address";
+  return null;
+}
+
 async function recordNew({ tx, chain, now, ctx }: Scope, log: IdentifiedPayment): Promise<RecordOutcome> {
   const facts = {
     chainId: chain.chainId,
@@ -85,14 +106,12 @@ async function recordNew({ tx, chain, now, ctx }: Scope, log: IdentifiedPayment)
     payerAddress: log.payer,
     tokenAddress: log.token,
     amount: log.amount,
+    // A transfer sits at the deposit address until the sweeper forwards it, credited or not (a wrong token too).
+    method: log.method ?? "router",
+    forwardStatus: log.method === "transfer" ? ("pending" as const) : null,
   };
   const [order] = await tx.select().from(orders).where(eq(orders.orderRef, facts.orderRef));
-  let reason: UnmatchedReason | null = null;
-  if (!order) reason = "unknown_order_ref";
-  else if (order.chainId !== chain.chainId) reason = "wrong_chain";
-  else if (!same(order.routerAddress, log.router) || !same(chain.router, log.router)) reason = "wrong_router";
-  else if (!same(order.tokenAddress, log.token)) reason = "wrong_token";
-  else if (!same(order.payoutAddress, log.merchant)) reason = "wrong_payout_address";
+  const reason = order ? mismatch(order, chain, log) : "unknown_order_ref";
 
   if (reason !== null || !order) {
     await tx

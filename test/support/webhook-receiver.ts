@@ -76,6 +76,8 @@ export type DeliveredEvent = {
   receivedAt: number;
   /** For refund events: the refund's id, status and transaction. */
   refund?: { id: string; status: string; txHash: string | null } | undefined;
+  /** The order snapshot the event carried, whole (`data.order`). */
+  order: Record<string, unknown>;
 };
 
 export interface VerifyingReceiver {
@@ -95,7 +97,7 @@ type OrderEvent = {
   id: string;
   type: string;
   createdAt: string;
-  data: { order: { id: string; status: string }; refund?: { id: string; status: string; txHash: string | null } };
+  data: { order: { id: string; status: string } & Record<string, unknown>; refund?: { id: string; status: string; txHash: string | null } };
 };
 
 /** Counts every delivery, repeats too: it remembers no webhook id (a merchant's receiver would). */
@@ -140,6 +142,7 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
             refund: event.data.refund && { id: event.data.refund.id, status: event.data.refund.status, txHash: event.data.refund.txHash },
             createdAt: Date.parse(event.createdAt),
             receivedAt: Date.now(),
+            order: event.data.order,
           };
           delivered.push(entry);
           for (const listener of listeners) listener(entry);
