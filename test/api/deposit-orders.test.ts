@@ -8,7 +8,8 @@ import { eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
-import { merchants, unmatchedPayments } from "../../api/db/schema.js";
+import * as admin from "../../api/admin/commands.js";
+import { unmatchedPayments } from "../../api/db/schema.js";
 import { orderDepositAddress } from "../../api/orders/deposit-address.js";
 import type { OrderView, PaymentView } from "../../api/orders/views.js";
 import { MemoryPaymentSource } from "./support/memory-source.js";
@@ -56,7 +57,8 @@ describeBackends("deposit addresses on orders", (backend) => {
       expect(JSON.stringify(body.error.details)).toContain("paymentMethods");
     }
     const routerOnly = await h.merchant({ name: "Router only" });
-    await h.db.update(merchants).set({ paymentMethods: ["router"] }).where(eq(merchants.id, routerOnly.id));
+    await expect(admin.setPaymentMethods(h.db, { merchantId: routerOnly.id, methods: ["card"] })).rejects.toThrow(/not card/);
+    expect(await admin.setPaymentMethods(h.db, { merchantId: routerOnly.id, methods: ["router"] })).toEqual({ id: routerOnly.id, paymentMethods: ["router"] });
     const refused = await json<ErrorBody>(await routerOnly.call("POST", "/v1/orders", { body: orderBody({ paymentMethods: ["transfer"] }) }), 422);
     expect(refused.error.details).toEqual([expect.objectContaining({ field: "paymentMethods", message: expect.stringContaining("transfer") })]);
     const order = await json<OrderView>(await routerOnly.call("POST", "/v1/orders", { body: orderBody() }), 201);

@@ -37,6 +37,11 @@ import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webho
 import { type ApiProcess, startApiProcess } from "./support/api-process.js";
 
 const CHAIN = 31337;
+/** TetherUSD's owner-only blacklist (contracts/mocks/TetherUSD.sol). */
+const blacklistAbi = [
+  { type: "function", name: "addBlackList", stateMutability: "nonpayable", inputs: [{ name: "user", type: "address" }], outputs: [] },
+  { type: "function", name: "removeBlackList", stateMutability: "nonpayable", inputs: [{ name: "user", type: "address" }], outputs: [] },
+] as const;
 const CONFIRMATIONS = 3;
 const [payer, otherPayer] = DEV_ACCOUNTS.payers;
 
@@ -170,6 +175,13 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     expect(snapshotOrder.depositAddress).toBe(order.depositAddress);
     expect(snapshotOrder.payments[0]).toMatchObject({ method: "transfer", payer, depositAddress: order.depositAddress });
     expect(receiver.rejected).toEqual([]);
+
+    // The operator sees the sweeper's balance (it paid the forward's gas).
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const gauge = new RegExp(`stablegate_sweeper_balance_wei\\{chain_id="${CHAIN}",address="${privateKeyToAccount(sweeperKey).address}"\\} (\\d+)`).exec(metrics);
+    expect(gauge, metrics).not.toBeNull();
+    expect(BigInt(gauge![1]!)).toBeLessThan(parseEther("10"));
+    expect(metrics).toContain(`stablegate_sweeper_balance_low{chain_id="${CHAIN}"} 0`);
   }, 180_000);
 
   it("adds up two partial transfers from two wallets: underpaid, then paid; both forwarded", async () => {
@@ -222,6 +234,28 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     expect(back.amountReceived).toBe("0");
     const [row] = await handle.db.select().from(payments).where(eq(payments.txHash, hash.toLowerCase()));
     expect(row).toMatchObject({ state: "reverted", revertReason: "reorged_before_confirmation", forwardStatus: "pending", forwardTxHash: null });
+    expect(await balanceOf(order.depositAddress!)).toBe(0n);
+  }, 180_000);
+
+  it("a forward the token refuses (blacklisted payout) is failed and visible, retried, and forwarded once the payout can receive", async () => {
+    const tether = { address: tokenBySymbol(record(), "USDT").address, abi: blacklistAbi, chain: null, account: DEV_ACCOUNTS.deployer } as const;
+    const wallet = createWalletClient({ transport: http(url()) });
+    const order = await createOrder("2");
+    const before = await balanceOf(payout);
+    await publicClient().waitForTransactionReceipt({ hash: await wallet.writeContract({ ...tether, functionName: "addBlackList", args: [payout] }) });
+    try {
+      await transfer(order.depositAddress!, "2");
+      await mine(url(), CONFIRMATIONS - 1);
+      const failed = await waitForOrder(order.id, "its forward failed", (o) => o.payments[0]?.forward?.status === "failed");
+      expect(failed.status).toBe("paid");
+      expect(failed.payments[0]!.forward!.error).toMatch(/refused|reverted/);
+      expect(await balanceOf(order.depositAddress!)).toBe(parseUnits("2", 6)); // in place, visible
+    } finally {
+      await publicClient().waitForTransactionReceipt({ hash: await wallet.writeContract({ ...tether, functionName: "removeBlackList", args: [payout] }) });
+    }
+    const done = await waitForOrder(order.id, "forwarded on a retry", (o) => forwarded(o, 1));
+    expect(done.payments[0]!.forward!.attempts).toBeGreaterThanOrEqual(1);
+    expect(await balanceOf(payout)).toBe(before + parseUnits("2", 6));
     expect(await balanceOf(order.depositAddress!)).toBe(0n);
   }, 180_000);
 
