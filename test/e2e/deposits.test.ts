@@ -261,7 +261,11 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
 
   it("kill -9 during a batch forward, then a restart: every address forwarded exactly once, no funds lost", async () => {
     await api.stop();
-    await startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600" });
+    // A low-balance threshold above what the sweeper has: the operator is warned, in the log and in /metrics.
+    await startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600", SWEEPER_LOW_BALANCE: "1000" });
+    await waitFor("the low-balance warning", () => /warning: sweeper 0x[0-9a-fA-F]{40} on chain 31337 has [0-9.]+ native coin left/.test(api.output()));
+    expect(await (await fetch(`${api.url}/metrics`)).text()).toContain(`stablegate_sweeper_balance_low{chain_id="${CHAIN}"} 1`);
+    expect(api.output()).not.toContain(sweeperKey.slice(2));
     const orders = [await createOrder("1"), await createOrder("2"), await createOrder("3")];
     const before = await balanceOf(payout);
     for (const [i, order] of orders.entries()) await transfer(order.depositAddress!, String(i + 1));
