@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { DEFAULT_DEPLOYMENTS_DIR } from "../contracts/deployments/record.js";
+import { parseUnits } from "viem";
 import { z } from "zod";
 import { DAY, HOUR, MINUTE, SECOND, parseDurations } from "./lib/durations.js";
 import { parseSecretsKey } from "./lib/secrets-key.js";
@@ -66,6 +67,22 @@ const envSchema = z.object({
   CONFIRMER_LEASE_MS: z.coerce.number().int().min(300).max(60_000).default(1_000),
   /** This instance's name in logs, `/health`, the leader lease and Postgres' `application_name`. */
   INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, "1-40 letters, digits, '.', '_' or '-'").optional(),
+  /** How long after an order's expiry transfers to its deposit address are still looked for (late payments). */
+  DEPOSIT_WATCH_SECONDS: positiveInt.default(7 * 24 * 3600),
+  /**
+   * When the sweeper forwards confirmed transfers from deposit addresses: `confirmed` (at once, one transaction per pass
+   * for all that are due), `batch` (once SWEEP_BATCH_SIZE are due or the oldest has waited SWEEP_BATCH_MAX_WAIT_SECONDS),
+   * `manual` (only `npm run admin -- deposit:forward`).
+   */
+  SWEEP_POLICY: z.enum(["confirmed", "batch", "manual"]).default("confirmed"),
+  SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  SWEEP_BATCH_MAX_WAIT_SECONDS: positiveInt.default(600),
+  /** How often the sweeper looks for due forwards and mined forward transactions. */
+  SWEEP_INTERVAL_MS: positiveInt.default(2_000),
+  /** How long a failed forward waits before it is tried again. */
+  SWEEP_RETRY_SECONDS: positiveInt.default(60),
+  /** Warn (log, /metrics) when a sweeper's native balance falls below this, in the chain's native units (decimal). */
+  SWEEPER_LOW_BALANCE: z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]{1,18})?$/, "a decimal amount of the native coin, such as 0.05").default("0.05"),
   /** Set to `false` to run an instance that serves HTTP only (another runs the confirmer). */
   CONFIRMER_ENABLED: flag("true"),
   /** 32 bytes, base64 or hex: encrypts webhook signing secrets at rest. Required with DATABASE_URL; with PGlite a key
@@ -143,7 +160,26 @@ export type Config = {
   walletRpcUrls: Record<number, string>;
   confirmerLeaseMs: number;
   instanceId: string;
+  depositWatchSeconds: number;
+  sweeper: SweeperConfig;
   webhooks: WebhookConfig;
+};
+
+export type SweepPolicy = "confirmed" | "batch" | "manual";
+
+export type SweeperConfig = {
+  /**
+   * `SWEEPER_PRIVATE_KEY_<chainId>`: the operator's account that pays the forwards' gas on that chain (needs
+   * `RPC_URL_<chainId>` too). Never logged; a chain without one forwards nothing (the funds wait at the deposit address).
+   */
+  privateKeys: Record<number, `0x${string}`>;
+  policy: SweepPolicy;
+  batchSize: number;
+  batchMaxWaitMs: number;
+  intervalMs: number;
+  retryMs: number;
+  /** In wei. */
+  lowBalance: bigint;
 };
 
 export type WebhookConfig = {
@@ -171,6 +207,19 @@ function rpcUrlsFrom(env: Record<string, string | undefined>, prefix = "RPC_URL_
     if (match && value && /^https?:\/\//.test(value)) urls[Number(match[1])] = value;
   }
   return urls;
+}
+
+/** `SWEEPER_PRIVATE_KEY_<chainId>` = 32 bytes of hex; a malformed one names the variable, never its value. */
+function sweeperKeysFrom(env: Record<string, string | undefined>): Record<number, `0x${string}`> {
+  const keys: Record<number, `0x${string}`> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^SWEEPER_PRIVATE_KEY_(\d+)$/.exec(name);
+    if (!match || !value) continue;
+    const hex = value.trim().startsWith("0x") ? value.trim() : `0x${value.trim()}`;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new ConfigError(`Invalid configuration:\n  ${name}: must be a 32-byte hex private key`);
+    keys[Number(match[1])] = hex as `0x${string}`;
+  }
+  return keys;
 }
 
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -207,6 +256,16 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     walletRpcUrls: rpcUrlsFrom(present, "WALLET_RPC_URL_"),
     confirmerLeaseMs: e.CONFIRMER_LEASE_MS,
     instanceId: e.INSTANCE_ID ?? defaultInstanceId(),
+    depositWatchSeconds: e.DEPOSIT_WATCH_SECONDS,
+    sweeper: {
+      privateKeys: sweeperKeysFrom(present),
+      policy: e.SWEEP_POLICY,
+      batchSize: e.SWEEP_BATCH_SIZE,
+      batchMaxWaitMs: e.SWEEP_BATCH_MAX_WAIT_SECONDS * 1000,
+      intervalMs: e.SWEEP_INTERVAL_MS,
+      retryMs: e.SWEEP_RETRY_SECONDS * 1000,
+      lowBalance: parseUnits(e.SWEEPER_LOW_BALANCE, 18),
+    },
     webhooks: {
       secretsKey: e.SECRETS_KEY,
       rotationOverlapMs: e.WEBHOOK_ROTATION_OVERLAP_SECONDS * 1000,

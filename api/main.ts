@@ -10,6 +10,8 @@ import { publicBaseUrlWarning } from "./checkout/metamask.js";
 import { ConfigError, parseConfig, type Config } from "./config.js";
 import { Confirmer } from "./confirmer/confirmer.js";
 import { createIndexerSource } from "./confirmer/indexer-source.js";
+import { withDepositTransfers } from "./confirmer/deposit-transfers.js";
+import { createSweepers, startSweeperLoops } from "./sweeper/runner.js";
 import { type ConfirmerWakeups, liveIndexerWakeups } from "./confirmer/indexer-wakeups.js";
 import type { PaymentSource } from "./confirmer/payment-source.js";
 import { Leadership } from "./confirmer/leader.js";
@@ -95,8 +97,9 @@ async function openMigratedDatabase(config: Config, log: Log): Promise<DatabaseH
 }
 
 /**
- * Leadership and, while this instance leads, the confirmer's loops: payments, refunds (both fenced by the lease) and
- * order expiry. Nothing when the confirmer is turned off; what it starts goes on `stops`.
+ * Leadership and, while this instance leads, the confirmer's loops: payments (router and deposit transfers), refunds,
+ * order expiry, and the sweeper's forwards (all fenced by the lease). Nothing when the confirmer is turned off; what
+ * it starts goes on `stops`.
  */
 function startConfirmer({
   config,
@@ -116,8 +119,13 @@ function startConfirmer({
   stops: Stops;
 }): Leadership | null {
   if (!config.confirmerEnabled) return null;
-  const source = options.source === undefined ? createIndexerSource(config) : options.source;
-  const refundSource = options.refundSource !== undefined ? options.refundSource : source ? createIndexerRefundSource(config, source) : null;
+  const given = options.source === undefined ? createIndexerSource(config) : options.source;
+  const refundSource = options.refundSource !== undefined ? options.refundSource : given ? createIndexerRefundSource(config, given) : null;
+  // The indexer's rows are router payments; its token transfers to the watched deposit addresses come along too.
+  const source =
+    options.source === undefined && given
+      ? withDepositTransfers(given, { db: handle.db, chains, indexerUrl: config.indexerUrl, watchSeconds: config.depositWatchSeconds, now })
+      : given;
   const wakeups =
     options.wakeups ?? (options.source === undefined ? liveIndexerWakeups({ indexerUrl: config.indexerUrl, log: (message) => log(message) }) : undefined);
   const leadership = new Leadership({ handle, instanceId: config.instanceId, leaseMs: config.confirmerLeaseMs, log: (message, error) => log(message, error ?? "") });
@@ -140,6 +148,10 @@ function startConfirmer({
     log: (message, error) => log(message, error ?? ""),
   });
   stops.push(() => loops.stop());
+  // Forwards from deposit addresses: only the leader sends them, each write fenced by its lease.
+  const sweepers = createSweepers({ db: handle.db, config, chains, fence, log: (message) => log(message) });
+  const sweeping = startSweeperLoops({ sweepers, intervalMs: config.sweeper.intervalMs, isLeader: () => leadership.isLeader(), log: (message) => log(message) });
+  stops.push(() => sweeping.stop());
   return leadership;
 }
 

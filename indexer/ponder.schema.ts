@@ -64,3 +64,31 @@ export const refund = onchainTable(
     chainBlockIndex: index().on(table.chainId, table.blockNumber),
   }),
 );
+
+/**
+ * One immutable row per `Transfer` log of an accepted token (chains with a DepositFactory): the plain transfers from
+ * which the API picks those to its orders' deposit addresses (indexer/src/api/deposit-transfers.ts). A reorg deletes
+ * the rows of the blocks it removes, as for payments.
+ */
+export const tokenTransfer = onchainTable(
+  "token_transfer",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    token: t.hex().notNull(),
+    txHash: t.hex().notNull(),
+    logIndex: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    blockHash: t.hex().notNull(),
+    /** Unix seconds. */
+    blockTimestamp: t.bigint().notNull(),
+    from: t.hex().notNull(),
+    to: t.hex().notNull(),
+    /** What the Transfer log says arrived (Tether's fee is already taken off), in base units. */
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.txHash, table.logIndex] }),
+    // The API's one look-up: transfers to a set of addresses within a block range.
+    toIndex: index().on(table.chainId, table.to, table.blockNumber),
+  }),
+);

@@ -9,7 +9,8 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { getAddress } from "viem";
+import { getAddress, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { startLocalChain } from "./stack/local-chain.js";
 import { assertPortFree } from "./stack/ports.js";
 
@@ -75,14 +76,19 @@ try {
   process.env.LOCAL_RPC_URL = chain.url;
   const { default: hre } = await import("hardhat");
   const { deployGateway } = await import("./deploy/deploy-gateway.js");
-  const { fundDevAccounts } = await import("./deploy/fund-dev-accounts.js");
+  const { fundDevAccounts, fundSweeper } = await import("./deploy/fund-dev-accounts.js");
   const connection = await hre.network.create({ network: "localhost", chainType: "l1" });
   const { record } = await deployGateway(hre, connection);
   const wallets = await connection.viem.getWalletClients();
   const payers = wallets.slice(1, 5).map((wallet) => getAddress(wallet.account.address));
   await fundDevAccounts(connection, record, payers);
+  // The sweeper forwards plain transfers from deposit addresses; a new key each run (the chain is new too), unless set.
+  const sweeperVariable = `SWEEPER_PRIVATE_KEY_${record.chainId}`;
+  const sweeperKey = (process.env[sweeperVariable] as Hex | undefined) || generatePrivateKey();
+  const sweeper = privateKeyToAccount(sweeperKey.startsWith("0x") ? sweeperKey : `0x${sweeperKey}`).address;
+  await fundSweeper(connection, sweeper);
   await connection.close();
-  step(`Router ${record.router}; ${record.tokens.map((t) => t.symbol).join(", ")} deployed; dev accounts funded`);
+  step(`Router ${record.router}; ${record.tokens.map((t) => t.symbol).join(", ")} deployed; dev accounts funded; sweeper ${sweeper} funded`);
 
   // The indexer and the API start side by side: neither needs the other to be up (the confirmer polls).
   step("Starting the indexer and the API…");
@@ -123,8 +129,10 @@ try {
         INDEXER_URL: `http://${HOST}:${ports.indexer}`,
         // Wallets that add the local chain get the port it really runs on.
         [`WALLET_RPC_URL_${record.chainId}`]: chain.url,
-        // Refunds recorded by transaction hash are verified on the chain itself.
+        // The chain's RPC: refunds recorded by transaction hash are verified on it, and the sweeper sends forwards
+        // through it, paying gas from the account funded above.
         [`RPC_URL_${record.chainId}`]: chain.url,
+        [sweeperVariable]: sweeperKey,
         // The demo receiver listens on 127.0.0.1, which deliveries refuse unless the operator allows it.
         WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
       });

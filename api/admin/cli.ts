@@ -11,6 +11,7 @@ import { ChainCatalog } from "../chains/catalog.js";
 import { API_SCOPES } from "../lib/scopes.js";
 import * as admin from "./commands.js";
 import { consoleCommand } from "./console-commands.js";
+import { createSweepers } from "../sweeper/runner.js";
 
 const USAGE = `Usage: npm run admin -- <command> [arguments] [--json]
 
@@ -36,6 +37,12 @@ Signed requests
 
 Payments the gateway could not match to an order
   unmatched:list [--limit <n>]
+
+Deposit addresses (plain transfers)
+  payment-methods <merchantId> <router,transfer>  the ways the merchant's orders may be paid (default both)
+  deposit:forward <chainId>                     forward every due transfer now, whatever SWEEP_POLICY says (needs
+                                                SWEEPER_PRIVATE_KEY_<chainId> and RPC_URL_<chainId>; meant for
+                                                SWEEP_POLICY=manual, where the API never forwards on its own)
 
 Console (the web console at /console)
   console:operator <email>                      create an operator (across merchants); prints a first password once
@@ -133,6 +140,22 @@ const merchantCommands: Record<string, (c: CommandContext) => Promise<string>> =
   },
 };
 
+const depositCommands: Record<string, (c: CommandContext) => Promise<string>> = {
+  "payment-methods": async ({ db, rest, out }) => {
+    const methods = arg(rest, 1, "methods").split(",").map((method) => method.trim()).filter(Boolean);
+    const row = await admin.setPaymentMethods(db, { merchantId: arg(rest, 0, "merchantId"), methods });
+    return out(`Payment methods of ${row.id}: ${row.paymentMethods.join(", ")}`, row);
+  },
+  "deposit:forward": async ({ db, config, rest, out }) => {
+    const chainId = integer("chainId", arg(rest, 0, "chainId"))!;
+    const chains = await ChainCatalog.load({ dir: config.deploymentsDir, confirmations: config.confirmations });
+    const sweeper = createSweepers({ db, config, chains, log: (message) => console.error(message) }).find((s) => s.chainId === chainId);
+    if (!sweeper) throw new admin.AdminError(`No sweeper for chain ${chainId}: it needs a DepositFactory, SWEEPER_PRIVATE_KEY_${chainId} and RPC_URL_${chainId}`);
+    const result = await sweeper.sweep({ force: true });
+    return out(result.sent ? `Forwarding ${result.sent.items} deposit address(es) in ${result.sent.txHash}` : "Nothing due to forward (or a forward is still being mined).", result);
+  },
+};
+
 const credentialCommands: Record<string, (c: CommandContext) => Promise<string>> = {
   "key:issue": async ({ db, values, rest, out }) => {
     const scopes = values.scopes?.split(",").map((scope) => scope.trim()).filter(Boolean);
@@ -167,7 +190,7 @@ const consoleCommands: Record<string, (c: CommandContext) => Promise<string>> = 
   ]),
 );
 
-const COMMANDS: Record<string, (c: CommandContext) => Promise<string>> = { ...merchantCommands, ...credentialCommands, ...consoleCommands };
+const COMMANDS: Record<string, (c: CommandContext) => Promise<string>> = { ...merchantCommands, ...credentialCommands, ...depositCommands, ...consoleCommands };
 
 export async function runAdmin(argv: string[], env: Record<string, string | undefined> = process.env): Promise<string> {
   const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

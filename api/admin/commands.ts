@@ -4,7 +4,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { getAddress, isAddress } from "viem";
 import type { Database } from "../db/client.js";
-import { apiKeys, merchants, payoutAddresses, unmatchedPayments } from "../db/schema.js";
+import { apiKeys, merchants, type PaymentMethod, paymentMethods, payoutAddresses, unmatchedPayments } from "../db/schema.js";
 import { generateApiKey, generateRequestSigningSecret } from "../lib/api-keys.js";
 import type { ChainCatalog } from "../chains/catalog.js";
 import { newId } from "../lib/ids.js";
@@ -135,6 +135,21 @@ export async function revokeApiKey(db: Database, keyId: string) {
     .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id, revokedAt: apiKeys.revokedAt });
   if (!row) throw new AdminError(`no active key ${keyId}`);
+  return row;
+}
+
+/** The ways a merchant's orders may be paid: `router`, `transfer` (deposit address), or both. */
+export async function setPaymentMethods(db: Database, { merchantId, methods }: { merchantId: string; methods: string[] }) {
+  const unknown = methods.filter((method) => !(paymentMethods as readonly string[]).includes(method));
+  if (methods.length === 0 || unknown.length > 0) {
+    throw new AdminError(`payment methods: give one or both of ${paymentMethods.join(", ")}${unknown.length > 0 ? ` (not ${unknown.join(", ")})` : ""}`);
+  }
+  const [row] = await db
+    .update(merchants)
+    .set({ paymentMethods: [...new Set(methods)] as PaymentMethod[] })
+    .where(eq(merchants.id, merchantId))
+    .returning({ id: merchants.id, paymentMethods: merchants.paymentMethods });
+  if (!row) throw new AdminError(`no merchant ${merchantId}`);
   return row;
 }
 

@@ -3,6 +3,8 @@
  * same signed transaction after another one moves it (1 -> 3) and a key on it would credit the transfer twice. The
  * transaction's own logs keep their order, so a payment is (chain, tx hash, ordinal), where the ordinal is the log's
  * position among the indexed payment logs of that transaction (the indexer follows one router per chain).
+ * Transfers to deposit addresses are counted apart, among the transaction's transfer logs to deposit addresses, and
+ * take negative ordinals (-1 for the first): a transaction holding both kinds never gives two payments one identity.
  */
 import type { IndexedPayment } from "./payment-source.js";
 
@@ -21,9 +23,10 @@ export function identifyPayments(logs: readonly IndexedPayment[]): IdentifiedPay
   );
   const seen = new Map<string, number>();
   return sorted.map((log) => {
-    const group = `${log.chainId}:${log.blockHash.toLowerCase()}:${log.txHash.toLowerCase()}`;
-    const logOrdinal = seen.get(group) ?? 0;
-    seen.set(group, logOrdinal + 1);
-    return { ...log, logOrdinal };
+    const transfer = log.method === "transfer";
+    const group = `${log.chainId}:${log.blockHash.toLowerCase()}:${log.txHash.toLowerCase()}:${transfer ? "transfer" : "router"}`;
+    const position = seen.get(group) ?? 0;
+    seen.set(group, position + 1);
+    return { ...log, logOrdinal: transfer ? -1 - position : position };
   });
 }

@@ -4,8 +4,15 @@
  */
 import type { Address, Hex } from "viem";
 
-/** One `PaymentReceived` log as the indexer stores it (indexer/ponder.schema.ts, table `payment`). */
+/**
+ * One `PaymentReceived` log as the indexer stores it (indexer/ponder.schema.ts, table `payment`), or, with `method:
+ * "transfer"`, one token `Transfer` log to an order's deposit address (table `token_transfer`, deposit-transfers.ts):
+ * then `router` is the DepositFactory, `merchant` the deposit address, `payer` the sender and `orderRef` the order
+ * whose deposit address it is.
+ */
 export type IndexedPayment = {
+  /** Absent: `router`. */
+  method?: "router" | "transfer";
   chainId: number;
   router: Address;
   txHash: Hex;

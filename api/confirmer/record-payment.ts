@@ -14,7 +14,13 @@ import type { OrderBatch } from "../orders/order-batch.js";
 import type { OrderRow, PaymentRow } from "../orders/views.js";
 import { type IdentifiedPayment, paymentKey } from "./payment-identity.js";
 
-export type UnmatchedReason = "unknown_order_ref" | "wrong_chain" | "wrong_router" | "wrong_token" | "wrong_payout_address";
+export type UnmatchedReason =
+  | "unknown_order_ref"
+  | "wrong_chain"
+  | "wrong_router"
+  | "wrong_token"
+  | "wrong_payout_address"
+  | "wrong_deposit_address";
 
 export type RecordCounts = { credited: number; unmatched: number; moved: number };
 
@@ -107,10 +113,19 @@ async function planRun({ tx, chain }: Scope, logs: readonly IdentifiedPayment[])
   return plan;
 }
 
-/** Why a log does not match the order its reference names; null when it does. */
+/**
+ * Why a log does not match the order its reference names; null when it does (router: router and payout; transfer:
+ * the chain's DepositFactory and the order's deposit address).
+ */
 function mismatch(chain: AcceptedChain, order: OrderRow | undefined, log: IdentifiedPayment): UnmatchedReason | null {
   if (!order) return "unknown_order_ref";
   if (order.chainId !== chain.chainId) return "wrong_chain";
+  if (log.method === "transfer") {
+    if (!chain.depositFactory || !same(chain.depositFactory, log.router)) return "wrong_router";
+    if (!order.depositAddress || !same(order.depositAddress, log.merchant)) return "wrong_deposit_address";
+    if (!same(order.tokenAddress, log.token)) return "wrong_token";
+    return null;
+  }
   if (!same(order.routerAddress, log.router) || !same(chain.router, log.router)) return "wrong_router";
   if (!same(order.tokenAddress, log.token)) return "wrong_token";
   if (!same(order.payoutAddress, log.merchant)) return "wrong_payout_address";
@@ -133,6 +148,9 @@ async function insertFresh({ tx, chain, now, batch }: Scope, fresh: readonly Ide
       payerAddress: log.payer,
       tokenAddress: log.token,
       amount: log.amount,
+      // A transfer sits at the deposit address until the sweeper forwards it, credited or not (a wrong token too).
+      method: log.method ?? "router",
+      forwardStatus: log.method === "transfer" ? ("pending" as const) : null,
     };
     const order = batch.orderByRef(facts.orderRef);
     const reason = mismatch(chain, order, log);

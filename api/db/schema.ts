@@ -46,6 +46,8 @@ export const merchants = pgTable("merchants", {
   requireSignedRequests: boolean("require_signed_requests").notNull().default(false),
   /** HMAC key for signed requests (`rsk_…`); kept readable because verifying an HMAC needs it. */
   requestSigningSecret: text("request_signing_secret"),
+  /** The ways orders may be paid unless an order says otherwise: `router` (PaymentRouter), `transfer` (deposit address). */
+  paymentMethods: text("payment_methods").array().$type<PaymentMethod[]>().notNull().default(sql`'{router,transfer}'::text[]`),
   createdAt: createdAt(),
 });
 
@@ -79,6 +81,10 @@ export const apiKeys = pgTable(
   },
   (t) => [uniqueIndex("api_keys_hash_key").on(t.hash), index("api_keys_merchant_idx").on(t.merchantId)],
 );
+
+/** How a payment reached the merchant: through the PaymentRouter, or a plain transfer to the order's deposit address. */
+export const paymentMethods = ["router", "transfer"] as const;
+export type PaymentMethod = (typeof paymentMethods)[number];
 
 export const orderStatuses = [
   "pending",
@@ -114,6 +120,13 @@ export const orders = pgTable(
     tokenDecimals: integer("token_decimals").notNull(),
     /** The merchant's payout address on this chain when the order was made: payments must go there. */
     payoutAddress: text("payout_address").notNull(),
+    /**
+     * The order's own deposit address (DepositFactory's CREATE2 clone bound to payoutAddress and orderRef), where a
+     * plain transfer pays it; null when the order does not take transfers or the chain has no factory.
+     */
+    depositAddress: text("deposit_address"),
+    /** The methods this order offers (a subset of the merchant's). */
+    paymentMethods: text("payment_methods").array().$type<PaymentMethod[]>().notNull(),
     amount: amount("amount").notNull(),
     /** Sum of the confirmed payments credited to the order. */
     amountReceived: amount("amount_received").notNull().default(sql`0`),
@@ -144,8 +157,15 @@ export const orders = pgTable(
       .on(t.expiresAt)
       .where(sql`${t.status} in ('pending', 'underpaid')`),
     check("orders_amount_positive", sql`${t.amount} > 0`),
+    // The deposit addresses the confirmer watches: those of orders that expired recently or not yet.
+    index("orders_deposit_watch_idx")
+      .on(t.chainId, t.expiresAt)
+      .where(sql`${t.depositAddress} is not null`),
   ],
 );
+
+/** A transfer's forward: due once final, `sent` in a sweeper transaction, `forwarded`, or `failed` (retried later). */
+export type ForwardStatus = "pending" | "sent" | "forwarded" | "failed";
 
 export type PaymentState = "confirming" | "confirmed" | "reverted";
 
@@ -176,6 +196,20 @@ const logColumns = () => ({
   payerAddress: text("payer_address").notNull(),
   tokenAddress: text("token_address").notNull(),
   amount: amount("amount").notNull(),
+  /**
+   * `router`: a PaymentReceived log (router_address is the router, merchant_address the payout wallet); `transfer`: a
+   * token Transfer log to a deposit address (router_address is the DepositFactory, merchant_address the deposit
+   * address, payer_address the sender). Transfer logs take negative ordinals (-1, -2, …) so both share the identity.
+   */
+  method: text("method").$type<PaymentMethod>().notNull().default("router"),
+  /** A transfer's forward to the payout address (sweeper): null for router payments, then pending/sent/forwarded/failed. */
+  forwardStatus: text("forward_status").$type<ForwardStatus>(),
+  forwardTxHash: text("forward_tx_hash"),
+  forwardAttempts: integer("forward_attempts").notNull().default(0),
+  /** Why the last forward failed (the batch item's ForwardFailed, a reverted or dropped transaction). */
+  forwardError: text("forward_error"),
+  /** A failed forward is retried from this time on. */
+  forwardRetryAt: time("forward_retry_at"),
 });
 
 /** Payments matched to an order. One row per payment (chain, tx hash, log ordinal), whatever the confirmer re-reads. */
@@ -199,6 +233,9 @@ export const payments = pgTable(
     index("payments_confirming_idx")
       .on(t.chainId, t.blockNumber)
       .where(sql`${t.state} = 'confirming'`),
+    index("payments_forward_due_idx")
+      .on(t.chainId)
+      .where(sql`${t.forwardStatus} in ('pending', 'sent', 'failed')`),
   ],
 );
 
@@ -208,7 +245,8 @@ export const unmatchedPayments = pgTable(
   {
     id: text("id").primaryKey(),
     ...logColumns(),
-    /** Why it did not match: `unknown_order_ref`, `wrong_chain`, `wrong_router`, `wrong_token`, `wrong_payout_address`. */
+    /** Why it did not match: `unknown_order_ref`, `wrong_chain`, `wrong_router`, `wrong_token` (also a transfer of another
+     * accepted token to a deposit address: forwarded all the same), `wrong_payout_address`, `wrong_deposit_address`. */
     reason: text("reason").notNull(),
     /** The order the reference points to, when there is one. */
     orderId: text("order_id"),
@@ -222,7 +260,35 @@ export const unmatchedPayments = pgTable(
     resolvedBy: text("resolved_by"),
     resolvedAt: time("resolved_at"),
   },
-  (t) => [uniqueIndex("unmatched_payments_identity_key").on(t.chainId, t.txHash, t.logOrdinal)],
+  (t) => [
+    uniqueIndex("unmatched_payments_identity_key").on(t.chainId, t.txHash, t.logOrdinal),
+    index("unmatched_payments_forward_due_idx")
+      .on(t.chainId)
+      .where(sql`${t.forwardStatus} in ('pending', 'sent', 'failed')`),
+  ],
+);
+
+/**
+ * The sweeper's forward transactions, written (signed, with their nonce) before they are broadcast: after a crash the
+ * same signed transaction is sent again or found mined, never a second one for the same deposit addresses.
+ */
+export const sweeperTransactions = pgTable(
+  "sweeper_transactions",
+  {
+    txHash: text("tx_hash").primaryKey(),
+    chainId: integer("chain_id").notNull(),
+    sweeper: text("sweeper").notNull(),
+    nonce: integer("nonce").notNull(),
+    /** The signed transaction (public once broadcast), to broadcast again after a crash. */
+    rawTx: text("raw_tx").notNull(),
+    /** `sent` until its receipt is read: then `mined` (items forwarded or failed one by one) or `reverted`. */
+    status: text("status").$type<"sent" | "mined" | "reverted">().notNull(),
+    /** The forwards in it: deposit address, token, payout, orderRef. */
+    items: jsonb("items").$type<{ depositAddress: string; token: string; payout: string; orderRef: string }[]>().notNull(),
+    createdAt: createdAt(),
+    settledAt: time("settled_at"),
+  },
+  (t) => [index("sweeper_transactions_open_idx").on(t.chainId).where(sql`${t.status} = 'sent'`)],
 );
 
 export const refundStatuses = ["pending", "submitted", "succeeded", "failed", "cancelled"] as const;

@@ -4,13 +4,14 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.js";
-import { orders, payoutAddresses, type merchants } from "../db/schema.js";
+import { orders, payoutAddresses, type merchants, type PaymentMethod } from "../db/schema.js";
 import { AmountError, parseAmount } from "../lib/amount.js";
 import type { AcceptedChain, ChainCatalog } from "../chains/catalog.js";
 import { newCheckoutToken, newId, newOrderRef } from "../lib/ids.js";
 import type { TtlCache } from "../lib/ttl-cache.js";
 import type { AcceptedToken } from "../../contracts/deployments/record.js";
 import { DuplicateMerchantOrderIdError, InvalidOrderError, PayoutAddressNotSetError } from "./errors.js";
+import { orderDepositAddress } from "./deposit-address.js";
 import { insertOrder } from "./insert.js";
 import type { OrderRow } from "./views.js";
 
@@ -31,6 +32,7 @@ export type CreateOrderInput = {
   expiresAt?: string | undefined;
   successUrl?: string | undefined;
   cancelUrl?: string | undefined;
+  paymentMethods?: PaymentMethod[] | undefined;
 };
 
 export type CreateOrderDeps = {
@@ -52,12 +54,14 @@ export async function createOrder(deps: CreateOrderDeps, merchant: Merchant, inp
   const expiresAt = expiryOf(input, at, merchant.orderExpirySeconds ?? deps.defaultExpirySeconds);
   const payout = (await payoutAddressesOf(deps, merchant.id, at))?.get(chain.chainId);
   if (!payout) throw new PayoutAddressNotSetError(chain.chainId);
+  const methods = paymentMethodsOf(merchant, input);
+  const orderRef = newOrderRef();
 
   const order = await insertOrder(deps.db, {
     id: newId("ord", at.getTime()),
     merchantId: merchant.id,
     merchantOrderId: input.merchantOrderId,
-    orderRef: newOrderRef(),
+    orderRef,
     checkoutToken: newCheckoutToken(),
     chainId: chain.chainId,
     routerAddress: chain.router,
@@ -65,6 +69,8 @@ export async function createOrder(deps: CreateOrderDeps, merchant: Merchant, inp
     tokenAddress: token.address,
     tokenDecimals: token.decimals,
     payoutAddress: payout,
+    depositAddress: methods.includes("transfer") ? orderDepositAddress(chain, { payoutAddress: payout, orderRef }) : null,
+    paymentMethods: methods,
     amount,
     status: "pending",
     confirmations: merchant.confirmations[String(chain.chainId)] ?? chain.confirmations,
@@ -87,6 +93,16 @@ export async function createOrder(deps: CreateOrderDeps, merchant: Merchant, inp
     throw new DuplicateMerchantOrderIdError(input.merchantOrderId, existing?.id);
   }
   return order;
+}
+
+/** The order's methods: those asked for (each allowed by the merchant's settings), or the merchant's. */
+function paymentMethodsOf(merchant: Merchant, input: CreateOrderInput): PaymentMethod[] {
+  if (input.paymentMethods === undefined) return merchant.paymentMethods;
+  const refused = input.paymentMethods.filter((method) => !merchant.paymentMethods.includes(method));
+  if (refused.length > 0) {
+    throw new InvalidOrderError([{ field: "paymentMethods", in: "body", message: `${refused.join(", ")} is turned off in your merchant settings` }]);
+  }
+  return input.paymentMethods;
 }
 
 /** The chain, the token and the amount in base units, or the field that is not accepted. */

@@ -25,6 +25,8 @@ const FIELDS = [
   "tokenAddress",
   "tokenDecimals",
   "payoutAddress",
+  "depositAddress",
+  "paymentMethods",
   "amount",
   "status",
   "confirmations",

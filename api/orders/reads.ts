@@ -82,6 +82,7 @@ export async function contractPayment(db: Queryable, merchantId: string, key: Or
     symbol: view.symbol,
     chainId: view.chainId,
     toAddress: view.toAddress,
+    depositAddress: view.depositAddress,
     timestamp: order.createdAt.getTime(),
     expiresAt: view.expiresAt,
     payments: rows.map((p) => toPaymentView(p, order, ctx)),

@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { orders, payments } from "../db/schema.js";
-import { orderStatuses } from "../db/schema.js";
+import { orderStatuses, paymentMethods } from "../db/schema.js";
 import { formatAmount } from "../lib/amount.js";
 import { paymentUris } from "../lib/eip681.js";
 
@@ -22,6 +22,20 @@ export const tokenSchema = z
   })
   .openapi("Token");
 
+export const forwardSchema = z
+  .object({
+    status: z.enum(["pending", "sent", "forwarded", "failed"]).openapi({
+      description:
+        "`pending`: waiting for its confirmations or the sweeper's next batch; `sent`: in a forward transaction not yet mined; " +
+        "`forwarded`: on your payout wallet; `failed`: the forward failed (see error) and is retried at retryAt. The funds stay at the deposit address until forwarded.",
+    }),
+    txHash: z.string().nullable().openapi({ description: "The forward transaction (DepositFactory), once sent." }),
+    attempts: z.number().int().openapi({ description: "Forward transactions that failed so far." }),
+    error: z.string().nullable(),
+    retryAt: z.string().nullable().openapi({ format: "date-time" }),
+  })
+  .openapi("Forward");
+
 export const paymentSchema = z
   .object({
     id: z.string().openapi({ example: "pay_01JD3S6X2V8Q0000000000000" }),
@@ -34,7 +48,14 @@ export const paymentSchema = z
     blockNumber: z.number().int(),
     blockHash: z.string(),
     blockTimestamp: z.string().openapi({ format: "date-time" }),
-    payer: z.string().openapi({ description: "The wallet the tokens came from." }),
+    method: z.enum(paymentMethods).openapi({
+      description: "`router`: paid through the PaymentRouter; `transfer`: a plain token transfer to the order's deposit address.",
+    }),
+    payer: z.string().openapi({ description: "The wallet the tokens came from (for a transfer, its sender)." }),
+    depositAddress: z.string().nullable().openapi({ description: "For a transfer: the deposit address it went to. Null for router payments." }),
+    forward: forwardSchema.nullable().openapi({
+      description: "For a transfer: its forward from the deposit address to your payout wallet. Null for router payments (paid straight to you).",
+    }),
     amount: decimalString("What the merchant's wallet received."),
     symbol: z.string(),
     state: z.enum(["confirming", "confirmed", "reverted"]).openapi({
@@ -66,6 +87,12 @@ export const orderSchema = z
       description: "Where the customer's wallet sends the transaction: the PaymentRouter (never a wallet that holds funds).",
     }),
     payoutAddress: z.string().openapi({ description: "The merchant wallet the router pays into." }),
+    depositAddress: z.string().nullable().openapi({
+      description:
+        "The order's own deposit address: a plain `transfer` of the token to it (from any wallet or exchange) pays the order, and " +
+        "the gateway's sweeper forwards it to payoutAddress (a contract only the payout wallet can receive from). Null when the order does not take transfers.",
+    }),
+    paymentMethods: z.array(z.enum(paymentMethods)).openapi({ description: "How this order may be paid: `router` and/or `transfer`." }),
     orderRef: z.string().openapi({ description: "The order's random bytes32 reference, passed to the router's `pay`." }),
     cashierUrl: z.string().openapi({
       description: "The hosted checkout page for this order. Its path carries a random token (192 bits), not the order id: nobody finds it by guessing.",
@@ -102,6 +129,19 @@ export function confirmationsOf(blockNumber: bigint, head: bigint | undefined): 
   return Number(head - blockNumber + 1n);
 }
 
+type ForwardFacts = Pick<PaymentRow, "forwardStatus" | "forwardTxHash" | "forwardAttempts" | "forwardError" | "forwardRetryAt">;
+
+export function forwardView(row: ForwardFacts): z.infer<typeof forwardSchema> | null {
+  if (row.forwardStatus === null) return null;
+  return {
+    status: row.forwardStatus,
+    txHash: row.forwardTxHash,
+    attempts: row.forwardAttempts,
+    error: row.forwardError,
+    retryAt: row.forwardStatus === "failed" ? (row.forwardRetryAt?.toISOString() ?? null) : null,
+  };
+}
+
 export function toPaymentView(payment: PaymentRow, order: OrderRow, ctx: ViewContext): PaymentView {
   return {
     id: payment.id,
@@ -112,7 +152,10 @@ export function toPaymentView(payment: PaymentRow, order: OrderRow, ctx: ViewCon
     blockNumber: Number(payment.blockNumber),
     blockHash: payment.blockHash,
     blockTimestamp: payment.blockTimestamp.toISOString(),
+    method: payment.method,
     payer: payment.payerAddress,
+    depositAddress: payment.method === "transfer" ? payment.merchantAddress : null,
+    forward: forwardView(payment),
     amount: formatAmount(payment.amount, order.tokenDecimals),
     symbol: order.tokenSymbol,
     state: payment.state,
@@ -144,6 +187,8 @@ export function toOrderView(order: OrderRow, ctx: ViewContext): OrderView {
     chainId: order.chainId,
     toAddress: order.routerAddress,
     payoutAddress: order.payoutAddress,
+    depositAddress: order.depositAddress,
+    paymentMethods: order.paymentMethods,
     orderRef: order.orderRef,
     cashierUrl: `${ctx.publicBaseUrl}/pay/${order.checkoutToken}`,
     paymentUri,

@@ -90,12 +90,20 @@ function checkedDestination(value: string, order: OrderRow): Address {
   return address;
 }
 
-/** The default destination: the one wallet the order's confirmed router payments came from. */
+/**
+ * The default destination: the one wallet the order's confirmed router payments came from. A plain transfer to the
+ * deposit address has none: its sender may be an exchange's hot wallet, which would not credit the refund back.
+ */
 async function payerOf(tx: Transaction, order: OrderRow): Promise<Address> {
   const rows = await tx
-    .selectDistinct({ payer: payments.payerAddress })
+    .selectDistinct({ payer: payments.payerAddress, method: payments.method })
     .from(payments)
     .where(and(eq(payments.orderId, order.id), eq(payments.state, "confirmed")));
+  if (rows.some((row) => row.method === "transfer")) {
+    throw new RefundDestinationRequiredError(
+      'the order was paid by a plain transfer, whose sender may be an exchange that cannot take a refund back; give the customer\'s address, or "claim" to let the customer enter it',
+    );
+  }
   const payers = [...new Set(rows.map((row) => getAddress(row.payer)))];
   if (payers.length !== 1) throw new RefundDestinationRequiredError("the order was paid from several wallets; say which one gets the refund");
   return payers[0]!;

@@ -28,6 +28,11 @@ export interface IndexedChain {
   router: Address;
   /** The RefundRouter whose `RefundSent` logs are indexed; absent in records written before it existed. */
   refundRouter: Address | undefined;
+  /**
+   * The accepted tokens (deployment record), whose `Transfer` logs are indexed when the record names a DepositFactory:
+   * the API picks out the ones to its orders' deposit addresses. Empty without a factory.
+   */
+  transferTokens: Address[];
   /** The router's deploy block: no payment can be older. */
   startBlock: number;
   /** Undefined leaves Ponder's default (1 s), which suits public chains' block times. */
@@ -101,6 +106,7 @@ export function indexedChains(
       rpcUrl,
       router: record.router,
       refundRouter: record.refundRouter,
+      transferTokens: record.depositFactory ? record.tokens.map((token) => token.address) : [],
       startBlock: record.deployBlock,
       pollingInterval: local ? LOCAL_POLLING_INTERVAL_MS : undefined,
       disableCache: local,

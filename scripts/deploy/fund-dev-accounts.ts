@@ -25,3 +25,12 @@ export async function fundDevAccounts(
     }
   }
 }
+
+/** Sends the sweeper (the account that pays forwards' gas from deposit addresses) native coin from the deployer. */
+export async function fundSweeper(connection: NetworkConnection<"l1">, sweeper: Address, wholeCoins = 10n): Promise<void> {
+  const [deployer] = await connection.viem.getWalletClients();
+  const publicClient = await connection.viem.getPublicClient();
+  const hash = await deployer!.sendTransaction({ to: sweeper, value: parseUnits(wholeCoins.toString(), 18) });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`Funding the sweeper ${sweeper} failed (tx ${hash})`);
+}

@@ -29,6 +29,20 @@ describe("configuration", () => {
     expect(config.rpcUrls).toEqual({ 1: "https://rpc.example" });
   });
 
+  it("reads the sweeper's settings and keys per chain; a bad key is named, never echoed", () => {
+    const key = `0x${"ab".repeat(32)}`;
+    const config = parseConfig({ SWEEPER_PRIVATE_KEY_1: key, SWEEPER_PRIVATE_KEY_56: "cd".repeat(32), SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "25", SWEEPER_LOW_BALANCE: "0.5" });
+    expect(config.sweeper).toMatchObject({ privateKeys: { 1: key, 56: `0x${"cd".repeat(32)}` }, policy: "batch", batchSize: 25, lowBalance: 500_000_000_000_000_000n });
+    expect(parseConfig({}).sweeper).toMatchObject({ privateKeys: {}, policy: "confirmed", batchSize: 10, retryMs: 60_000, lowBalance: 50_000_000_000_000_000n });
+    expect(parseConfig({}).depositWatchSeconds).toBe(7 * 24 * 3600);
+    const secret = "not-a-key-but-a-secret-0123456789";
+    const attempt = () => parseConfig({ SWEEPER_PRIVATE_KEY_1: secret });
+    expect(attempt).toThrow(/SWEEPER_PRIVATE_KEY_1: must be a 32-byte hex private key/);
+    expect(() => attempt()).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
+    expect(() => parseConfig({ SWEEP_POLICY: "sometimes" })).toThrow(/SWEEP_POLICY/);
+    expect(() => parseConfig({ SWEEPER_LOW_BALANCE: "-1" })).toThrow(/SWEEPER_LOW_BALANCE/);
+  });
+
   it("reads every setting", () => {
     const config = parseConfig({
       API_HOST: "0.0.0.0",

@@ -37,6 +37,7 @@ describe("indexedChains", () => {
         chainId: 31337,
         rpcUrl: "http://127.0.0.1:8545",
         router: local.router,
+        transferTokens: [],
         startBlock: 2,
         pollingInterval: LOCAL_POLLING_INTERVAL_MS,
         disableCache: true,
@@ -46,12 +47,19 @@ describe("indexedChains", () => {
         chainId: 1,
         rpcUrl: "https://eth.example",
         router: mainnet.router,
+        transferTokens: [],
         startBlock: 21_000_000,
         pollingInterval: undefined,
         disableCache: false,
       },
     ]);
     expect(LOCAL_POLLING_INTERVAL_MS).toBeLessThan(1000);
+  });
+
+  it("indexes the accepted tokens' transfers only on chains whose record names a DepositFactory", () => {
+    const withFactory = { ...local, depositFactory: "0x00000000000000000000000000000000000000F1" as DeploymentRecord["router"] };
+    const [chain] = indexedChains([withFactory], { RPC_URL_31337: "http://127.0.0.1:8545" });
+    expect(chain!.transferTokens).toEqual(["0xdAC17F958D2ee523a2206206994597C13D831ec7"]);
   });
 
   it("refuses a chain without its RPC URL, naming the variable", () => {

@@ -76,6 +76,8 @@ export type DeliveredEvent = {
   receivedAt: number;
   /** For refund events: the refund's id, status, destination and transaction. */
   refund?: { id: string; status: string; txHash: string | null; destination?: string | null } | undefined;
+  /** The order snapshot the event carried, whole (`data.order`). */
+  order: Record<string, unknown>;
 };
 
 export interface VerifyingReceiver {
@@ -95,7 +97,7 @@ type OrderEvent = {
   id: string;
   type: string;
   createdAt: string;
-  data: { order: { id: string; status: string }; refund?: { id: string; status: string; txHash: string | null; destination?: string | null } };
+  data: { order: { id: string; status: string } & Record<string, unknown>; refund?: { id: string; status: string; txHash: string | null; destination?: string | null } };
 };
 
 /** Counts every delivery, repeats too: it remembers no webhook id (a merchant's receiver would). */
@@ -145,6 +147,7 @@ export async function startVerifyingReceiver(): Promise<VerifyingReceiver> {
             },
             createdAt: Date.parse(event.createdAt),
             receivedAt: Date.now(),
+            order: event.data.order,
           };
           delivered.push(entry);
           for (const listener of listeners) listener(entry);

@@ -25,7 +25,8 @@ export const getMetrics = createRoute({
   method: "get",
   path: "/metrics",
   tags: ["Operations"],
-  summary: "Prometheus metrics: `stablegate_confirmer_leader` (1 on the instance that leads the confirmer)",
+  summary:
+    "Prometheus metrics: `stablegate_confirmer_leader` (1 on the instance that leads the confirmer), `stablegate_sweeper_balance_wei` and `stablegate_sweeper_balance_low` per chain (the sweeper that pays forwards' gas)",
   security: [], // no API key: for the operator's scraper (keep it off the public internet)
   responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } } },
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { queryInteger } from "../../lib/query-integer.js";
-import { orderStatuses } from "../../db/schema.js";
+import { orderStatuses, paymentMethods } from "../../db/schema.js";
 import { isoDateTime } from "../../lib/datetime.js";
 import { authErrors, errorResponses, jsonContent, postErrors } from "../../http/openapi.js";
 import { requiresScope } from "../../middlewares/require-scope.js";
@@ -63,6 +63,18 @@ export const createOrderBody = z
       .openapi({ description: "When the order stops being payable (instead of expiresIn): 60 s to 7 days from now, like expiresIn." }),
     successUrl: httpUrl.optional().openapi({ description: "Where the checkout sends the customer after paying. Proves nothing: wait for `paid`." }),
     cancelUrl: httpUrl.optional(),
+    paymentMethods: z
+      .array(z.enum(paymentMethods))
+      .min(1)
+      .max(paymentMethods.length)
+      .refine((methods) => new Set(methods).size === methods.length, "must not repeat a method")
+      .optional()
+      .openapi({
+        description:
+          "How this order may be paid: `router` (a wallet calls the PaymentRouter) and/or `transfer` (a plain transfer to the " +
+          "order's `depositAddress`). Default: your merchant settings (both, unless changed); a method your settings turn off is refused.",
+        example: ["router", "transfer"],
+      }),
   })
   .refine((body) => body.expiresIn === undefined || body.expiresAt === undefined, {
     message: "give expiresIn or expiresAt, not both",
@@ -188,6 +200,7 @@ export const contractPaymentSchema = z
     symbol: z.string(),
     chainId: z.number().int(),
     toAddress: z.string().openapi({ description: "The PaymentRouter the customer's wallet pays through." }),
+    depositAddress: z.string().nullable().openapi({ description: "The order's deposit address for a plain transfer (null: transfers are off)." }),
     timestamp: z.number().int().openapi({ description: "When the order was created, Unix milliseconds." }),
     expiresAt: z.string().openapi({ format: "date-time" }),
     payments: z.array(paymentSchema),

@@ -96,9 +96,9 @@ export type TestMerchant = {
 
 export async function createHarness(
   backend: Backend,
-  { env = {}, clock = new TestClock() }: { env?: Record<string, string>; clock?: TestClock } = {},
+  { env = {}, clock = new TestClock(), records }: { env?: Record<string, string>; clock?: TestClock; records?: DeploymentRecord[] } = {},
 ): Promise<Harness> {
-  const deployments = await writeTestDeployments();
+  const deployments = await writeTestDeployments(records);
   const database = await openTestDatabase(backend);
   const config = parseConfig({
     DEPLOYMENTS_DIR: deployments.dir,

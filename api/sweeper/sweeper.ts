@@ -1,0 +1,202 @@
+/**
+ * The sweeper of one chain: the operator's account that pays the gas of forwarding transfers from deposit addresses to
+ * the merchants' payout addresses (`DepositFactory.deployAndForwardMany`, one transaction for every address due).
+ * Anyone may trigger a forward and the tokens can only go to the payout address, so the key only spends gas.
+ *
+ * Exactly once across crashes: a forward transaction is signed first, written to `sweeper_transactions` with its
+ * nonce (and its transfers marked `sent`) in one fenced database transaction, and only then broadcast. After a crash
+ * the open row is found mined (settled from its receipt) or not known to the node (the same signed bytes are sent
+ * again: same nonce, same hash), never replaced by a second transaction. One forward transaction is open at a time.
+ */
+import {
+  type Account,
+  type Address,
+  createPublicClient,
+  encodeFunctionData,
+  formatEther,
+  type Hex,
+  http,
+  keccak256,
+  parseEventLogs,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { depositFactoryAbi } from "../../contracts/abi/DepositFactory.js";
+import type { Database, Transaction } from "../db/client.js";
+import type { SweeperConfig } from "../config.js";
+import {
+  dueForwards,
+  type ForwardItem,
+  type ItemOutcome,
+  type OpenTransaction,
+  openTransactions,
+  recordSent,
+  settleFailed,
+  settleMined,
+} from "./forward-rows.js";
+import { recordBalance } from "./gauges.js";
+
+export type SweepResult = { settled: number; sent: { txHash: Hex; items: number } | null };
+
+export type ChainSweeperOptions = {
+  db: Database;
+  chainId: number;
+  factory: Address;
+  confirmations: number;
+  rpcUrl: string;
+  privateKey: Hex;
+  settings: Pick<SweeperConfig, "policy" | "batchSize" | "batchMaxWaitMs" | "retryMs" | "lowBalance">;
+  fence?: (tx: Transaction) => Promise<void>;
+  log: (message: string) => void;
+  now?: () => Date;
+};
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+export class ChainSweeper {
+  readonly account: Account;
+  readonly #o: ChainSweeperOptions;
+  readonly #client: PublicClient;
+  readonly #now: () => Date;
+  #low = false;
+
+  constructor(options: ChainSweeperOptions) {
+    this.#o = options;
+    this.account = privateKeyToAccount(options.privateKey);
+    this.#client = createPublicClient({ transport: http(options.rpcUrl) });
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  get chainId() {
+    return this.#o.chainId;
+  }
+
+  /** One pass: settle the open forward transaction, then (policy permitting, or `force`) send the next. */
+  async sweep({ force = false }: { force?: boolean } = {}): Promise<SweepResult> {
+    await this.#checkBalance();
+    const open = await openTransactions(this.#o.db, this.#o.chainId);
+    let settled = 0;
+    for (const row of open) if (await this.#settle(row)) settled += 1;
+    if (open.length > settled) return { settled, sent: null };
+    if (this.#o.settings.policy === "manual" && !force) return { settled, sent: null };
+    const now = this.#now();
+    const due = await dueForwards(this.#o.db, { chainId: this.#o.chainId, confirmations: this.#o.confirmations, now });
+    if (due.items.length === 0 || (!force && !this.#batchReady(due.items.length, due.oldestDueAt, now))) return { settled, sent: null };
+    const items = due.items.slice(0, this.#o.settings.policy === "batch" ? this.#o.settings.batchSize : 200);
+    return { settled, sent: { txHash: await this.#send(items), items: items.length } };
+  }
+
+  #batchReady(count: number, oldestDueAt: Date | undefined, now: Date): boolean {
+    const { policy, batchSize, batchMaxWaitMs } = this.#o.settings;
+    if (policy !== "batch") return true;
+    return count >= batchSize || (oldestDueAt !== undefined && now.getTime() - oldestDueAt.getTime() >= batchMaxWaitMs);
+  }
+
+  async #send(items: ForwardItem[]): Promise<Hex> {
+    const { chainId, factory } = this.#o;
+    const codes = await Promise.all(items.map((item) => this.#client.getCode({ address: item.depositAddress })));
+    // New addresses only: deployAndForwardMany (cheapest); any already deployed (a late or second transfer): forwardMany.
+    const functionName = codes.every((code) => code === undefined || code === "0x") ? "deployAndForwardMany" : "forwardMany";
+    const data = encodeFunctionData({
+      abi: depositFactoryAbi,
+      functionName,
+      args: [items.map(({ token, payout, orderRef }) => ({ token, payout, orderRef }))],
+    });
+    const nonce = await this.#client.getTransactionCount({ address: this.account.address, blockTag: "pending" });
+    const gas = ((await this.#client.estimateGas({ account: this.account, to: factory, data })) * 13n) / 10n;
+    const fees = await this.#client.estimateFeesPerGas();
+    const rawTx = await this.account.signTransaction!({
+      chainId,
+      type: "eip1559",
+      to: factory,
+      data,
+      nonce,
+      gas,
+      maxFeePerGas: fees.maxFeePerGas!,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas!,
+    });
+    const txHash = keccak256(rawTx);
+    await this.#o.db.transaction(async (tx) => {
+      await this.#o.fence?.(tx);
+      await recordSent(tx, { chainId, sweeper: this.account.address, nonce, txHash, rawTx, items, now: this.#now() });
+    });
+    this.#o.log(`sweeper: chain ${chainId}: forwarding ${items.length} deposit address(es) in ${txHash} (nonce ${nonce})`);
+    await this.#broadcast(rawTx);
+    return txHash;
+  }
+
+  /** Sends signed bytes; a node that already has them (a retry after a crash) is not an error. */
+  async #broadcast(rawTx: Hex) {
+    try {
+      await this.#client.sendRawTransaction({ serializedTransaction: rawTx });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/already known|known transaction|nonce too low|already imported/i.test(message)) return;
+      this.#o.log(`sweeper: chain ${this.#o.chainId}: broadcast failed (will retry): ${message.split("\n")[0]}`);
+    }
+  }
+
+  /** True when the open transaction is settled (mined, reverted or dropped); false while it is still pending. */
+  async #settle(row: OpenTransaction): Promise<boolean> {
+    const txHash = row.txHash as Hex;
+    const receipt = await this.#client.getTransactionReceipt({ hash: txHash }).catch(() => null);
+    const now = this.#now();
+    const retryAt = new Date(now.getTime() + this.#o.settings.retryMs);
+    const write = (work: (tx: Transaction) => Promise<void>) =>
+      this.#o.db.transaction(async (tx) => {
+        await this.#o.fence?.(tx);
+        await work(tx);
+      });
+    if (receipt) {
+      if (receipt.status === "success") {
+        const outcomes = this.#outcomes(row, receipt);
+        await write((tx) => settleMined(tx, { chainId: row.chainId, txHash, outcomes, now, retryAt }));
+        const failed = outcomes.filter((o) => o.kind === "failed").length;
+        this.#o.log(`sweeper: chain ${row.chainId}: ${txHash} mined: ${outcomes.length - failed} forwarded, ${failed} failed (retried later)`);
+      } else {
+        await write((tx) => settleFailed(tx, { chainId: row.chainId, txHash, error: "the forward transaction reverted", now, retryAt }));
+        this.#o.log(`sweeper: chain ${row.chainId}: ${txHash} reverted; its forwards are retried later`);
+      }
+      return true;
+    }
+    const latest = await this.#client.getTransactionCount({ address: this.account.address, blockTag: "latest" });
+    if (latest > row.nonce) {
+      // Its nonce was used and it has no receipt: another transaction of this account replaced it.
+      await write((tx) => settleFailed(tx, { chainId: row.chainId, txHash, error: "the forward transaction was dropped", now, retryAt }));
+      this.#o.log(`sweeper: chain ${row.chainId}: ${txHash} was dropped (nonce ${row.nonce} used); its forwards are retried later`);
+      return true;
+    }
+    const known = await this.#client.getTransaction({ hash: txHash }).catch(() => null);
+    if (!known) await this.#broadcast(row.rawTx as Hex);
+    return false;
+  }
+
+  #outcomes(row: OpenTransaction, receipt: TransactionReceipt): ItemOutcome[] {
+    const logs = parseEventLogs({ abi: depositFactoryAbi, logs: receipt.logs.filter((log) => same(log.address, this.#o.factory)) });
+    return row.items.map((stored): ItemOutcome => {
+      const item = stored as ForwardItem;
+      // Forwarded names the order reference and the token; the deposit address follows from them (and the payout).
+      const matches = (args: { orderRef: Hex; token: Address }) => same(args.orderRef, item.orderRef) && same(args.token, item.token);
+      const forwarded = logs.find((log) => log.eventName === "Forwarded" && matches(log.args as never));
+      if (forwarded) return { item, kind: "forwarded", blockNumber: receipt.blockNumber, logIndex: forwarded.logIndex };
+      const failed = logs.find((log) => log.eventName === "ForwardFailed" && matches(log.args as never));
+      if (failed) return { item, kind: "failed", error: "the token refused the transfer to the payout address (blacklisted or paused?); the funds stay at the deposit address" };
+      return { item, kind: "empty" };
+    });
+  }
+
+  async #checkBalance() {
+    const balance = await this.#client.getBalance({ address: this.account.address });
+    const low = balance < this.#o.settings.lowBalance;
+    recordBalance(this.#o.chainId, this.account.address, balance, low);
+    if (low && !this.#low) {
+      this.#o.log(
+        `warning: sweeper ${this.account.address} on chain ${this.#o.chainId} has ${formatEther(balance)} native coin left ` +
+          `(below SWEEPER_LOW_BALANCE ${formatEther(this.#o.settings.lowBalance)}): fund it, or forwards will stop`,
+      );
+    }
+    if (!low && this.#low) this.#o.log(`sweeper ${this.account.address} on chain ${this.#o.chainId} is funded again (${formatEther(balance)})`);
+    this.#low = low;
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * Paying by plain transfer, end to end on the real stack: a Hardhat/EDR chain with the DepositFactory and the
+ * Tether-faithful token, the Ponder indexer (accepted tokens' Transfer logs), and the API as its own process on
+ * Postgres with a funded sweeper. A customer sends a plain ERC-20 `transfer` to the order's deposit address, as an
+ * exchange does; the order goes confirming -> paid, the sweeper forwards the funds, the merchant's wallet grows.
+ * Also: partial transfers adding up, a transfer after a cancel (paid late), a wrong token (unmatched, forwarded all
+ * the same), a reorg that removes a transfer, and kill -9 of the API in the middle of a batch forward.
+ */
+import { randomBytes } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  erc20Abi,
+  type Hash,
+  type Hex,
+  http,
+  parseEther,
+  parseUnits,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as admin from "../../api/admin/commands.js";
+import { ChainCatalog } from "../../api/chains/catalog.js";
+import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
+import { migrate } from "../../api/db/migrate.js";
+import { payments, sweeperTransactions, unmatchedPayments } from "../../api/db/schema.js";
+import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
+import { freePort } from "../../scripts/stack/ports.js";
+import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
+import { type TestDatabase, createTestDatabase, describeWithPostgres } from "../support/database.js";
+import { DEV_ACCOUNTS, tokenBySymbol } from "../support/payments.js";
+import { type TestStack, startTestStack } from "../support/stack.js";
+import { waitFor } from "../support/wait.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
+import { type ApiProcess, startApiProcess } from "./support/api-process.js";
+
+const CHAIN = 31337;
+/** TetherUSD's owner-only blacklist (contracts/mocks/TetherUSD.sol). */
+const blacklistAbi = [
+  { type: "function", name: "addBlackList", stateMutability: "nonpayable", inputs: [{ name: "user", type: "address" }], outputs: [] },
+  { type: "function", name: "removeBlackList", stateMutability: "nonpayable", inputs: [{ name: "user", type: "address" }], outputs: [] },
+] as const;
+const CONFIRMATIONS = 3;
+const [payer, otherPayer] = DEV_ACCOUNTS.payers;
+
+type Forward = { status: string; txHash: Hex | null; attempts: number; error: string | null };
+type Payment = { method: string; payer: Address; depositAddress: Address | null; amount: string; state: string; txHash: Hex; forward: Forward | null };
+type Order = { id: string; status: string; amountReceived: string; orderRef: Hex; depositAddress: Address | null; payments: Payment[] };
+
+describeWithPostgres("orders paid by a plain transfer to their deposit address, forwarded by the sweeper", () => {
+  let stack: TestStack;
+  let indexer: RunningIndexer;
+  let api: ApiProcess;
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let apiKey: string;
+  let apiEnv: Record<string, string | undefined>;
+  let apiPort: number;
+  let receiver: VerifyingReceiver;
+  const payout = privateKeyToAccount(generatePrivateKey()).address;
+  const sweeperKey = generatePrivateKey();
+
+  const url = () => stack.chain(CHAIN).url;
+  const record = () => stack.chain(CHAIN).record;
+  const publicClient = () => createPublicClient({ transport: http(url()) });
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${api.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  let orderCount = 0;
+  const createOrder = async (amount: string) =>
+    (await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `dep-${++orderCount}` })) as unknown as Order;
+  const getOrder = async (id: string) => (await call("GET", `/v1/contract-payment?orderId=${id}`)) as unknown as Order;
+  const waitForOrder = (id: string, what: string, check: (order: Order) => boolean, timeoutMs = 60_000) =>
+    waitFor(`order ${id}: ${what}`, async () => {
+      const order = await getOrder(id);
+      return check(order) ? order : undefined;
+    }, { intervalMs: 200, timeoutMs });
+  /** A plain ERC-20 transfer from a dev account, as an exchange's withdrawal sends it. */
+  const transfer = async (to: Address, amount: string, { symbol = "USDT", from = payer! }: { symbol?: string; from?: Address } = {}): Promise<Hash> => {
+    const token = tokenBySymbol(record(), symbol);
+    const wallet = createWalletClient({ transport: http(url()) });
+    const hash = await wallet.writeContract({ account: from, chain: null, address: token.address, abi: erc20Abi, functionName: "transfer", args: [to, parseUnits(amount, token.decimals)] });
+    const receipt = await publicClient().waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    if (receipt.status !== "success") throw new Error(`transfer ${hash} reverted`);
+    return hash;
+  };
+  const balanceOf = (holder: Address, symbol = "USDT") =>
+    publicClient().readContract({ address: tokenBySymbol(record(), symbol).address, abi: erc20Abi, functionName: "balanceOf", args: [holder] });
+  const forwarded = (order: Order, count: number) =>
+    order.payments.filter((p) => p.forward?.status === "forwarded").length === count;
+
+  const startApi = async (extra: Record<string, string> = {}) => {
+    api = await startApiProcess({ ...apiEnv, ...extra }, apiPort);
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ payers: [payer!, otherPayer!] });
+    indexer = await stack.startIndexer();
+    database = await createTestDatabase("postgres");
+    handle = await openDatabase({ url: database.url, dataDir: ".data/unused" });
+    await migrate(handle.db);
+    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: {} });
+    const merchant = await admin.createMerchant(handle.db, { name: "Deposit Shop" });
+    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: payout });
+    apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
+
+    // The operator funds the sweeper: it pays the forwards' gas, nothing else.
+    const sweeper = privateKeyToAccount(sweeperKey).address;
+    const funding = await createWalletClient({ transport: http(url()) }).sendTransaction({ account: DEV_ACCOUNTS.deployer, chain: null, to: sweeper, value: parseEther("10") });
+    await publicClient().waitForTransactionReceipt({ hash: funding, pollingInterval: 50 });
+
+    apiPort = await freePort();
+    apiEnv = {
+      DATABASE_URL: database.url,
+      SECRETS_KEY: randomBytes(32).toString("base64"),
+      DEPLOYMENTS_DIR: stack.deploymentsDir,
+      INDEXER_URL: indexer.url,
+      CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}`,
+      CONFIRMER_INTERVAL_MS: "200",
+      AUTH_CACHE_MS: "0",
+      RATE_LIMIT_PER_MINUTE: "1000000",
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+      [`RPC_URL_${CHAIN}`]: url(),
+      [`SWEEPER_PRIVATE_KEY_${CHAIN}`]: sweeperKey,
+      SWEEP_INTERVAL_MS: "300",
+      SWEEP_RETRY_SECONDS: "1",
+    };
+    await startApi();
+    receiver = await startVerifyingReceiver();
+    receiver.useSecret(((await call("POST", "/v1/webhook-endpoints", { url: receiver.url })) as { secret: string }).secret);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (process.env.E2E_DEBUG) console.log(api?.output());
+    await receiver?.stop();
+    await api?.stop();
+    await handle?.close();
+    await stack?.stop();
+    await database?.drop();
+  });
+
+  it("a plain transfer pays the order: confirming, paid, forwarded, and the merchant's wallet grew", async () => {
+    const order = await createOrder("12.5");
+    expect(order.depositAddress).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(await publicClient().getCode({ address: order.depositAddress! })).toBeUndefined();
+    const before = await balanceOf(payout);
+
+    const hash = await transfer(order.depositAddress!, "12.5");
+    const confirming = await waitForOrder(order.id, "confirming", (o) => o.status === "confirming");
+    expect(confirming.payments).toMatchObject([{ method: "transfer", payer, depositAddress: order.depositAddress, amount: "12.5", state: "confirming", txHash: hash }]);
+    expect(confirming.payments[0]!.forward?.status).toBe("pending");
+    await mine(url(), CONFIRMATIONS - 1);
+    await waitForOrder(order.id, "paid", (o) => o.status === "paid");
+
+    const done = await waitForOrder(order.id, "forwarded", (o) => forwarded(o, 1));
+    const forwardTx = done.payments[0]!.forward!.txHash!;
+    const receipt = await publicClient().getTransactionReceipt({ hash: forwardTx });
+    expect(receipt.status).toBe("success");
+    expect(receipt.to?.toLowerCase()).toBe(record().depositFactory!.toLowerCase());
+    expect(await balanceOf(payout)).toBe(before + parseUnits("12.5", 6));
+    expect(await balanceOf(order.depositAddress!)).toBe(0n);
+
+    // The merchant's server heard it, with the payment's method and sender.
+    const paid = await waitFor("order.paid at the receiver", () => receiver.delivered.find((e) => e.orderId === order.id && e.type === "order.paid"));
+    const snapshotOrder = paid.order as unknown as Order;
+    expect(snapshotOrder.depositAddress).toBe(order.depositAddress);
+    expect(snapshotOrder.payments[0]).toMatchObject({ method: "transfer", payer, depositAddress: order.depositAddress });
+    expect(receiver.rejected).toEqual([]);
+
+    // The operator sees the sweeper's balance (it paid the forward's gas).
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const gauge = new RegExp(`stablegate_sweeper_balance_wei\\{chain_id="${CHAIN}",address="${privateKeyToAccount(sweeperKey).address}"\\} (\\d+)`).exec(metrics);
+    expect(gauge, metrics).not.toBeNull();
+    expect(BigInt(gauge![1]!)).toBeLessThan(parseEther("10"));
+    expect(metrics).toContain(`stablegate_sweeper_balance_low{chain_id="${CHAIN}"} 0`);
+  }, 180_000);
+
+  it("adds up two partial transfers from two wallets: underpaid, then paid; both forwarded", async () => {
+    const order = await createOrder("10");
+    const before = await balanceOf(payout);
+    await transfer(order.depositAddress!, "4");
+    await mine(url(), CONFIRMATIONS - 1);
+    await waitForOrder(order.id, "underpaid with 4", (o) => o.status === "underpaid" && o.amountReceived === "4");
+    await transfer(order.depositAddress!, "6", { from: otherPayer! });
+    await mine(url(), CONFIRMATIONS - 1);
+    const paid = await waitForOrder(order.id, "paid and both forwarded", (o) => o.status === "paid" && forwarded(o, 2));
+    expect(paid.amountReceived).toBe("10");
+    expect(paid.payments.map((p) => p.payer).sort()).toEqual([payer, otherPayer].sort());
+    expect(await balanceOf(payout)).toBe(before + parseUnits("10", 6));
+  }, 180_000);
+
+  it("a transfer after the order was cancelled is paid_late, and forwarded", async () => {
+    const order = await createOrder("5");
+    await call("POST", `/v1/orders/${order.id}/cancel`);
+    await transfer(order.depositAddress!, "5");
+    await mine(url(), CONFIRMATIONS - 1);
+    const late = await waitForOrder(order.id, "paid_late and forwarded", (o) => o.status === "paid_late" && forwarded(o, 1));
+    expect(late.amountReceived).toBe("5");
+  }, 180_000);
+
+  it("a wrong token sent to the deposit address is unmatched for the merchant, never credited, and forwarded all the same", async () => {
+    const order = await createOrder("3");
+    const before = await balanceOf(payout, "USDT18");
+    const hash = await transfer(order.depositAddress!, "3", { symbol: "USDT18" });
+    await mine(url(), CONFIRMATIONS - 1);
+    const row = await waitFor("the unmatched row forwarded", async () => {
+      const [found] = await handle.db.select().from(unmatchedPayments).where(eq(unmatchedPayments.txHash, hash.toLowerCase()));
+      return found?.forwardStatus === "forwarded" ? found : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200 });
+    expect(row).toMatchObject({ reason: "wrong_token", orderId: order.id, method: "transfer", merchantAddress: order.depositAddress });
+    expect(await balanceOf(payout, "USDT18")).toBe(before + parseUnits("3", 18));
+    const seen = await getOrder(order.id);
+    expect(seen).toMatchObject({ status: "pending", amountReceived: "0", payments: [] });
+  }, 180_000);
+
+  it("a reorg that removes a transfer before its confirmations reverts it: the order goes back, nothing is forwarded", async () => {
+    const order = await createOrder("8");
+    const beforeTransfer = await snapshot(url());
+    const hash = await transfer(order.depositAddress!, "8");
+    await waitForOrder(order.id, "confirming", (o) => o.status === "confirming");
+    await revertTo(url(), beforeTransfer);
+    await mine(url(), 2); // the other branch is longer: the indexer follows it
+    const back = await waitForOrder(order.id, "the transfer reverted", (o) => o.payments[0]?.state === "reverted");
+    expect(back.status).toBe("pending");
+    expect(back.amountReceived).toBe("0");
+    const [row] = await handle.db.select().from(payments).where(eq(payments.txHash, hash.toLowerCase()));
+    expect(row).toMatchObject({ state: "reverted", revertReason: "reorged_before_confirmation", forwardStatus: "pending", forwardTxHash: null });
+    expect(await balanceOf(order.depositAddress!)).toBe(0n);
+  }, 180_000);
+
+  it("a forward the token refuses (blacklisted payout) is failed and visible, retried, and forwarded once the payout can receive", async () => {
+    const tether = { address: tokenBySymbol(record(), "USDT").address, abi: blacklistAbi, chain: null, account: DEV_ACCOUNTS.deployer } as const;
+    const wallet = createWalletClient({ transport: http(url()) });
+    const order = await createOrder("2");
+    const before = await balanceOf(payout);
+    await publicClient().waitForTransactionReceipt({ hash: await wallet.writeContract({ ...tether, functionName: "addBlackList", args: [payout] }) });
+    try {
+      await transfer(order.depositAddress!, "2");
+      await mine(url(), CONFIRMATIONS - 1);
+      const failed = await waitForOrder(order.id, "its forward failed", (o) => o.payments[0]?.forward?.status === "failed");
+      expect(failed.status).toBe("paid");
+      expect(failed.payments[0]!.forward!.error).toMatch(/refused|reverted/);
+      expect(await balanceOf(order.depositAddress!)).toBe(parseUnits("2", 6)); // in place, visible
+    } finally {
+      await publicClient().waitForTransactionReceipt({ hash: await wallet.writeContract({ ...tether, functionName: "removeBlackList", args: [payout] }) });
+    }
+    const done = await waitForOrder(order.id, "forwarded on a retry", (o) => forwarded(o, 1));
+    expect(done.payments[0]!.forward!.attempts).toBeGreaterThanOrEqual(1);
+    expect(await balanceOf(payout)).toBe(before + parseUnits("2", 6));
+    expect(await balanceOf(order.depositAddress!)).toBe(0n);
+  }, 180_000);
+
+  it("kill -9 during a batch forward, then a restart: every address forwarded exactly once, no funds lost", async () => {
+    await api.stop();
+    // A low-balance threshold above what the sweeper has: the operator is warned, in the log and in /metrics.
+    await startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600", SWEEPER_LOW_BALANCE: "1000" });
+    await waitFor("the low-balance warning", () => /warning: sweeper 0x[0-9a-fA-F]{40} on chain 31337 has [0-9.]+ native coin left/.test(api.output()));
+    expect(await (await fetch(`${api.url}/metrics`)).text()).toContain(`stablegate_sweeper_balance_low{chain_id="${CHAIN}"} 1`);
+    expect(api.output()).not.toContain(sweeperKey.slice(2));
+    const orders = [await createOrder("1"), await createOrder("2"), await createOrder("3")];
+    const before = await balanceOf(payout);
+    for (const [i, order] of orders.entries()) await transfer(order.depositAddress!, String(i + 1));
+    // The forward is signed and recorded, then broadcast into a mempool that mines nothing: kill the API there.
+    await setAutomine(url(), false);
+    try {
+      await mine(url(), CONFIRMATIONS - 1);
+      const sent = await waitFor("the batch forward recorded", async () => {
+        const rows = await handle.db.select().from(sweeperTransactions).where(eq(sweeperTransactions.status, "sent"));
+        return rows.length === 1 ? rows[0] : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+      expect(sent!.items).toHaveLength(3);
+      await api.kill();
+      // Worst case: the broadcast never reached the node (dropped from its pool).
+      await fetch(url(), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_dropTransaction", params: [sent!.txHash] }) });
+      await startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600" });
+      // The restarted sweeper sends the same signed bytes again (same nonce, same hash), never a second transaction.
+      await waitFor("the same forward back in the pool", async () => {
+        const tx = await publicClient().getTransaction({ hash: sent!.txHash as Hash }).catch(() => null);
+        return tx ?? undefined;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+      await mine(url(), 1);
+    } finally {
+      await setAutomine(url(), true);
+    }
+    for (const order of orders) await waitForOrder(order.id, "paid and forwarded", (o) => o.status === "paid" && forwarded(o, 1));
+    expect(await balanceOf(payout)).toBe(before + parseUnits("6", 6));
+    for (const order of orders) expect(await balanceOf(order.depositAddress!)).toBe(0n);
+    const all = await handle.db.select().from(sweeperTransactions);
+    const forOrders = all.filter((tx) => tx.items.some((item) => orders.some((o) => o.depositAddress!.toLowerCase() === item.depositAddress.toLowerCase())));
+    expect(forOrders).toHaveLength(1);
+    expect(forOrders[0]).toMatchObject({ status: "mined" });
+    const rows = await handle.db.select().from(payments).where(and(eq(payments.method, "transfer"), eq(payments.forwardTxHash, forOrders[0]!.txHash)));
+    expect(rows).toHaveLength(3);
+  }, 240_000);
+});
