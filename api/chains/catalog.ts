@@ -10,6 +10,8 @@ export type AcceptedChain = {
   chainId: number;
   name: string;
   router: Address;
+  /** The DepositFactory whose clones are the orders' deposit addresses; absent in records written before it existed. */
+  depositFactory?: Address | undefined;
   /** The RefundRouter merchants send refunds through; absent in records written before it existed. */
   refundRouter?: Address | undefined;
   deployBlock: number;
@@ -32,6 +34,7 @@ export class ChainCatalog {
         chainId: record.chainId,
         name: record.chainName,
         router: record.router,
+        depositFactory: record.depositFactory,
         refundRouter: record.refundRouter,
         deployBlock: record.deployBlock,
         confirmations: confirmationsFor(record.chainId, confirmations),
