@@ -1,16 +1,26 @@
 /**
- * Deposit addresses computed off-chain, exactly as `DepositFactory` derives them on-chain: an OpenZeppelin 5 minimal
- * clone with immutable arguments (`Clones.cloneDeterministicWithImmutableArgs`) whose implementation and deployer
- * are the factory, whose one argument is the merchant's payout address (20 bytes) and whose CREATE2 salt is the
- * order reference. A leaf module (viem only) for the API, the indexer and the sweeper.
+ * Deposit addresses computed off-chain, exactly as `DepositFactory` derives them on-chain: an ERC-7511 minimal clone
+ * (`contracts/libraries/DepositClone.sol`) whose implementation and deployer are the factory and whose CREATE2 salt
+ * is `keccak256(abi.encode(payout, orderRef))`, binding the merchant's payout address and the order reference.
+ * A leaf module (viem only) for the API, the indexer and the sweeper.
  */
-import { type Address, concat, getAddress, getContractAddress, type Hex, isAddress, isHex, numberToHex, size, zeroAddress } from "viem";
+import {
+  type Address,
+  concat,
+  encodeAbiParameters,
+  getAddress,
+  getContractAddress,
+  type Hex,
+  isAddress,
+  isHex,
+  keccak256,
+  size,
+  zeroAddress,
+} from "viem";
 
-/** `Clones._cloneCodeWithImmutableArgs`' fixed parts around the implementation address (OpenZeppelin 5.x). */
-const CLONE_PREFIX: Hex = "0x3d81600a3d39f3363d3d373d3d3d363d73";
-const CLONE_SUFFIX: Hex = "0x5af43d82803e903d91602b57fd5bf3";
-/** The runtime code of a clone without arguments is 0x2d (45) bytes long. */
-const CLONE_RUNTIME_SIZE = 0x2d;
+/** `DepositClone`'s creation code around the implementation address (0x35 bytes in all; 0x2c of runtime). */
+const CLONE_PREFIX: Hex = "0x602c8060095f395ff3365f5f375f5f365f73";
+const CLONE_SUFFIX: Hex = "0x5af43d5f5f3e5f3d91602a57fd5bf3";
 
 export interface DepositAddressInput {
   /** The `DepositFactory` on the chain (its address is the same on every chain). */
@@ -21,10 +31,14 @@ export interface DepositAddressInput {
   orderRef: Hex;
 }
 
-/** The creation code of the clone bound to `payout`: what CREATE2 hashes. */
-export function depositAddressInitCode(factory: Address, payout: Address): Hex {
-  const args = getAddress(payout);
-  return concat(["0x61", numberToHex(CLONE_RUNTIME_SIZE + size(args), { size: 2 }), CLONE_PREFIX, getAddress(factory), CLONE_SUFFIX, args]);
+/** The creation code of every deposit address of `factory`: what CREATE2 hashes. */
+export function depositAddressInitCode(factory: Address): Hex {
+  return concat([CLONE_PREFIX, getAddress(factory), CLONE_SUFFIX]);
+}
+
+/** The CREATE2 salt of the deposit address bound to `payout` and `orderRef`. */
+export function depositAddressSalt(payout: Address, orderRef: Hex): Hex {
+  return keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }], [getAddress(payout), orderRef]));
 }
 
 /** The deposit address of order `orderRef` paying out to `payout` (deployed or not), checksummed. */
@@ -39,7 +53,7 @@ export function depositAddress({ factory, payout, orderRef }: DepositAddressInpu
   return getContractAddress({
     opcode: "CREATE2",
     from: getAddress(factory),
-    salt: orderRef,
-    bytecode: depositAddressInitCode(factory, payout),
+    salt: depositAddressSalt(payout, orderRef),
+    bytecode: depositAddressInitCode(factory),
   });
 }

@@ -5,10 +5,11 @@ pragma solidity 0.8.30;
 /// @notice Per-order deposit addresses: counterfactual CREATE2 clones, each bound at creation to one merchant payout
 /// address and one order reference. Whatever arrives at a deposit address (the expected token, any other ERC-20,
 /// native coin) can only ever be forwarded to that payout address; anyone may trigger the forward.
-/// @dev A deposit address is `Clones.predictDeterministicAddressWithImmutableArgs(factory, abi.encodePacked(payout),
-/// orderRef, factory)`: an OpenZeppelin minimal clone whose implementation is the factory itself, whose only
-/// immutable argument is the payout address and whose CREATE2 salt is the order reference. No owner, no storage,
-/// no upgrade. Every forward goes through the factory, which emits the events below (one address to index).
+/// @dev A deposit address is the CREATE2 address, from the factory, of an ERC-7511 minimal clone (`DepositClone`)
+/// whose implementation is the factory itself, with salt `keccak256(abi.encode(payout, orderRef))`, which binds the
+/// payout address and the order reference. Only the factory may make a clone `sweep`, and it names as payout only
+/// the address the clone's salt was made of. No owner, no storage, no upgrade. Every forward goes through the
+/// factory, which emits the events below (one address to index).
 interface IDepositFactory {
     /// @notice One deposit address to forward in a batch.
     /// @param token The ERC-20 token to forward, or `address(0)` for the chain's native coin.
@@ -26,16 +27,14 @@ interface IDepositFactory {
     /// @param payout The payout address it forwards to.
     event DepositAddressDeployed(bytes32 indexed orderRef, address indexed depositAddress, address indexed payout);
 
-    /// @notice A deposit address's whole balance of `token` went to its payout address.
+    /// @notice A deposit address's whole balance of `token` went to its payout address. The deposit address and
+    /// the payout address follow from the order reference (and are in the token's own `Transfer` log).
     /// @param orderRef The order reference the deposit address is bound to.
-    /// @param depositAddress The deposit address the funds left.
-    /// @param payout The payout address that received them.
     /// @param token The token forwarded (`address(0)`: native coin).
     /// @param amount What the payout address's balance actually grew by (less than what left for a fee-on-transfer
     /// token such as USDT with its fee switched on).
-    event Forwarded(
-        bytes32 indexed orderRef, address indexed depositAddress, address indexed payout, address token, uint256 amount
-    );
+    // solhint-disable-next-line gas-indexed-events
+    event Forwarded(bytes32 indexed orderRef, address token, uint256 amount);
 
     /// @notice A forward in a batch failed (for example the payout address is blacklisted by the token); the funds
     /// stay at the deposit address, and a later forward can move them.
@@ -96,19 +95,30 @@ interface IDepositFactory {
     /// @return received What `payout`'s balance grew by.
     function forward(address token, address payout, bytes32 orderRef) external returns (uint256 received);
 
-    /// @notice Forwards many deposit addresses in one transaction, deploying those that have no code yet. A forward
-    /// that fails (a blacklisted merchant) emits `ForwardFailed` and leaves its funds in place; the others go on.
+    /// @notice Deploys and forwards many new deposit addresses in one transaction: the cheap path for addresses
+    /// without code. Each deployment is tried with bounded gas and the sweep follows either way, so an address that
+    /// exists already is still forwarded, at the cost of the failed deployment's gas (up to 100,000); send those to
+    /// `forwardMany`. A forward that fails (a blacklisted merchant) emits `ForwardFailed` and leaves its funds in
+    /// place; the others go on. A zero payout reverts the whole batch.
     /// @param forwards The deposit addresses to forward.
     function deployAndForwardMany(Forward[] calldata forwards) external;
 
-    /// @notice Called on a deposit address (through the factory only): sends its whole balance of `token` to the
-    /// payout address it is bound to.
+    /// @notice Forwards many deposit addresses in one transaction, deploying those that have no code yet (checked
+    /// first, so nothing is wasted on an existing one): the path for late payments to deployed addresses, and for a
+    /// mix. Failures are isolated as in `deployAndForwardMany`.
+    /// @param forwards The deposit addresses to forward.
+    function forwardMany(Forward[] calldata forwards) external;
+
+    /// @notice `deployAndForwardMany`'s own call, with bounded gas, to deploy the clone of `salt`; callable only by
+    /// the factory itself.
+    /// @param salt The clone's CREATE2 salt, `keccak256(abi.encode(payout, orderRef))`.
+    function deployFromBatch(bytes32 salt) external;
+
+    /// @notice Called on a deposit address, by the factory only: sends its whole balance of `token` to `payout`,
+    /// which the factory names only as the payout address the deposit address's salt binds.
     /// @param token The ERC-20 token, or `address(0)` for native coin.
+    /// @param payout The payout address the deposit address is bound to.
     /// @return sent What left the deposit address.
     /// @return received What the payout address's balance grew by.
-    function sweep(address token) external returns (uint256 sent, uint256 received);
-
-    /// @notice Called on a deposit address: the payout address it is bound to.
-    /// @return payoutAddress The payout address.
-    function payout() external view returns (address payoutAddress);
+    function sweep(address token, address payout) external returns (uint256 sent, uint256 received);
 }

@@ -99,11 +99,14 @@ const batchOf = (payouts: Address[]) => payouts.map((payout, i) => ({ token: usd
 const batch10 = await measure(() =>
   factory.write.deployAndForwardMany([batchOf(Array(10).fill(merchant.account.address))], { account: owner.account }),
 );
-// A late second transfer to an address already deployed and forwarded once.
-await factory.write.deployAndForward([usdt.address, merchant.account.address, orderRefOf(0)], { account: owner.account });
-await fund(merchant.account.address, 0);
+// Late second transfers to the ten addresses, deployed and forwarded once: `forwardMany` (no deployment tried).
+await factory.write.deployAndForwardMany([batchOf(Array(10).fill(merchant.account.address))], { account: owner.account });
+for (let i = 0; i < 10; i++) await fund(merchant.account.address, i);
 const forwardDeployed = await measure(() =>
   factory.write.forward([usdt.address, merchant.account.address, orderRefOf(0)], { account: owner.account }),
+);
+const forwardMany10 = await measure(() =>
+  factory.write.forwardMany([batchOf(Array(10).fill(merchant.account.address))], { account: owner.account }),
 );
 await deploySnapshot.restore();
 // The same two forwards with the USDC-like token (OpenZeppelin ERC-20: fewer storage reads than Tether's transfer).
@@ -184,6 +187,7 @@ const result = {
     batch10PerAddress: Number(batch10 / 10n),
     batch10DistinctMerchantsPerAddress: Number(batch10Merchants / 10n),
     forwardDeployed: Number(forwardDeployed),
+    forwardMany10PerAddress: Number(forwardMany10 / 10n),
     deployAndForwardUsdcLike: Number(deployAndForwardUsdcLike),
     batch10UsdcLikePerAddress: Number(batch10UsdcLike / 10n),
     ratios: { depositTransferOverTransfer: ratio(customerDepositTransfer, customerTransfer) },
@@ -220,6 +224,7 @@ console.table({
   "deployAndForwardMany (10, per address)": { gas: result.deposit.batch10PerAddress },
   "  same, 10 different merchants": { gas: result.deposit.batch10DistinctMerchantsPerAddress },
   "forward (already deployed)": { gas: result.deposit.forwardDeployed },
+  "forwardMany (10 deployed, per address)": { gas: result.deposit.forwardMany10PerAddress },
   "USDC-like deployAndForward (1 address)": { gas: result.deposit.deployAndForwardUsdcLike },
   "USDC-like deployAndForwardMany (10, each)": { gas: result.deposit.batch10UsdcLikePerAddress },
   "USDT refund transfer": { gas: result.refund.transfer },

@@ -76,8 +76,10 @@ describe("orderDepositAddress", () => {
       account: wallet.account!,
     });
     expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
-    expect((await client.getCode({ address: expected }))?.length).toBeGreaterThan(2);
-    expect(await client.readContract({ address: expected, abi: depositFactoryAbi, functionName: "payout" })).toBe(payout);
+    // The clone's code is the 44-byte proxy to the factory: the payout is bound by the address, not stored.
+    const code = (await client.getCode({ address: expected }))!;
+    expect(code).toHaveLength(2 + 44 * 2);
+    expect(code).toContain(factory.slice(2).toLowerCase());
   });
 
   it("is null on a chain whose record has no DepositFactory, and on a chain the catalog does not know", () => {

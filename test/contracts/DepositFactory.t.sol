@@ -16,14 +16,25 @@ import {DepositFactoryBase} from "./utils/DepositFactoryBase.sol";
 contract DepositFactoryTest is DepositFactoryBase {
     /* DEPOSIT ADDRESS */
 
-    /// @notice The predicted address is where the clone lands, and the clone knows its payout address.
+    /// @notice The predicted address is where the clone lands: an ERC-7511 clone of the factory, nothing else.
     function test_depositAddress_isWhereTheCloneIsDeployed() public {
         address predicted = factory.depositAddress(merchant, ORDER_REF);
         assertEq(predicted.code.length, 0, "no code before");
         address deployed = factory.deploy(merchant, ORDER_REF);
         assertEq(deployed, predicted, "not at the predicted address");
-        assertEq(IDepositFactory(deployed).payout(), merchant, "payout in the clone's code");
-        assertEq(deployed.code.length, 65, "45-byte clone + 20-byte payout");
+        bytes memory erc7511 =
+            abi.encodePacked(hex"365f5f375f5f365f73", address(factory), hex"5af43d5f5f3e5f3d91602a57fd5bf3");
+        assertEq(keccak256(deployed.code), keccak256(erc7511), "44-byte ERC-7511 clone of the factory");
+    }
+
+    /// @notice The salt binds the payout address and the order reference, as `contracts/deposit-address.ts` says.
+    function test_depositAddress_isCreate2OfPayoutAndOrderRef() public view {
+        bytes memory initCode = abi.encodePacked(
+            hex"602c8060095f395ff3365f5f375f5f365f73", address(factory), hex"5af43d5f5f3e5f3d91602a57fd5bf3"
+        );
+        bytes32 salt = keccak256(abi.encode(merchant, ORDER_REF));
+        bytes32 digest = keccak256(abi.encodePacked(bytes1(0xff), address(factory), salt, keccak256(initCode)));
+        assertEq(factory.depositAddress(merchant, ORDER_REF), address(uint160(uint256(digest))), "CREATE2 address");
     }
 
     /// @notice Another payout or another order reference gives another address.
@@ -52,7 +63,7 @@ contract DepositFactoryTest is DepositFactoryBase {
     function test_deployAndForward_forwardsWholeBalanceToPayout() public {
         address deposit = _fundDeposit(address(tether), 125_500_000);
         vm.expectEmit(true, true, true, true, address(factory));
-        emit IDepositFactory.Forwarded(ORDER_REF, deposit, merchant, address(tether), 125_500_000);
+        emit IDepositFactory.Forwarded(ORDER_REF, address(tether), 125_500_000);
         vm.prank(stranger);
         uint256 received = factory.deployAndForward(address(tether), merchant, ORDER_REF);
         assertEq(received, 125_500_000, "received");
@@ -262,12 +273,52 @@ contract DepositFactoryTest is DepositFactoryBase {
         assertEq(_forwardedEvents(vm.getRecordedLogs()).length, 1, "one Forwarded event");
     }
 
+    /// @notice `forwardMany` forwards a mix of deployed and new addresses, deploying only the new ones, and
+    /// isolates a blacklisted merchant's item like the other batch.
+    function test_forwardMany_forwardsLateAndNewAddresses() public {
+        address blocked = makeAddr("blocked merchant");
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](3);
+        items[0] = IDepositFactory.Forward(address(tether), merchant, keccak256("late"));
+        items[1] = IDepositFactory.Forward(address(tether), merchant, keccak256("new"));
+        items[2] = IDepositFactory.Forward(address(tether), blocked, keccak256("blocked"));
+        _payDeposit(address(tether), merchant, keccak256("late"), 5e6);
+        factory.deployAndForward(address(tether), merchant, keccak256("late"));
+        _payDeposit(address(tether), merchant, keccak256("late"), 2e6); // a late payment after the forward
+        _payDeposit(address(tether), merchant, keccak256("new"), 3e6);
+        address blockedDeposit = _payDeposit(address(tether), blocked, keccak256("blocked"), 4e6);
+        tether.addBlackList(blocked);
+
+        vm.recordLogs();
+        vm.prank(stranger);
+        factory.forwardMany(items);
+        assertEq(_forwardedEvents(vm.getRecordedLogs()).length, 2, "two Forwarded events");
+        assertEq(tether.balanceOf(merchant), 10e6, "late and new forwarded");
+        assertEq(tether.balanceOf(blockedDeposit), 4e6, "blacklisted funds stay, visible");
+        assertTrue(factory.depositAddress(merchant, keccak256("new")).code.length > 0, "new one deployed");
+    }
+
+    /// @notice `deployAndForwardMany` given an address deployed already still forwards it (its bounded deployment
+    /// fails, the sweep follows), and a late payment to it is forwarded by the next batch.
+    function test_deployAndForwardMany_forwardsAnAlreadyDeployedAddress() public {
+        address deposit = _fundDeposit(address(tether), 8e6);
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](1);
+        items[0] = IDepositFactory.Forward(address(tether), merchant, ORDER_REF);
+        factory.deployAndForwardMany(items);
+        assertEq(tether.balanceOf(merchant), 8e6, "first forward");
+        _fundDeposit(address(tether), 1e6);
+        factory.deployAndForwardMany(items);
+        assertEq(tether.balanceOf(merchant), 9e6, "late payment forwarded by the same entry point");
+        assertEq(tether.balanceOf(deposit), 0, "deposit emptied");
+    }
+
     /// @notice A zero payout in a batch is the caller's mistake: the whole batch reverts.
     function test_deployAndForwardMany_revertsOnZeroPayout() public {
         IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](1);
         items[0] = IDepositFactory.Forward(address(tether), address(0), ORDER_REF);
         vm.expectRevert(IDepositFactory.InvalidPayout.selector);
         factory.deployAndForwardMany(items);
+        vm.expectRevert(IDepositFactory.InvalidPayout.selector);
+        factory.forwardMany(items);
     }
 
     /* ROLES */
@@ -278,16 +329,33 @@ contract DepositFactoryTest is DepositFactoryBase {
         factory.deploy(merchant, ORDER_REF);
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, stranger));
-        IDepositFactory(deposit).sweep(address(tether));
+        IDepositFactory(deposit).sweep(address(tether), stranger);
+        vm.prank(merchant);
+        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, merchant));
+        IDepositFactory(deposit).sweep(address(tether), merchant);
         assertEq(tether.balanceOf(deposit), 1e6, "nothing moved");
     }
 
-    /// @notice The factory's own `sweep` and `payout` are not deposit-address functions.
+    /// @notice The factory's own `sweep` is not a deposit-address function, even when it calls itself.
     function test_sweep_revertsOnTheFactory() public {
+        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, address(this)));
+        factory.sweep(address(tether), merchant);
+        vm.prank(address(factory));
         vm.expectRevert(IDepositFactory.WrongContext.selector);
-        factory.sweep(address(tether));
+        factory.sweep(address(tether), merchant);
+    }
+
+    /// @notice `deployFromBatch` (the batch's bounded deployment) takes orders from the factory itself only, and
+    /// not on a deposit address.
+    function test_deployFromBatch_revertsForAnyoneButTheFactory() public {
+        bytes32 salt = keccak256(abi.encode(stranger, ORDER_REF));
+        vm.prank(stranger);
         vm.expectRevert(IDepositFactory.WrongContext.selector);
-        factory.payout();
+        factory.deployFromBatch(salt);
+        address deposit = factory.deploy(merchant, ORDER_REF);
+        vm.prank(address(factory));
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        IDepositFactory(deposit).deployFromBatch(salt);
     }
 
     /// @notice Factory entry points called on a deposit address (delegated into the factory's code) revert.
@@ -301,6 +369,8 @@ contract DepositFactoryTest is DepositFactoryBase {
         IDepositFactory(deposit).deploy(stranger, ORDER_REF);
         vm.expectRevert(IDepositFactory.WrongContext.selector);
         IDepositFactory(deposit).deployAndForwardMany(new IDepositFactory.Forward[](0));
+        vm.expectRevert(IDepositFactory.WrongContext.selector);
+        IDepositFactory(deposit).forwardMany(new IDepositFactory.Forward[](0));
     }
 
     /// @notice The factory itself takes no native coin.
