@@ -5,6 +5,7 @@
  * CSP allows because it is not executed.
  */
 import { amountLabel, amountNote, PAYABLE_STATUSES, shownAmount, statusDetail, statusLabel } from "./order-text.js";
+import { depositQrPath } from "./deposit-qr-path.js";
 import type { PublicOrder } from "./public-order.js";
 
 const escapeHtml = (value: string) =>
@@ -59,12 +60,16 @@ export function checkoutPage(order: PublicOrder): string {
   <section class="pay-methods" id="pay-methods" aria-labelledby="pay-methods-title"${payable ? "" : " hidden"}>
     <h2 id="pay-methods-title" class="visually-hidden">How to pay</h2>
     <div class="warning" id="transfer-warning" role="note">
-      <p><strong>Pay only with one of the options below.</strong> Tokens sent straight to the merchant's address, or
-      withdrawn from an exchange, cannot be matched to this order and are not credited.</p>
+      <p><strong>Pay only with one of the options below.</strong> ${
+        order.depositAddress
+          ? "Tokens sent to any other address (the merchant's own wallet, the payment router)"
+          : "Tokens sent straight to the merchant's address, or withdrawn from an exchange,"
+      } cannot be matched to this order and are not credited.</p>
     </div>
     <div class="methods">
 ${walletMethod(order)}
 ${metamaskMethod(order)}
+${depositMethod(order)}
     </div>
     <details class="technical">
       <summary>What your wallet will show</summary>
@@ -85,7 +90,7 @@ ${metamaskMethod(order)}
   );
 }
 
-/** One way to pay, as a card; each method is a self-contained `<article class="method">` (a deposit address can join later). */
+/** One way to pay, as a card; each method is a self-contained `<article class="method">`. */
 function walletMethod(order: PublicOrder): string {
   const e = escapeHtml;
   return `      <article class="method" id="method-wallet" aria-labelledby="wallet-title">
@@ -121,6 +126,36 @@ function metamaskMethod(order: PublicOrder): string {
           <img class="qr" src="/pay/${e(order.checkoutToken)}/qr.svg" width="180" height="180" alt="QR code that opens this checkout in MetaMask Mobile">
           <p>Scan with your phone's camera or MetaMask: it opens this checkout in the MetaMask app.</p>
         </div>
+      </article>`;
+}
+
+/**
+ * A plain transfer to the order's own deposit address, from any wallet or exchange: network and token in large
+ * print, the exact amount still due and the address with copy buttons, and an EIP-681 `transfer` QR code. The
+ * script keeps the amount and the QR code current as payments arrive.
+ */
+function depositMethod(order: PublicOrder): string {
+  const e = escapeHtml;
+  if (!order.depositAddress) return "";
+  const { symbol } = order.token;
+  return `      <article class="method method-deposit" id="method-deposit" aria-labelledby="deposit-title">
+        <h3 id="deposit-title">Send from any wallet or exchange</h3>
+        <p class="deposit-network" id="deposit-network">Send only <strong>${e(symbol)}</strong> on <strong>${e(order.chain.name)}</strong></p>
+        <div class="deposit-grid">
+          <img class="qr" id="deposit-qr" src="${e(depositQrPath(order))}" width="180" height="180" alt="QR code of a ${e(symbol)} transfer to this order's deposit address, for wallets that scan payment codes">
+          <dl class="deposit-facts">
+            <dt id="deposit-amount-label">Amount to send</dt>
+            <dd><span class="deposit-value"><span id="deposit-amount" data-testid="deposit-amount">${e(order.amountDue)}</span> ${e(symbol)}</span>
+              <button type="button" class="copy" data-copy="deposit-amount" aria-describedby="deposit-amount-label">Copy amount</button></dd>
+            <dt id="deposit-address-label">To this order's deposit address</dt>
+            <dd><code class="deposit-value address" id="deposit-address" data-testid="deposit-address">${e(order.depositAddress)}</code>
+              <button type="button" class="copy" data-copy="deposit-address" aria-describedby="deposit-address-label">Copy address</button></dd>
+          </dl>
+        </div>
+        <p class="small">This address is for this order only. Send the exact amount in one or more transfers; if your exchange
+        takes its withdrawal fee out of the amount, add the fee so that the whole amount arrives. Other tokens, or
+        ${e(symbol)} on another network, are not credited to this order.</p>
+        <p id="copy-status" class="visually-hidden" role="status"></p>
       </article>`;
 }
 

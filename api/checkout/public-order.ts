@@ -8,6 +8,8 @@ import { loadHeads, orderPayments } from "../orders/reads.js";
 import type { Database } from "../db/client.js";
 import { merchants, orders } from "../db/schema.js";
 import { formatAmount } from "../lib/amount.js";
+import { transferUri } from "../lib/eip681.js";
+import { orderDepositAddress } from "../orders/deposit-address.js";
 import type { ChainCatalog } from "../chains/catalog.js";
 import { confirmationsOf } from "../orders/views.js";
 import { metamaskDappLink } from "./metamask.js";
@@ -34,6 +36,13 @@ export type PublicOrder = {
   /** The merchant's wallet the router pays into. */
   payoutAddress: string;
   orderRef: string;
+  /**
+   * The order's own deposit address, which takes a plain transfer from any wallet or exchange; null on a chain
+   * without a DepositFactory.
+   */
+  depositAddress: string | null;
+  /** EIP-681 `transfer` of `amountDueUnits` to the deposit address (for its QR code); null without one. */
+  depositUri: string | null;
   /** Opens this page inside MetaMask Mobile's browser (QR code and the phone's "Open in MetaMask" link). */
   metamaskUrl: string;
   /** MetaMask opens dapp links over https only: false when this checkout is served over plain http. */
@@ -68,6 +77,7 @@ export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDe
   const explorerTxUrl = network.explorerTxUrl ?? null;
   const token = chains.tokenByAddress(order.chainId, order.tokenAddress);
   const due = order.amount > order.amountReceived ? order.amount - order.amountReceived : 0n;
+  const depositAddress = orderDepositAddress(chains.chain(order.chainId), order);
   return {
     checkoutToken: order.checkoutToken,
     id: order.id,
@@ -87,6 +97,8 @@ export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDe
     toAddress: order.routerAddress,
     payoutAddress: order.payoutAddress,
     orderRef: order.orderRef,
+    depositAddress,
+    depositUri: depositAddress && transferUri({ chainId: order.chainId, token: order.tokenAddress, to: depositAddress, amount: due }),
     metamaskUrl: metamaskDappLink(config.publicBaseUrl, order.checkoutToken),
     https: config.publicBaseUrl.startsWith("https://"),
     expiresAt: order.expiresAt.toISOString(),

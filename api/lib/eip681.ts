@@ -21,3 +21,11 @@ export function paymentUris({ chainId, router, token, amount, payout, orderRef }
     approveUri: `ethereum:${token}@${chainId}/approve?address=${router}&uint256=${amount}`,
   };
 }
+
+/**
+ * The EIP-681 URI of a plain token `transfer` of `amount` base units to `to` (an order's deposit address), as
+ * wallets (MetaMask included) execute it: `ethereum:<token>@<chainId>/transfer?address=<to>&uint256=<amount>`.
+ */
+export function transferUri({ chainId, token, to, amount }: { chainId: number; token: string; to: string; amount: bigint }): string {
+  return `ethereum:${token}@${chainId}/transfer?address=${to}&uint256=${amount}`;
+}

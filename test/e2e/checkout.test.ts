@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContextOptions, chromium, type Page, type Request } from "playwright-core";
-import { type Address, createWalletClient, erc20Abi, http, parseUnits } from "viem";
+import { type Address, createPublicClient, createWalletClient, erc20Abi, http, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as admin from "../../api/admin/commands.js";
 import { streamSettings } from "../../api/checkout/status-stream.js";
@@ -24,6 +24,9 @@ import { freePort } from "../../scripts/stack/ports.js";
 import { DEV_ACCOUNTS, pay as payOnChain, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
+import { parse as parseEthUrl } from "eth-url-parser";
+import QRCode from "qrcode";
+import { depositAddress } from "../../contracts/deposit-address.js";
 import { seriousA11yViolations, unusableWalletLinks, visiblePaymentOffers } from "./support/checkout-checks.js";
 import { installTestWallet, type TestWallet } from "./support/test-wallet.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
@@ -37,6 +40,9 @@ const ARTIFACTS = path.join(root, "test/artifacts");
 const SCREENSHOT = path.join(ARTIFACTS, "checkout.png");
 /** The public base URL the API is told it is reached at: https, so the page offers MetaMask's dapp link. */
 const PUBLIC_BASE_URL = "https://pay.acme-coffee.test";
+
+const balanceOf = async (url: string, token: Address, holder: Address) =>
+  await createPublicClient({ transport: http(url) }).readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [holder] });
 
 type Order = { id: string; status: string; cashierUrl: string; toAddress: Address; orderRef: `0x${string}` };
 
@@ -208,8 +214,9 @@ describe("hosted checkout in Chromium", () => {
     expect(html).toContain("Acme Coffee");
     for (const secret of ["cust-secret-42", "internal-only", "checkout-", "sk_"]) expect(html).not.toContain(secret);
     expect(html).not.toMatch(/<script src="https?:/);
-    // The merchant's address is not offered for copying (a plain transfer to it is never credited); a warning says so.
-    expect(html).not.toContain("data-copy");
+    // Only the order's deposit address and amount are offered for copying, never the merchant's own address (a plain
+    // transfer to it is never credited); a warning says so.
+    expect([...html.matchAll(/data-copy="([^"]+)"/g)].map((m) => m[1])).toEqual(["deposit-amount", "deposit-address"]);
     expect(html).toContain("cannot be matched to this order and are not credited");
 
     const status = (await (await fetch(`${localCheckout(order)}/status`)).json()) as Record<string, unknown>;
@@ -270,7 +277,7 @@ describe("hosted checkout in Chromium", () => {
     await expect(page.locator("#network-name").textContent()).resolves.toMatch(/\S/);
     await expect(page.locator("#countdown").textContent()).resolves.toMatch(/Expires in \d+:\d\d/);
     // Desktop: the QR code for the phone, no dapp link; the wallet button; no link MetaMask would not execute.
-    expect(await page.locator("img.qr").isVisible()).toBe(true);
+    expect(await page.locator("#method-metamask img.qr").isVisible()).toBe(true);
     expect(await page.locator("#metamask-link").isVisible()).toBe(false);
     expect(await unusableWalletLinks(page)).toEqual([]);
     await mkdir(ARTIFACTS, { recursive: true });
@@ -330,6 +337,76 @@ describe("hosted checkout in Chromium", () => {
     expect(await publicOrder(order)).toMatchObject({ status: "paid", amountReceived: "10" });
     await expectNothingPayable(page);
     await snapshot(page, "paid");
+  });
+
+  it("offers Send from any wallet or exchange: the deposit address, the amount due, network and token, copy buttons, an EIP-681 QR", async () => {
+    const { record, url } = stack.chain(CHAIN);
+    const usdt = tokenBySymbol(record, "USDT");
+    const order = await createOrder("USDT", "12.5");
+    const deposit = depositAddress({ factory: record.depositFactory!, payout: DEV_ACCOUNTS.merchant, orderRef: order.orderRef });
+    const status = (await (await fetch(`${localCheckout(order)}/status`)).json()) as { depositAddress: string; depositUri: string };
+    expect(status.depositAddress).toBe(deposit);
+    // The QR code's URI, read as MetaMask reads it: a plain transfer of 12.5 USDT (base units) to the deposit address.
+    const uri = parseEthUrl(status.depositUri);
+    expect(uri).toMatchObject({ target_address: usdt.address, chain_id: String(CHAIN), function_name: "transfer" });
+    expect(uri.parameters).toEqual({ address: deposit, uint256: "12500000" });
+
+    const { page, requests } = await open(order);
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    const card = page.locator("#method-deposit");
+    expect(await card.isVisible()).toBe(true);
+    await expect(card.locator("h3").textContent()).resolves.toBe("Send from any wallet or exchange");
+    await expect(page.locator("#deposit-network").textContent()).resolves.toBe(`Send only USDT on ${record.chainName}`);
+    expect(await page.locator("#deposit-network").evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(20);
+    await expect(page.locator("#deposit-amount").textContent()).resolves.toBe("12.5");
+    await expect(page.locator("#deposit-address").textContent()).resolves.toBe(deposit);
+    // The browser-wallet path is still offered beside it.
+    expect(await page.locator("#connect").isVisible()).toBe(true);
+    // The QR image is the one of that URI, as the server draws it.
+    const qrSrc = (await page.locator("#deposit-qr").getAttribute("src"))!;
+    expect(qrSrc).toBe(`${checkoutPath(order)}/transfer-qr.svg?due=12500000`);
+    await waitFor("the deposit QR code to load", async () => requests.some((r) => r.url().endsWith(qrSrc)));
+    const drawn = await (await fetch(`${api.url}${qrSrc}`)).text();
+    expect(drawn).toBe(await QRCode.toString(status.depositUri, { type: "svg", errorCorrectionLevel: "M", margin: 1 }));
+    await snapshot(page, "deposit");
+
+    await page.click('button[data-copy="deposit-address"]');
+    await waitFor("the address to be copied", async () => (await page.evaluate(() => navigator.clipboard.readText())) === deposit);
+    await expect(page.locator('button[data-copy="deposit-address"]').textContent()).resolves.toBe("Copied");
+    await expect(page.locator("#copy-status").textContent()).resolves.toContain(deposit);
+    await page.click('button[data-copy="deposit-amount"]');
+    await waitFor("the amount to be copied", async () => (await page.evaluate(() => navigator.clipboard.readText())) === "12.5");
+    await snapshot(page, "deposit-copied");
+
+    // A part paid (through the router) lowers what the card asks for, and its QR code, while the page is open.
+    await payOutside(order, "USDT", "2");
+    await waitForPageStatus(page, "underpaid");
+    await expect(page.locator("#deposit-amount").textContent()).resolves.toBe("10.5");
+    expect(await page.locator("#deposit-qr").getAttribute("src")).toBe(`${checkoutPath(order)}/transfer-qr.svg?due=10500000`);
+    await snapshot(page, "deposit-underpaid");
+
+    // The customer's exchange sends a plain ERC-20 transfer of the rest to the deposit address; the tokens are there.
+    // (The page turning Paid needs the deposit-address detection of #15 A, merged separately.)
+    const exchange = createWalletClient({ account: otherPayer as Address, transport: http(url) });
+    const before = await balanceOf(url, usdt.address, deposit);
+    await exchange.writeContract({ address: usdt.address, abi: erc20Abi, functionName: "transfer", args: [deposit, parseUnits("10.5", 6)], chain: null });
+    await waitFor("the transfer to land", async () => (await balanceOf(url, usdt.address, deposit)) === before + 10_500_000n);
+  });
+
+  it("shows the deposit option on a phone (no QR to scan with itself, big copy buttons) and in dark mode", async () => {
+    const order = await createOrder("USDT", "4");
+    const phone = await open(order, { mobile: true, withWallet: false });
+    expect(await phone.page.locator("#method-deposit").isVisible()).toBe(true);
+    expect(await phone.page.locator("img.qr:visible").count()).toBe(0);
+    for (const button of await phone.page.locator("button[data-copy]").all()) {
+      expect((await button.boundingBox())!.height).toBeGreaterThanOrEqual(40);
+    }
+    await expect(phone.page.locator("#deposit-amount").textContent()).resolves.toBe("4");
+    await snapshot(phone.page, "deposit-phone");
+    await phone.page.context().close();
+    const dark = await open(order, { dark: true });
+    expect(await dark.page.locator("#deposit-qr").isVisible()).toBe(true);
+    await snapshot(dark.page, "deposit-dark");
   });
 
   it("pays a permit token (USDC) with one signature and one transaction, after a rejected signature is explained", async () => {
@@ -397,7 +474,7 @@ describe("hosted checkout in Chromium", () => {
     const box = (await link.boundingBox())!;
     expect(box.height).toBeGreaterThanOrEqual(44); // a comfortable tap target
     expect(box.width).toBeGreaterThanOrEqual(200);
-    expect(await page.locator("img.qr").isVisible()).toBe(false); // no "scan this" on the phone that would scan it
+    expect(await page.locator("img.qr:visible").count()).toBe(0); // no "scan this" on the phone that would scan it
     expect(await page.locator("#no-wallet").isVisible()).toBe(true);
     expect(await page.locator("#connect").isVisible()).toBe(false);
     expect(await page.locator("#transfer-warning").isVisible()).toBe(true);

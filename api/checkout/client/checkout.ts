@@ -5,6 +5,7 @@
  */
 import type { Address } from "viem";
 import { amountLabel, amountNote, type OrderStatusName, PAYABLE_STATUSES, paymentText, shownAmount, statusDetail, statusLabel } from "../order-text.js";
+import { renderDepositOption, setUpCopyButtons } from "./deposit-option.js";
 import { watchOrder } from "./live-status.js";
 import { type CheckoutOrder, PaymentBlocked, payOrder, type Step } from "./pay-flow.js";
 import { type DiscoveredWallet, discoverWallets, injectedWallet, USER_REJECTED, Wallet, WalletError } from "./wallet.js";
@@ -21,6 +22,7 @@ type OrderState = CheckoutOrder & {
   payments: { txHash: string; amount: string; state: string; confirmations: number; txUrl: string | null }[];
   successUrl: string | null;
   cancelUrl: string | null;
+  depositAddress: string | null;
 };
 
 const REDIRECT_DELAY_MS = 3_000;
@@ -51,6 +53,7 @@ function render(): void {
   $("amount").textContent = shownAmount(order);
   $("amount-note").textContent = amountNote(order);
   $("pay").textContent = `Pay ${order.amountDue} ${order.token.symbol}`;
+  renderDepositOption(order);
   renderPayments();
   const canPay = payable();
   // A closed order offers nothing to pay with; a flow already under way keeps its steps in view until it ends.
@@ -257,4 +260,5 @@ discoverWallets((found) => {
 $("connect").addEventListener("click", () => withBusy(connect));
 $("pay").addEventListener("click", () => withBusy(pay));
 setInterval(renderCountdown, 1_000);
+setUpCopyButtons();
 renderWallets();

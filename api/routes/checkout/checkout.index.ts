@@ -56,4 +56,11 @@ export const checkoutRouter = createRouter()
     if (!order) return c.text("Not found", 404);
     const svg = await QRCode.toString(order.metamaskUrl, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
     return c.body(svg, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=3600" });
+  })
+  .get("/pay/:token/transfer-qr.svg", async (c) => {
+    // The EIP-681 transfer of what is due now to the order's deposit address (the page's `?due=` only busts caches).
+    const order = await loadPublicOrder(c.get("deps"), c.req.param("token"));
+    if (!order?.depositUri) return c.text("Not found", 404);
+    const svg = await QRCode.toString(order.depositUri, { type: "svg", errorCorrectionLevel: "M", margin: 1 });
+    return c.body(svg, 200, { "Content-Type": "image/svg+xml", "Cache-Control": "no-store" });
   });
