@@ -9,7 +9,6 @@ import type { Database } from "../db/client.js";
 import { merchants, orders } from "../db/schema.js";
 import { formatAmount } from "../lib/amount.js";
 import { transferUri } from "../lib/eip681.js";
-import { orderDepositAddress } from "../orders/deposit-address.js";
 import type { ChainCatalog } from "../chains/catalog.js";
 import { confirmationsOf } from "../orders/views.js";
 import { metamaskDappLink } from "./metamask.js";
@@ -77,7 +76,8 @@ export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDe
   const explorerTxUrl = network.explorerTxUrl ?? null;
   const token = chains.tokenByAddress(order.chainId, order.tokenAddress);
   const due = order.amount > order.amountReceived ? order.amount - order.amountReceived : 0n;
-  const depositAddress = orderDepositAddress(chains.chain(order.chainId), order);
+  // Stored at creation: null when the order (or its merchant) takes no plain transfers, or the chain has no factory.
+  const depositAddress = order.depositAddress;
   return {
     checkoutToken: order.checkoutToken,
     id: order.id,

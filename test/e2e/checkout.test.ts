@@ -385,12 +385,16 @@ describe("hosted checkout in Chromium", () => {
     expect(await page.locator("#deposit-qr").getAttribute("src")).toBe(`${checkoutPath(order)}/transfer-qr.svg?due=10500000`);
     await snapshot(page, "deposit-underpaid");
 
-    // The customer's exchange sends a plain ERC-20 transfer of the rest to the deposit address; the tokens are there.
-    // (The page turning Paid needs the deposit-address detection of #15 A, merged separately.)
+    // The customer's exchange sends a plain ERC-20 transfer of the rest to the deposit address: the page turns Paid.
     const exchange = createWalletClient({ account: otherPayer as Address, transport: http(url) });
     const before = await balanceOf(url, usdt.address, deposit);
     await exchange.writeContract({ address: usdt.address, abi: erc20Abi, functionName: "transfer", args: [deposit, parseUnits("10.5", 6)], chain: null });
     await waitFor("the transfer to land", async () => (await balanceOf(url, usdt.address, deposit)) === before + 10_500_000n);
+    await waitForPageStatus(page, "paid");
+    expect(await card.isVisible()).toBe(false); // nothing left to send
+    await snapshot(page, "deposit-paid");
+    const paid = (await (await fetch(`${localCheckout(order)}/status`)).json()) as { status: string; amountReceived: string };
+    expect(paid).toMatchObject({ status: "paid", amountReceived: "12.5" });
   });
 
   it("shows the deposit option on a phone (no QR to scan with itself, big copy buttons) and in dark mode", async () => {
