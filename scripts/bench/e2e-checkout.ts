@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { launchChromium } from "../../test/support/chromium.js";
 import { DEV_ACCOUNTS, sendPayments, tokenBySymbol } from "../../test/support/payments.js";
 import { waitFor } from "../../test/support/wait.js";
-import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder } from "../../test/e2e/support/gateway.js";
+import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder } from "../../test/support/gateway.js";
 
 export type CheckoutFigures = { payments: number; p50Ms: number; maxMs: number; samplesMs: number[] };
 

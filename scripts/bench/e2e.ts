@@ -23,7 +23,7 @@ import { mine, setAutomine } from "../../test/support/chain.js";
 import type { TestDatabaseKind } from "../../test/support/database.js";
 import { DEV_ACCOUNTS, type Payment, paymentLogsOf, sendPayments, tokenBySymbol } from "../../test/support/payments.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
-import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder, startGateway } from "../../test/e2e/support/gateway.js";
+import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder, startGateway } from "../../test/support/gateway.js";
 import { type DeliveredEvent, startHangingReceiver, startVerifyingReceiver } from "../../test/support/webhook-receiver.js";
 import { measureCheckoutPaid } from "./e2e-checkout.js";
 import { writeBenchResult } from "./results.js";

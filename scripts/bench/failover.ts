@@ -15,7 +15,7 @@ import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
 import { findPostgres } from "../../test/support/postgres-server.js";
 import { waitFor } from "../../test/support/wait.js";
-import { type Cluster, type Instance, startCluster, startPaymentFlow } from "../../test/e2e/support/cluster.js";
+import { type Cluster, type Instance, startCluster, startPaymentFlow } from "../../test/support/cluster.js";
 import { writeBenchResult } from "./results.js";
 
 const FAILURES = Number(process.env.BENCH_FAILURES ?? 10);

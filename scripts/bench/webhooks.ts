@@ -28,7 +28,7 @@ import { enqueueDeliveries } from "../../api/webhooks/fan-out.js";
 import { onOutbox } from "../../api/webhooks/outbox-signal.js";
 import { encryptSecret } from "../../api/webhooks/secret-box.js";
 import { generateSecret } from "../../api/webhooks/signing.js";
-import { MemoryPaymentSource } from "../../test/api/support/memory-source.js";
+import { MemoryPaymentSource } from "../../test/support/memory-source.js";
 import { writeBenchResult } from "./results.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
 import { openTestDatabase } from "../../test/support/database.js";

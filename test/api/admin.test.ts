@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runAdmin } from "../../api/admin/cli.js";
-import { writeTestDeployments } from "./support/harness.js";
+import { writeTestDeployments } from "../support/harness.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 describeBackends("app: health, OpenAPI, docs, error shape", (backend) => {
   let h: Harness;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as admin from "../../api/admin/commands.js";
 import { purgeExpired } from "../../api/confirmer/housekeeping.js";
 import { SIGNATURE_WINDOW_SECONDS, signRequest } from "../../api/lib/request-signature.js";
-import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 const RATE_LIMIT = 5;
 

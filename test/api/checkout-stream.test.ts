@@ -10,7 +10,7 @@ import { orders } from "../../api/db/schema.js";
 import { notifyOrderChanges } from "../../api/orders/changes.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { readAs } from "../support/api-client.js";
-import { createHarness, describeBackends, type Harness, orderBody, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, type Harness, orderBody, type TestMerchant } from "../support/harness.js";
 
 type Pushed = { status: string; amountDue: string; checkoutToken: string };
 

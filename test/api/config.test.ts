@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIRMATIONS } from "../../api/chains/confirmations.js";
 import { ConfigError, parseConfig } from "../../api/config.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
-import { writeTestDeployments } from "./support/harness.js";
+import { writeTestDeployments } from "../support/harness.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 

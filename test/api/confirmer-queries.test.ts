@@ -12,8 +12,8 @@ import type { Database } from "../../api/db/client.js";
 import * as schema from "../../api/db/schema.js";
 import { events, orders, webhookDeliveries } from "../../api/db/schema.js";
 import type { OrderView } from "../../api/orders/views.js";
-import { MemoryPaymentSource } from "./support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, orderBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { MemoryPaymentSource } from "../support/memory-source.js";
+import { createHarness, describeBackends, LOCAL, orderBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 describeBackends("confirmer queries per pass", (backend) => {
   let h: Harness;

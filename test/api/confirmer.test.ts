@@ -7,7 +7,7 @@ import { confirmerCursors, events, orders, payments, unmatchedPayments } from ".
 import type { OrderView } from "../../api/orders/views.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { readAs } from "../support/api-client.js";
-import { MemoryPaymentSource } from "./support/memory-source.js";
+import { MemoryPaymentSource } from "../support/memory-source.js";
 import {
   BASE,
   createHarness,
@@ -21,7 +21,7 @@ import {
   TOKENS,
   type Harness,
   type TestMerchant,
-} from "./support/harness.js";
+} from "../support/harness.js";
 
 const CONFIRMATIONS = 3;
 

@@ -1,6 +1,6 @@
 /** Date-times at the edges of what the API stores: a clear 422 naming the field, never a 500, on both databases. */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 describeBackends("date-times", (backend) => {
   let h: Harness;

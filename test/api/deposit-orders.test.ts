@@ -12,8 +12,8 @@ import * as admin from "../../api/admin/commands.js";
 import { unmatchedPayments } from "../../api/db/schema.js";
 import { orderDepositAddress } from "../../api/orders/deposit-address.js";
 import type { OrderView, PaymentView } from "../../api/orders/views.js";
-import { MemoryPaymentSource } from "./support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, orderBody, testRecords, TOKENS, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { MemoryPaymentSource } from "../support/memory-source.js";
+import { createHarness, describeBackends, LOCAL, orderBody, testRecords, TOKENS, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 const FACTORY = "0x00000000000000000000000000000000000000F1";
 const SENDER = "0x000000000000000000000000000000000000b0b0";

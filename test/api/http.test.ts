@@ -8,7 +8,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { readAs } from "../support/api-client.js";
-import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 /** A POST whose body is written in `chunks` with Transfer-Encoding: chunked (no Content-Length). */
 function postChunked(url: string, key: string, chunks: string[]): Promise<{ status: number; body: string }> {

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv, Merchant } from "../../api/http/context.js";
 import { idempotency, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
-import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 describeBackends("Idempotency-Key", (backend) => {
   let h: Harness;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { CONFIRMER_LEASE, Leadership, LostLeadershipError } from "../../api/confirmer/leader.js";
 import { confirmerCursors, leaderLeases } from "../../api/db/schema.js";
-import { MemoryPaymentSource } from "./support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, type Harness } from "./support/harness.js";
+import { MemoryPaymentSource } from "../support/memory-source.js";
+import { createHarness, describeBackends, LOCAL, type Harness } from "../support/harness.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -15,7 +15,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, describeBackends, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 type Operation = { operationId: string; parameters?: { name: string; in: string; schema?: unknown; example?: unknown }[]; responses: Record<string, unknown> };
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };

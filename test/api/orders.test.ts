@@ -8,7 +8,7 @@ import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as paymentsRoutes from "../../api/routes/payments/payments.routes.js";
 import { readAs } from "../support/api-client.js";
 import * as admin from "../../api/admin/commands.js";
-import { MemoryPaymentSource } from "./support/memory-source.js";
+import { MemoryPaymentSource } from "../support/memory-source.js";
 import {
   BASE,
   createHarness,
@@ -20,7 +20,7 @@ import {
   TOKENS,
   type Harness,
   type TestMerchant,
-} from "./support/harness.js";
+} from "../support/harness.js";
 
 
 /** What an event's `data.order` holds: the order as it was, with its payments. */

@@ -8,7 +8,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp, type App } from "../../api/app.js";
 import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
-import { createHarness, describeBackends, TestClock, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 const LIMIT = 10;
 const INTERVAL_MS = 60_000 / LIMIT;

@@ -5,7 +5,7 @@ import { Confirmer } from "../../api/confirmer/confirmer.js";
 import type { OrderView } from "../../api/orders/views.js";
 import type { RefundView } from "../../api/refunds/views.js";
 import * as admin from "../../api/admin/commands.js";
-import { MemoryPaymentSource } from "./support/memory-source.js";
+import { MemoryPaymentSource } from "../support/memory-source.js";
 import {
   createHarness,
   describeBackends,
@@ -18,7 +18,7 @@ import {
   type ErrorBody,
   type Harness,
   type TestMerchant,
-} from "./support/harness.js";
+} from "../support/harness.js";
 import * as eventsRoutes from "../../api/routes/events/events.routes.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as admin from "../../api/admin/commands.js";
 import { API_SCOPES, type ApiScope } from "../../api/lib/scopes.js";
-import { createHarness, describeBackends, type ErrorBody, type Harness, type TestMerchant } from "./support/harness.js";
+import { createHarness, describeBackends, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 type Operation = { method: string; path: string; operationId: string; scopes: string[] };
 const ALL = Object.keys(API_SCOPES) as ApiScope[];

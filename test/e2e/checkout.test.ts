@@ -27,8 +27,8 @@ import { waitFor } from "../support/wait.js";
 import { parse as parseEthUrl } from "eth-url-parser";
 import QRCode from "qrcode";
 import { depositAddress } from "../../contracts/deposit-address.js";
-import { seriousA11yViolations, unusableWalletLinks, visiblePaymentOffers } from "./support/checkout-checks.js";
-import { installTestWallet, type TestWallet } from "./support/test-wallet.js";
+import { seriousA11yViolations, unusableWalletLinks, visiblePaymentOffers } from "../support/checkout-checks.js";
+import { installTestWallet, type TestWallet } from "../support/test-wallet.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;

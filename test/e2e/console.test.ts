@@ -29,7 +29,7 @@ import { freePort } from "../../scripts/stack/ports.js";
 import { DEV_ACCOUNTS, pay, randomOrderRef, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
-import { installTestWallet } from "./support/test-wallet.js";
+import { installTestWallet } from "../support/test-wallet.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;

@@ -34,7 +34,7 @@ import { DEV_ACCOUNTS, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
-import { type ApiProcess, startApiProcess } from "./support/api-process.js";
+import { type ApiProcess, startApiProcess } from "../support/api-process.js";
 
 const CHAIN = 31337;
 /** TetherUSD's owner-only blacklist (contracts/mocks/TetherUSD.sol). */

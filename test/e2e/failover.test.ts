@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithPostgres } from "../support/database.js";
 import { waitFor } from "../support/wait.js";
-import { type Cluster, type Instance, startCluster, startPaymentFlow } from "./support/cluster.js";
+import { type Cluster, type Instance, startCluster, startPaymentFlow } from "../support/cluster.js";
 
 describeWithPostgres("three API instances on one Postgres: the confirmer's leader killed and frozen", () => {
   let cluster: Cluster;

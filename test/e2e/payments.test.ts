@@ -13,7 +13,7 @@ import { mine, revertTo, snapshot } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, sendPayments, tokenBySymbol } from "../support/payments.js";
 import { waitFor } from "../support/wait.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
-import { type Gateway, type GatewayMerchant, CHAIN, startGateway } from "./support/gateway.js";
+import { type Gateway, type GatewayMerchant, CHAIN, startGateway } from "../support/gateway.js";
 
 /** Blocks on top of and including the payment's: a payment stays `confirming` until two more blocks are mined. */
 const CONFIRMATIONS = 3;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mine } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
 import { waitFor } from "../support/wait.js";
-import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder, startGateway } from "./support/gateway.js";
+import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder, startGateway } from "../support/gateway.js";
 import { type HangingReceiver, type VerifyingReceiver, startHangingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 /** Deliveries in flight to one endpoint at a time. */

@@ -27,8 +27,8 @@ import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
-import { seriousA11yViolations, visiblePaymentOffers } from "./support/checkout-checks.js";
-import { installTestWallet, type TestWallet } from "./support/test-wallet.js";
+import { seriousA11yViolations, visiblePaymentOffers } from "../support/checkout-checks.js";
+import { installTestWallet, type TestWallet } from "../support/test-wallet.js";
 
 const CHAIN = 31337;
 const CONFIRMATIONS = 2;

@@ -21,13 +21,13 @@ import { ChainCatalog } from "../../api/chains/catalog.js";
 import { refundRouterAbi } from "../../contracts/abi/RefundRouter.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
 import { freePort } from "../../scripts/stack/ports.js";
-import { TEST_SECRETS_KEY } from "../api/support/harness.js";
+import { TEST_SECRETS_KEY } from "../support/harness.js";
 import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
 import { describeWithPostgres, openTestDatabase, type TestDatabaseKind } from "../support/database.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
-import { type ApiProcess, startApiProcess } from "./support/api-process.js";
+import { type ApiProcess, startApiProcess } from "../support/api-process.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;

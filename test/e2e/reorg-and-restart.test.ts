@@ -21,13 +21,13 @@ import { paymentRouterAbi } from "../../contracts/abi/PaymentRouter.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
 import { freePort } from "../../scripts/stack/ports.js";
-import { TEST_SECRETS_KEY } from "../api/support/harness.js";
+import { TEST_SECRETS_KEY } from "../support/harness.js";
 import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
 import { describeWithPostgres, openTestDatabase, type TestDatabaseKind } from "../support/database.js";
 import { DEV_ACCOUNTS, pay, paymentLogsOf, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
-import { type ApiProcess, startApiProcess } from "./support/api-process.js";
+import { type ApiProcess, startApiProcess } from "../support/api-process.js";
 
 const CHAIN = 31337;
 const CONFIRMATIONS = 3;

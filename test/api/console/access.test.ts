@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERMISSIONS } from "../../../api/console/access/roles.js";
 import { SESSION_COOKIE } from "../../../api/console/access/sessions.js";
 import { consoleRoles, type ConsoleRole } from "../../../api/db/schema.js";
-import { createHarness, orderBody, type Harness, type TestMerchant } from "../support/harness.js";
+import { createHarness, orderBody, type Harness, type TestMerchant } from "../../support/harness.js";
 import { ConsoleBrowser, consolePerson, PASSWORD, signedIn } from "./support.js";
 
 let h: Harness;

@@ -8,7 +8,7 @@ import { runAdmin } from "../../../api/admin/cli.js";
 import { verifyPassword } from "../../../api/console/access/passwords.js";
 import { openDatabase } from "../../../api/db/client.js";
 import { auditLog, consoleMemberships, consoleUsers } from "../../../api/db/schema.js";
-import { writeTestDeployments } from "../support/harness.js";
+import { writeTestDeployments } from "../../support/harness.js";
 
 describe("admin CLI console commands", () => {
   let dataDir: string;

@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, confirmerCursors, events, orders, payments, unmatchedPayments, webhookDeliveries } from "../../../api/db/schema.js";
-import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
+import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type Harness, type TestMerchant } from "../../support/harness.js";
 import { consolePerson, signedIn, type ConsoleBrowser } from "./support.js";
 
 describeBackends("console features", (backend) => {

@@ -17,8 +17,8 @@ import { formatAmount, parseAmount } from "../../../api/lib/amount.js";
 import { confirmRefunds } from "../../../api/refunds/confirm.js";
 import type { IndexedRefund, RefundSource } from "../../../api/refunds/source.js";
 import type { RefundView } from "../../../api/refunds/views.js";
-import { MemoryPaymentSource } from "../support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
+import { MemoryPaymentSource } from "../../support/memory-source.js";
+import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "../../support/harness.js";
 import { consolePerson, signedIn, type ConsoleBrowser } from "./support.js";
 
 const PAYER = getAddress("0x000000000000000000000000000000000000fa11");

@@ -8,7 +8,7 @@ import { currentTotp } from "../../../api/console/access/totp.js";
 import { createUser, setMembership } from "../../../api/console/access/users.js";
 import { consoleUsers, type ConsoleRole } from "../../../api/db/schema.js";
 import { decryptSecret } from "../../../api/webhooks/secret-box.js";
-import type { Harness } from "../support/harness.js";
+import type { Harness } from "../../support/harness.js";
 
 export const ORIGIN = "https://pay.example.com";
 

@@ -11,7 +11,7 @@ import { deliver, RESPONSE_EXCERPT_BYTES } from "../../../api/webhooks/deliver.j
 import { nextAttemptAt } from "../../../api/webhooks/schedule.js";
 import { generateSecret, sign } from "../../../api/webhooks/signing.js";
 import { closedPort, startReceiver } from "../../support/webhook-receiver.js";
-import { fakeResolver } from "./support/resolver.js";
+import { fakeResolver } from "../../support/resolver.js";
 import type { Receiver } from "../../support/webhook-receiver.js";
 
 const secret = generateSecret();

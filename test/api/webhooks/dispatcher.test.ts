@@ -14,10 +14,10 @@ import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
 import { readAs } from "../../support/api-client.js";
 import { WebhookDispatcher, type DispatcherOptions } from "../../../api/webhooks/dispatcher.js";
 import { waitFor } from "../../support/wait.js";
-import { createHarness, describeBackends, LOCAL, orderBody, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
-import { MemoryPaymentSource } from "../support/memory-source.js";
+import { createHarness, describeBackends, LOCAL, orderBody, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../../support/harness.js";
+import { MemoryPaymentSource } from "../../support/memory-source.js";
 import { closedPort, startReceiver, type ReceivedRequest, type Receiver } from "../../support/webhook-receiver.js";
-import { fakeResolver } from "./support/resolver.js";
+import { fakeResolver } from "../../support/resolver.js";
 
 const SCHEDULE_MS = [300, 600];
 type Endpoint = { id: string; url: string; secret: string; eventTypes: string[] | null; enabled: boolean; disabledReason: string | null };

@@ -2,7 +2,7 @@ import type { LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { describe, expect, it } from "vitest";
 import { checkTargetUrl, guardLookup, RefusedTargetError } from "../../../api/webhooks/ssrf.js";
-import { fakeResolver } from "./support/resolver.js";
+import { fakeResolver } from "../../support/resolver.js";
 
 const refusedOnly = { allowPrivateTargets: false };
 const allowed = { allowPrivateTargets: true };

@@ -6,17 +6,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { writeDeploymentRecord, type DeploymentRecord } from "../../../contracts/deployments/record.js";
-import * as admin from "../../../api/admin/commands.js";
-import { createApp, type App } from "../../../api/app.js";
-import { parseConfig, type Config } from "../../../api/config.js";
-import type { DatabaseHandle } from "../../../api/db/client.js";
-import { ChainCatalog } from "../../../api/chains/catalog.js";
-import { openTestDatabase, uniqueName, type TestDatabaseKind } from "../../support/database.js";
+import { writeDeploymentRecord, type DeploymentRecord } from "../../contracts/deployments/record.js";
+import * as admin from "../../api/admin/commands.js";
+import { createApp, type App } from "../../api/app.js";
+import { parseConfig, type Config } from "../../api/config.js";
+import type { DatabaseHandle } from "../../api/db/client.js";
+import { ChainCatalog } from "../../api/chains/catalog.js";
+import { openTestDatabase, uniqueName, type TestDatabaseKind } from "./database.js";
 
 // The one way to get a database and to run a suite per database is test/support/database.ts; re-exported here so
 // that API tests import their kit from one place.
-export { describeBackends } from "../../support/database.js";
+export { describeBackends } from "./database.js";
 export type Backend = TestDatabaseKind;
 
 /** 32 bytes, base64: the harness's SECRETS_KEY (required with DATABASE_URL). */

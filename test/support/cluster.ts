@@ -6,21 +6,21 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Address, type Hex, parseUnits } from "viem";
-import * as admin from "../../../api/admin/commands.js";
+import * as admin from "../../api/admin/commands.js";
 import { and, eq, gt, sql } from "drizzle-orm";
-import { CONFIRMER_LEASE } from "../../../api/confirmer/leader.js";
-import { openDatabase, type DatabaseHandle } from "../../../api/db/client.js";
-import { leaderLeases } from "../../../api/db/schema.js";
-import { migrate } from "../../../api/db/migrate.js";
-import { ChainCatalog } from "../../../api/chains/catalog.js";
-import type { RunningIndexer } from "../../../scripts/stack/indexer-process.js";
-import { freePort } from "../../../scripts/stack/ports.js";
-import { createTestDatabase, type TestDatabase } from "../../support/database.js";
-import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../../support/payments.js";
-import { startTestStack, type TestStack } from "../../support/stack.js";
-import { waitFor } from "../../support/wait.js";
+import { CONFIRMER_LEASE } from "../../api/confirmer/leader.js";
+import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
+import { leaderLeases } from "../../api/db/schema.js";
+import { migrate } from "../../api/db/migrate.js";
+import { ChainCatalog } from "../../api/chains/catalog.js";
+import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
+import { freePort } from "../../scripts/stack/ports.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+import { DEV_ACCOUNTS, pay, tokenBySymbol } from "./payments.js";
+import { startTestStack, type TestStack } from "./stack.js";
+import { waitFor } from "./wait.js";
 import { type ApiProcess, startApiProcess } from "./api-process.js";
-import { type VerifyingReceiver, startVerifyingReceiver } from "../../support/webhook-receiver.js";
+import { type VerifyingReceiver, startVerifyingReceiver } from "./webhook-receiver.js";
 
 export const CHAIN = 31337;
 const SECRETS_KEY = Buffer.alloc(32, 9).toString("base64");

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Address, Hex } from "viem";
-import type { IndexedPayment, PaymentSource } from "../../../api/confirmer/payment-source.js";
-import type { OrderView } from "../../../api/orders/views.js";
+import type { IndexedPayment, PaymentSource } from "../../api/confirmer/payment-source.js";
+import type { OrderView } from "../../api/orders/views.js";
 
 const hex32 = (): Hex => `0x${randomBytes(32).toString("hex")}`;
 
