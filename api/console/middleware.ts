@@ -12,20 +12,10 @@ import { csrfToken, PRE_SESSION_COOKIE, preSessionSecret, sameOrigin, tokenMatch
 import { loadSession, sessionCookie } from "./access/sessions.js";
 import { merchantsOf } from "./access/users.js";
 import type { ConsoleEnv } from "./context.js";
-import { pageHeaders } from "../http/page-headers.js";
+import { pageHeaders, sameOriginCsp } from "../http/page-headers.js";
 import { getCookie } from "hono/cookie";
 
-/** Our script and styles only; forms post to us only; no framing. The TOTP QR code is inline SVG. */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
+const CSP = sameOriginCsp({ formAction: "'self'" });
 
 export const securityHeaders = pageHeaders({ csp: CSP, referrerPolicy: "same-origin", noStore: true });
 

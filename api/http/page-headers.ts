@@ -1,8 +1,25 @@
 /**
- * Security headers for the HTML pages the API serves itself (hosted checkout, console): the page's own
+ * Security headers for the HTML pages the API serves itself (hosted checkout, refund pages, console): the page's own
  * Content-Security-Policy, no sniffing, no framing, no powerful features, its own window.
  */
 import type { MiddlewareHandler } from "hono";
+
+/**
+ * Same origin only: a page talks to this API (and a wallet extension), never to a third party; forms post nowhere
+ * (`formAction: "'self'"` for the console's own forms).
+ */
+export function sameOriginCsp({ formAction = "'none'" }: { formAction?: string } = {}): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    `form-action ${formAction}`,
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 export function pageHeaders({ csp, referrerPolicy, noStore = false }: { csp: string; referrerPolicy: string; noStore?: boolean }): MiddlewareHandler {
   return async (c, next) => {

@@ -7,8 +7,9 @@ import type { Address } from "viem";
 import { amountLabel, amountNote, type OrderStatusName, PAYABLE_STATUSES, paymentText, shownAmount, statusDetail, statusLabel } from "../order-text.js";
 import { renderDepositOption, setUpCopyButtons } from "./deposit-option.js";
 import { watchOrder } from "./live-status.js";
-import { type CheckoutOrder, PaymentBlocked, payOrder, type Step } from "./pay-flow.js";
-import { type DiscoveredWallet, discoverWallets, injectedWallet, USER_REJECTED, Wallet, WalletError } from "./wallet.js";
+import { type CheckoutOrder, payOrder } from "./pay-flow.js";
+import { type DiscoveredWallet, discoverWallets, injectedWallet, Wallet } from "./wallet.js";
+import { explainWalletError, stepList, walletMessage } from "./wallet-ui.js";
 
 type OrderState = CheckoutOrder & {
   checkoutToken: string;
@@ -125,41 +126,9 @@ function maybeRedirect(): void {
   setTimeout(() => window.location.assign(target.url!), REDIRECT_DELAY_MS);
 }
 
-function message(text: string, kind: "error" | "info" | "" = ""): void {
-  const el = $("wallet-message");
-  el.textContent = text;
-  el.dataset.kind = kind;
-}
-
-const steps = new Map<string, HTMLLIElement>();
-const ui = {
-  step({ id, text }: Step) {
-    let item = steps.get(id);
-    if (!item) {
-      item = document.createElement("li");
-      steps.set(id, item);
-      $("steps").append(item);
-    }
-    item.textContent = text;
-    item.dataset.state = "active";
-    item.dataset.step = id;
-  },
-  done(id: string) {
-    const item = steps.get(id);
-    if (item) item.dataset.state = "done";
-  },
-};
-
-function explain(error: unknown): string {
-  if (error instanceof PaymentBlocked) return error.message;
-  if (error instanceof WalletError) {
-    if (error.code === USER_REJECTED) return "You rejected the request in your wallet, so nothing was sent. You can try again when ready.";
-    if (error.code === -32002) return "Your wallet already has a request open: check the wallet window.";
-    if (/insufficient funds/i.test(error.message)) return "Not enough funds for the network fee (gas). Add some and try again.";
-    return `The wallet reported an error: ${error.message}`;
-  }
-  return `Something went wrong: ${(error as Error)?.message ?? String(error)}`;
-}
+const message = walletMessage;
+const ui = stepList();
+const explain = explainWalletError;
 
 function pickWallet(): DiscoveredWallet | undefined {
   return chosen ?? wallets[0] ?? injectedWallet();
@@ -240,8 +209,7 @@ async function pay(): Promise<void> {
   if (!wallet || !account) await connect();
   if (!wallet || !account) return;
   message("");
-  steps.clear();
-  $("steps").replaceChildren();
+  ui.clear();
   const hash = await payOrder(wallet, account, order, ui);
   // The status may already have moved on (pushed while the receipt was awaited): then there is nothing to add.
   if (payable()) message(`Transaction sent (${hash.slice(0, 10)}…). Waiting for the network to confirm it; this page updates by itself.`, "info");

@@ -5,11 +5,11 @@
  */
 import type { Address } from "viem";
 import { watchStatus } from "../../checkout/client/live-status.js";
-import { PaymentBlocked, type Step } from "../../checkout/client/pay-flow.js";
-import { type DiscoveredWallet, discoverWallets, injectedWallet, USER_REJECTED, Wallet, WalletError } from "../../checkout/client/wallet.js";
+import { type DiscoveredWallet, discoverWallets, injectedWallet, Wallet } from "../../checkout/client/wallet.js";
 import { type RefundStatusName, refundStatusDetail, refundStatusLabel, sendable } from "../refund-text.js";
 import { wireCopyButtons } from "./copy-buttons.js";
 import { isPayoutWallet, type SendableRefund, sendRefund } from "./send-flow.js";
+import { explainWalletError, stepList, walletMessage } from "../../checkout/client/wallet-ui.js";
 
 type RefundState = SendableRefund & {
   pageToken: string;
@@ -59,39 +59,9 @@ function render(): void {
   $("no-wallet").hidden = walletAvailable();
 }
 
-function message(text: string, kind: "error" | "info" | "" = ""): void {
-  const el = $("wallet-message");
-  el.textContent = text;
-  el.dataset.kind = kind;
-}
-
-const steps = new Map<string, HTMLLIElement>();
-const ui = {
-  step({ id, text }: Step) {
-    let item = steps.get(id);
-    if (!item) {
-      item = document.createElement("li");
-      steps.set(id, item);
-      $("steps").append(item);
-    }
-    item.textContent = text;
-    item.dataset.state = "active";
-  },
-  done(id: string) {
-    const item = steps.get(id);
-    if (item) item.dataset.state = "done";
-  },
-};
-
-function explain(error: unknown): string {
-  if (error instanceof PaymentBlocked) return error.message;
-  if (error instanceof WalletError) {
-    if (error.code === USER_REJECTED) return "You rejected the request in your wallet, so nothing was sent. You can try again when ready.";
-    if (/insufficient funds/i.test(error.message)) return "Not enough funds for the network fee (gas). Add some and try again.";
-    return `The wallet reported an error: ${error.message}`;
-  }
-  return `Something went wrong: ${(error as Error)?.message ?? String(error)}`;
-}
+const message = walletMessage;
+const ui = stepList();
+const explain = explainWalletError;
 
 async function connect(): Promise<void> {
   const found = pickWallet();
@@ -113,8 +83,7 @@ async function send(): Promise<void> {
   if (!sendable(refund)) return message("This refund can no longer be sent from here.", "error");
   if (!wallet || !account) await connect();
   if (!wallet || !account || wrongWallet()) return;
-  steps.clear();
-  $("steps").replaceChildren();
+  ui.clear();
   const hash = await sendRefund(wallet, account, refund, ui);
   if (sendable(refund)) message(`Refund sent (${hash.slice(0, 10)}…). Waiting for the network to confirm it; this page updates by itself.`, "info");
 }

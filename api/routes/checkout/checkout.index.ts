@@ -9,19 +9,9 @@ import { checkoutPage, notFoundPage } from "../../checkout/page.js";
 import { loadPublicOrder } from "../../checkout/public-order.js";
 import { streamOrderStatus } from "../../checkout/status-stream.js";
 import { createRouter } from "../../http/openapi.js";
-import { pageHeaders } from "../../http/page-headers.js";
+import { pageHeaders, sameOriginCsp } from "../../http/page-headers.js";
 
-/** Same origin only: the page talks to this API and to the wallet extension, never to a third party. */
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+const CSP = sameOriginCsp();
 
 const securityHeaders = pageHeaders({ csp: CSP, referrerPolicy: "no-referrer" });
 

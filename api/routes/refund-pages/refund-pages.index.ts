@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import { createRouter } from "../../http/openapi.js";
 import type { AppEnv } from "../../http/context.js";
-import { pageHeaders } from "../../http/page-headers.js";
+import { pageHeaders, sameOriginCsp } from "../../http/page-headers.js";
 import { ApiError, validationFailed } from "../../lib/errors.js";
 import { jsonBody } from "../../middlewares/json-body.js";
 import { viewContext } from "../../orders/reads.js";
@@ -19,16 +19,7 @@ import { claimPage, refundNotFoundPage, refundPage } from "../../refund-pages/pa
 import { loadClaimView, loadMerchantRefund, REFUND_PAGE_TOKEN } from "../../refund-pages/public-refund.js";
 import { streamStatus } from "../../refund-pages/status-stream.js";
 
-const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+const CSP = sameOriginCsp();
 
 const securityHeaders = pageHeaders({ csp: CSP, referrerPolicy: "no-referrer", noStore: true });
 const notFoundJson = (c: Context<AppEnv>, what: string) => c.json({ error: { code: "not_found", message: `No such ${what}`, details: null } }, 404);
