@@ -1,6 +1,6 @@
 /** Reading orders and their payments as merchants see them. Every read is scoped to the calling merchant. */
 import { and, asc, desc, eq, gte, inArray, lt } from "drizzle-orm";
-import type { Queryable } from "../db/client.js";
+import type { Database, Queryable } from "../db/client.js";
 import { confirmerCursors, orders, payments, type OrderStatus, type PaymentState } from "../db/schema.js";
 import { cursorPage } from "../lib/pagination.js";
 import { OrderNotFoundError } from "./errors.js";
@@ -67,8 +67,16 @@ export async function listOrderPayments(db: Queryable, merchantId: string, order
   return { data: rows.map((p) => toPaymentView(p, order, ctx)) };
 }
 
-/** BlockATM's `contractPayment`: the order's status and its on-chain payments in one answer. */
-export async function contractPayment(db: Queryable, merchantId: string, key: OrderKey, publicBaseUrl: string) {
+/**
+ * BlockATM's `contractPayment`: the order's status and its on-chain payments in one answer, read from one snapshot
+ * (a read-only REPEATABLE READ transaction): a confirmer pass committing between the reads can never show a status
+ * that disagrees with the payments listed.
+ */
+export async function contractPayment(db: Database, merchantId: string, key: OrderKey, publicBaseUrl: string) {
+  return db.transaction((tx) => contractPaymentIn(tx, merchantId, key, publicBaseUrl), { isolationLevel: "repeatable read", accessMode: "read only" });
+}
+
+async function contractPaymentIn(db: Queryable, merchantId: string, key: OrderKey, publicBaseUrl: string) {
   const order = await findOrder(db, merchantId, key);
   const ctx = await viewContext(db, publicBaseUrl, { withHeads: true });
   const view = toOrderView(order, ctx);
