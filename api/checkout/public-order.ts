@@ -5,7 +5,7 @@
  */
 import { eq } from "drizzle-orm";
 import { loadHeads, orderPayments } from "../orders/reads.js";
-import type { Database } from "../db/client.js";
+import { readSnapshot, type Database, type Queryable } from "../db/client.js";
 import { merchants, orders } from "../db/schema.js";
 import { formatAmount } from "../lib/amount.js";
 import { transferUri } from "../lib/eip681.js";
@@ -62,16 +62,26 @@ export const CHECKOUT_TOKEN = /^[0-9A-Za-z_-]{32,64}$/;
 
 export type PublicOrderDeps = { db: Database; chains: ChainCatalog; now: () => Date; config: { publicBaseUrl: string; walletRpcUrls?: Record<number, string> } };
 
-export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDeps, checkoutToken: string): Promise<PublicOrder | undefined> {
+export async function loadPublicOrder(deps: PublicOrderDeps, checkoutToken: string): Promise<PublicOrder | undefined> {
   if (!CHECKOUT_TOKEN.test(checkoutToken)) return undefined;
+  // One snapshot: a confirmer pass committing between the reads must not show "confirming" beside a confirmed payment.
+  const facts = await readSnapshot(deps.db, (tx) => readFacts(tx, checkoutToken));
+  return facts && publicView(deps, facts);
+}
+
+type OrderFacts = NonNullable<Awaited<ReturnType<typeof readFacts>>>;
+
+async function readFacts(db: Queryable, checkoutToken: string) {
   const [row] = await db
     .select({ order: orders, merchantName: merchants.name })
     .from(orders)
     .innerJoin(merchants, eq(merchants.id, orders.merchantId))
     .where(eq(orders.checkoutToken, checkoutToken));
   if (!row) return undefined;
-  const { order } = row;
-  const [payments, heads] = await Promise.all([orderPayments(db, order.id), loadHeads(db)]);
+  return { ...row, payments: await orderPayments(db, row.order.id), heads: await loadHeads(db) };
+}
+
+function publicView({ chains, now, config }: PublicOrderDeps, { order, merchantName, payments, heads }: OrderFacts): PublicOrder {
   const network = networkInfo(order.chainId);
   const explorerTxUrl = network.explorerTxUrl ?? null;
   const token = chains.tokenByAddress(order.chainId, order.tokenAddress);
@@ -81,7 +91,7 @@ export async function loadPublicOrder({ db, chains, now, config }: PublicOrderDe
   return {
     checkoutToken: order.checkoutToken,
     id: order.id,
-    merchantName: row.merchantName,
+    merchantName,
     status: order.status,
     amount: formatAmount(order.amount, order.tokenDecimals),
     amountReceived: formatAmount(order.amountReceived, order.tokenDecimals),

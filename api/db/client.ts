@@ -48,3 +48,12 @@ export async function openDatabase({ url, dataDir = ".data/api", poolSize = 10, 
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return { kind: "pglite", db, client, close: () => client.close() };
 }
+
+/**
+ * Runs several reads against one snapshot (a read-only REPEATABLE READ transaction): a writer committing between
+ * them (a confirmer pass) is either wholly seen or not at all, so a view never mixes a status from before a pass
+ * with payments from after it.
+ */
+export function readSnapshot<T>(db: Database, read: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(read, { isolationLevel: "repeatable read", accessMode: "read only" });
+}

@@ -1,6 +1,6 @@
 /** Reading orders and their payments as merchants see them. Every read is scoped to the calling merchant. */
 import { and, asc, desc, eq, gte, inArray, lt } from "drizzle-orm";
-import type { Database, Queryable } from "../db/client.js";
+import { readSnapshot, type Database, type Queryable } from "../db/client.js";
 import { confirmerCursors, orders, payments, type OrderStatus, type PaymentState } from "../db/schema.js";
 import { cursorPage } from "../lib/pagination.js";
 import { OrderNotFoundError } from "./errors.js";
@@ -59,12 +59,14 @@ export async function listOrders(db: Queryable, merchantId: string, q: OrderFilt
   );
 }
 
-/** The order's payments as the API shows them. */
-export async function listOrderPayments(db: Queryable, merchantId: string, orderId: string, publicBaseUrl: string) {
-  const order = await findOrder(db, merchantId, { id: orderId });
-  const ctx = await viewContext(db, publicBaseUrl, { withHeads: true });
-  const rows = await orderPayments(db, order.id);
-  return { data: rows.map((p) => toPaymentView(p, order, ctx)) };
+/** The order's payments as the API shows them (one snapshot: each payment's state agrees with its confirmations). */
+export async function listOrderPayments(db: Database, merchantId: string, orderId: string, publicBaseUrl: string) {
+  return readSnapshot(db, async (tx) => {
+    const order = await findOrder(tx, merchantId, { id: orderId });
+    const ctx = await viewContext(tx, publicBaseUrl, { withHeads: true });
+    const rows = await orderPayments(tx, order.id);
+    return { data: rows.map((p) => toPaymentView(p, order, ctx)) };
+  });
 }
 
 /**
@@ -73,7 +75,7 @@ export async function listOrderPayments(db: Queryable, merchantId: string, order
  * that disagrees with the payments listed.
  */
 export async function contractPayment(db: Database, merchantId: string, key: OrderKey, publicBaseUrl: string) {
-  return db.transaction((tx) => contractPaymentIn(tx, merchantId, key, publicBaseUrl), { isolationLevel: "repeatable read", accessMode: "read only" });
+  return readSnapshot(db, (tx) => contractPaymentIn(tx, merchantId, key, publicBaseUrl));
 }
 
 async function contractPaymentIn(db: Queryable, merchantId: string, key: OrderKey, publicBaseUrl: string) {
@@ -105,8 +107,12 @@ export type PaymentFilter = {
   limit: number;
 };
 
-/** The merchant's payments across orders, newest first, one page. */
-export async function listPayments(db: Queryable, merchantId: string, q: PaymentFilter, publicBaseUrl: string) {
+/** The merchant's payments across orders, newest first, one page (one snapshot, as above). */
+export async function listPayments(db: Database, merchantId: string, q: PaymentFilter, publicBaseUrl: string) {
+  return readSnapshot(db, (tx) => listPaymentsIn(tx, merchantId, q, publicBaseUrl));
+}
+
+async function listPaymentsIn(db: Queryable, merchantId: string, q: PaymentFilter, publicBaseUrl: string) {
   const conditions = [eq(payments.merchantId, merchantId)];
   if (q.orderId !== undefined) conditions.push(eq(payments.orderId, q.orderId));
   if (q.chainId !== undefined) conditions.push(eq(payments.chainId, q.chainId));
