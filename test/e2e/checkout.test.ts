@@ -601,7 +601,9 @@ describe("hosted checkout in Chromium", () => {
   it("pushes an expiry to a page that is already open", async () => {
     const order = await createOrder("USDT", "4", { expiresIn: 60 });
     const { page } = await open(order);
-    expect(await page.locator("#pay-methods").isVisible()).toBe(true);
+    // The page is open and payable (its client shows the ways to pay once it has started; under load that is after
+    // the load event), and only then does the order expire.
+    await page.locator("#pay-methods").waitFor({ state: "visible", timeout: 15_000 });
     vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
     vi.setSystemTime(Date.now() + 2 * 60_000);
     await waitForPageStatus(page, "expired");
