@@ -38,6 +38,7 @@ const NOTICES: Record<string, string> = {
   "test-sent": "Test event queued for this endpoint.",
   "signed-off": "Signed requests are no longer required.",
   "settings-saved": "Settings saved.",
+  "methods-saved": "Ways to pay saved: new orders offer these (on every instance within a few seconds).",
   "payout-changed": "Payout address changed.",
   "member-saved": "Role saved.",
   "member-removed": "Person removed from this merchant.",

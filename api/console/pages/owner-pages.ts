@@ -1,5 +1,5 @@
 /** Owner: payout addresses (changed with a signature), merchant settings, people and roles; the audit log. */
-import { consoleRoles } from "../../db/schema.js";
+import { consoleRoles, type PaymentMethod } from "../../db/schema.js";
 import type { AcceptedChain } from "../../chains/catalog.js";
 import type { Merchant } from "../../http/context.js";
 import { ROLE_DESCRIPTIONS } from "../access/roles.js";
@@ -36,6 +36,21 @@ function settingsSection(c: ConsoleContext, merchant: Merchant, chains: Accepted
 <button type="submit">Save settings</button></form></section>`;
 }
 
+const METHOD_LABELS: Record<PaymentMethod, { name: string; help: string }> = {
+  router: { name: "Browser wallet", help: "the customer's wallet calls the PaymentRouter (MetaMask and other dapp wallets)" },
+  transfer: { name: "Send from any wallet or exchange", help: "a plain transfer to the order's own deposit address, forwarded to your payout wallet" },
+};
+
+function methodsSection(c: ConsoleContext, merchant: Merchant) {
+  return html`<section class="card" id="payment-methods"><h2>Ways to pay</h2>
+<p class="muted">What the checkout offers for new orders (an order made through the API may narrow it further). Orders made before a change keep theirs.</p>
+<form method="post" action="${base(c)}/payment-methods" class="stack">${csrfField(c)}
+<fieldset><legend>Customers may pay by (at least one)</legend>${(Object.keys(METHOD_LABELS) as PaymentMethod[]).map(
+    (method) => html`<label class="check"><input type="checkbox" name="method:${method}" id="method-${method}"${merchant.paymentMethods.includes(method) ? html` checked` : ""}> ${METHOD_LABELS[method].name}: <span class="muted">${METHOD_LABELS[method].help}</span></label>`,
+  )}</fieldset>
+<button type="submit">Save ways to pay</button></form></section>`;
+}
+
 function membersSection(c: ConsoleContext, members: Member[]) {
   const roleSelect = (id: string, current?: string) =>
     html`<select id="${id}" name="role">${consoleRoles.map((r) => html`<option value="${r}"${r === current ? html` selected` : ""}>${r}</option>`)}</select>`;
@@ -59,7 +74,7 @@ export function settingsPage(
     title: "Settings",
     current: "settings",
     body: html`${data.notice ? html`<p class="notice" role="status">${data.notice}</p>` : ""}${shownOnceBox(data.secret)}
-${payoutSection(c, data.chains, data.payouts)}${settingsSection(c, c.get("merchant"), data.chains)}${membersSection(c, data.members)}`,
+${payoutSection(c, data.chains, data.payouts)}${settingsSection(c, c.get("merchant"), data.chains)}${methodsSection(c, c.get("merchant"))}${membersSection(c, data.members)}`,
   });
 }
 

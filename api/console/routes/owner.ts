@@ -2,7 +2,7 @@
 import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import * as admin from "../../admin/commands.js";
-import { payoutAddresses } from "../../db/schema.js";
+import { paymentMethods, payoutAddresses } from "../../db/schema.js";
 import { ApiError, notFound } from "../../lib/errors.js";
 import { checkRole, createUser, findUserByEmail, listMembers, removeMembership, setMembership } from "../access/users.js";
 import { listAudit } from "../audit.js";
@@ -94,6 +94,17 @@ export const ownerRoutes = new Hono<ConsoleEnv>()
     const pick = (m: typeof before) => ({ confirmations: m.confirmations, orderExpirySeconds: m.orderExpirySeconds, underpaymentToleranceBps: m.underpaymentToleranceBps, overpaymentToleranceBps: m.overpaymentToleranceBps });
     await auditAction(c, "merchant.settings_changed", { before: pick(before), after: pick(after) });
     return c.redirect(`${settingsPath(c)}?done=settings-saved`, 303);
+  })
+  .post("/console/m/:merchantId/settings/payment-methods", owner, async (c) => {
+    const before = c.get("merchant");
+    const methods = paymentMethods.filter((method) => c.get("form")[`method:${method}`] === "on");
+    if (methods.length === 0) {
+      const message = "keep at least one way to pay: with none, customers could not pay any new order";
+      throw new ApiError(422, "validation_failed", `paymentMethods: ${message}`, { details: [{ field: "paymentMethods", in: "body", message }] });
+    }
+    const after = await adminErrors(() => admin.setPaymentMethods(c.get("deps").db, { merchantId: before.id, methods }));
+    await auditAction(c, "merchant.payment_methods_changed", { before: { paymentMethods: before.paymentMethods }, after: { paymentMethods: after.paymentMethods } });
+    return c.redirect(`${settingsPath(c)}?done=methods-saved`, 303);
   })
   .post("/console/m/:merchantId/settings/members", owner, async (c) => {
     const { db } = c.get("deps");

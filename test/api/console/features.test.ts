@@ -176,6 +176,37 @@ describeBackends("console features", (backend) => {
     });
   });
 
+  describe("ways to pay", () => {
+    it("the owner turns plain transfers off for new orders, audited; none at all is refused", async () => {
+      const page = await owner.get(`${m()}/settings`);
+      expect(page.html).toMatch(/id="method-router" checked/);
+      expect(page.html).toMatch(/id="method-transfer" checked/);
+      expect((await createOrder()) as unknown).toMatchObject({ paymentMethods: ["router", "transfer"] });
+
+      const saved = await owner.post(`${m()}/settings/payment-methods`, { "method:router": "on" });
+      expect(saved.status, saved.html).toBe(303);
+      expect((await owner.get(saved.location!)).html).toContain("Ways to pay saved");
+      h.clock.advance(h.config.authCacheMs + 1); // the API remembers a key's merchant that long
+      expect((await createOrder()) as unknown).toMatchObject({ paymentMethods: ["router"], depositAddress: null });
+      const [entry] = await h.db.select().from(auditLog).where(eq(auditLog.action, "merchant.payment_methods_changed"));
+      expect(entry).toMatchObject({ before: { paymentMethods: ["router", "transfer"] }, after: { paymentMethods: ["router"] } });
+
+      const none = await owner.post(`${m()}/settings/payment-methods`, {});
+      expect(none.status).toBe(422);
+      expect(none.html).toContain("keep at least one way to pay");
+      expect((await owner.get(`${m()}/settings`)).html).not.toMatch(/id="method-transfer" checked/);
+
+      expect((await owner.post(`${m()}/settings/payment-methods`, { "method:router": "on", "method:transfer": "on" })).status).toBe(303);
+      h.clock.advance(h.config.authCacheMs + 1);
+      expect((await createOrder()) as unknown).toMatchObject({ paymentMethods: ["router", "transfer"] });
+    });
+
+    it("is the owner's alone", async () => {
+      await developer.get(`${m()}/orders`);
+      expect((await developer.post(`${m()}/settings/payment-methods`, { "method:router": "on" })).status).toBe(403);
+    });
+  });
+
   describe("payout address", () => {
     const wallet = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
     const stranger = privateKeyToAccount("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
