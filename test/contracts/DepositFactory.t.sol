@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
 import {IDepositFactory} from "../../contracts/interfaces/IDepositFactory.sol";
+import {FalseToken} from "./mocks/FalseToken.sol";
 import {NativeRefuser} from "./mocks/NativeRefuser.sol";
 import {ReenteringToken} from "./mocks/ReenteringToken.sol";
 import {IVm} from "./utils/Vm.sol";
@@ -261,6 +262,46 @@ contract DepositFactoryTest is DepositFactoryBase {
         assertTrue(blockedDeposit.code.length > 0, "but its address is deployed");
         tether.removeBlackList(blocked);
         assertEq(factory.forward(address(tether), blocked, keccak256("b")), 2e6, "forwarded later");
+    }
+
+    /// @notice A token that answers `false` is a failed forward: the single forward reverts naming it, a batch
+    /// reports `ForwardFailed`; nothing moves, and the forward goes through once the token accepts.
+    function test_forward_takesFalseForAFailure() public {
+        FalseToken token = new FalseToken();
+        address deposit = factory.deploy(merchant, ORDER_REF);
+        token.mint(deposit, 4e18);
+        token.setRefusing(true);
+        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(token)));
+        factory.forward(address(token), merchant, ORDER_REF);
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](1);
+        items[0] = IDepositFactory.Forward(address(token), merchant, ORDER_REF);
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.ForwardFailed(ORDER_REF, deposit, merchant, address(token));
+        factory.forwardMany(items);
+        assertEq(token.balanceOf(deposit), 4e18, "funds moved");
+        token.setRefusing(false);
+        assertEq(factory.forward(address(token), merchant, ORDER_REF), 4e18, "forwarded once accepted");
+    }
+
+    /// @notice In a batch, a "token" without code and a payout that refuses native coin each fail alone
+    /// (`ForwardFailed`, nothing moved), and the item after them is forwarded.
+    function test_deployAndForwardMany_isolatesTokenWithoutCodeAndRefusedCoin() public {
+        address refuser = address(new NativeRefuser());
+        address coinDeposit = _payDeposit(NATIVE, refuser, keccak256("coin"), 1 ether);
+        address tokenDeposit = _payDeposit(address(tether), merchant, keccak256("token"), 5e6);
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](3);
+        items[0] = IDepositFactory.Forward(stranger, merchant, keccak256("token"));
+        items[1] = IDepositFactory.Forward(NATIVE, refuser, keccak256("coin"));
+        items[2] = IDepositFactory.Forward(address(tether), merchant, keccak256("token"));
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.ForwardFailed(keccak256("token"), tokenDeposit, merchant, stranger);
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.ForwardFailed(keccak256("coin"), coinDeposit, refuser, NATIVE);
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.Forwarded(keccak256("token"), address(tether), 5e6);
+        factory.deployAndForwardMany(items);
+        assertEq(coinDeposit.balance, 1 ether, "refused coin moved");
+        assertEq(tether.balanceOf(merchant), 5e6, "the next item was not forwarded");
     }
 
     /// @notice The same deposit address twice in one batch: the second finds nothing and emits nothing.
