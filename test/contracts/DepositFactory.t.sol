@@ -443,8 +443,11 @@ contract DepositFactoryTest is DepositFactoryBase {
     function test_deployAndForward_failsOnADepositAddress() public {
         address deposit = _fundDeposit(address(tether), 2e6);
         factory.deploy(merchant, ORDER_REF);
-        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.deployAndForward, (address(tether), stranger, ORDER_REF)));
-        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.forward, (address(tether), stranger, ORDER_REF)));
+        address token = address(tether);
+        _assertRefused(
+            stranger, deposit, abi.encodeCall(IDepositFactory.deployAndForward, (token, stranger, ORDER_REF))
+        );
+        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.forward, (token, stranger, ORDER_REF)));
         _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.deploy, (stranger, ORDER_REF)));
         IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](1);
         items[0] = IDepositFactory.Forward(address(tether), stranger, ORDER_REF);
