@@ -6,6 +6,8 @@ const require = createRequire(import.meta.url);
 
 // No compiler download on these machines: Hardhat runs the npm `solc` package's soljson.js as solcjs.
 const SOLC_VERSION = "0.8.30";
+const SOLC_PATH = require.resolve("solc/soljson.js");
+const SOLC_SETTINGS = { optimizer: { enabled: true, runs: 1_000_000 }, evmVersion: "cancun" };
 
 /** Networks an operator deploys to; each reads its RPC URL from the named configuration variable. */
 const PUBLIC_CHAINS = {
@@ -22,9 +24,15 @@ export default defineConfig({
   solidity: {
     profiles: {
       default: {
-        version: SOLC_VERSION,
-        path: require.resolve("solc/soljson.js"),
-        settings: { optimizer: { enabled: true, runs: 1_000_000 }, evmVersion: "cancun" },
+        compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: SOLC_SETTINGS }],
+        // The deposit factory through the IR pipeline: the operator pays its forwards on every order (see README).
+        overrides: {
+          "contracts/DepositFactory.sol": {
+            version: SOLC_VERSION,
+            path: SOLC_PATH,
+            settings: { ...SOLC_SETTINGS, viaIR: true },
+          },
+        },
       },
     },
   },

@@ -6,22 +6,34 @@ import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDepositFactory} from "./interfaces/IDepositFactory.sol";
 import {DepositClone} from "./libraries/DepositClone.sol";
+import {TokenBalance} from "./libraries/TokenBalance.sol";
 
 /// @title DepositFactory
 /// @notice Deploys and forwards per-order deposit addresses. It is also their implementation: each deposit address
-/// is a 44-byte ERC-7511 minimal clone (`DepositClone`) that delegates to this contract's code, whose `sweep` then
-/// runs in the clone's own context.
+/// is a 33-byte clone (`DepositClone`) that delegates to this contract's code, whose `sweep` then runs in the
+/// clone's own context.
 /// @dev A deposit address is bound to its payout address and order reference by its CREATE2 salt,
 /// `keccak256(abi.encode(payout, orderRef))`: the clone's code carries nothing but the factory's address, and the
 /// factory, the only caller `sweep` accepts, names as payout only the address that salt was made of. Being its own
 /// implementation keeps the forward cheap (the factory is the transaction's target, so the clone's delegatecall to
-/// it is warm). Two guards keep the roles apart: factory entry points run only as the factory
-/// (`address(this) == _SELF`), `sweep` only in a clone and only when called by the factory. Neither role has
-/// storage, an owner or an upgrade path.
+/// it is warm). The factory measures the forward itself (the deposit's balance, then the payout's before and after
+/// the sweep), so the clone answers only whether the sweep went through, which keeps its code short. Two guards keep
+/// the roles apart: factory entry points run only as the factory (`address(this) == _SELF`), `sweep` only in a
+/// clone and only when called by the factory. Neither role has storage, an owner or an upgrade path.
 contract DepositFactory is IDepositFactory, ReentrancyGuardTransient {
-    /// @notice Gas a batch gives each deployment: CREATE2 and the clone's code take about 41,100. Only an address
+    /// @notice Gas a batch gives each deployment: CREATE2 and the clone's code take about 39,000. Only an address
     /// that exists already (where CREATE2 fails and burns what it was given) costs this much.
     uint256 private constant _BATCH_DEPLOY_GAS = 100_000;
+
+    /// @notice `_move`'s outcome: the sweep went through (or there was nothing to move).
+    uint256 private constant _MOVED = 0;
+
+    /// @notice `_move`'s outcome: the token does not answer `balanceOf`; nothing moved.
+    uint256 private constant _NO_BALANCE = 1;
+
+    /// @notice `_move`'s outcome: the sweep failed (the token refused the transfer, the payout refused the coin);
+    /// nothing moved.
+    uint256 private constant _SWEEP_FAILED = 2;
 
     /// @notice This contract's own address: the clones' implementation and the only caller `sweep` accepts.
     address private immutable _SELF = address(this);
@@ -119,67 +131,37 @@ contract DepositFactory is IDepositFactory, ReentrancyGuardTransient {
     /* DEPOSIT ADDRESS (runs in a clone's context) */
 
     /// @inheritdoc IDepositFactory
-    function sweep(address token, address payout_) external returns (uint256 sent, uint256 received) {
+    function sweep(address token, address payout_, uint256 amount) external {
         if (msg.sender != _SELF) revert OnlyFactory(msg.sender);
         if (address(this) == _SELF) revert WrongContext();
-        if (token == address(0)) return _sweepNative(payout_);
-        return _sweepToken(token, payout_);
-    }
-
-    /* HELPERS */
-
-    /// @dev In a clone: sends its whole native balance to `to`.
-    function _sweepNative(address to) private returns (uint256 sent, uint256 received) {
-        sent = address(this).balance;
-        if (sent == 0) return (0, 0);
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool ok,) = to.call{value: sent}("");
-        if (!ok) revert NativeTransferFailed(to);
-        return (sent, sent);
-    }
-
-    /// @dev In a clone: sends its whole balance of `token` to `to` and measures what `to` received, in one block
-    /// of raw calls (the forward's hot path). The transfer's result is judged as SafeERC20 does: a revert is
-    /// bubbled up, and the call must return nothing (USDT) or `true`. An address without code cannot get that far:
-    /// its `balanceOf` answers nothing, which is refused as `InvalidToken`.
-    function _sweepToken(address token, address to) private returns (uint256 sent, uint256 received) {
-        bytes4 invalidToken = InvalidToken.selector;
+        bytes4 nativeFailed = NativeTransferFailed.selector;
         bytes4 transferFailed = SafeERC20.SafeERC20FailedOperation.selector;
         assembly ("memory-safe") {
-            // `balanceOf(account)` of `token` into `value`; a call that fails or answers less than a word reverts.
-            function balanceOf(tkn, account, errorSelector) -> value {
-                mstore(0x00, 0x70a08231)
-                mstore(0x20, account)
-                // Yul evaluates arguments right to left: the call comes before `returndatasize()` reads its answer.
-                if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), tkn, 0x1c, 0x24, 0x00, 0x20))) {
-                    mstore(0x00, errorSelector)
-                    mstore(0x04, tkn)
+            // Native coin: sent with all gas and no return data copied (a refusal reverts by name).
+            if iszero(token) {
+                if iszero(call(gas(), payout_, amount, 0x00, 0x00, 0x00, 0x00)) {
+                    mstore(0x00, nativeFailed)
+                    mstore(0x04, payout_)
                     revert(0x00, 0x24)
                 }
-                value := mload(0x00)
+                return(0x00, 0x00)
             }
-            sent := balanceOf(token, address(), invalidToken)
-            if sent {
-                let before := balanceOf(token, to, invalidToken)
-                let m := mload(0x40)
-                mstore(m, 0xa9059cbb00000000000000000000000000000000000000000000000000000000) // transfer(address,uint256)
-                mstore(add(m, 0x04), to)
-                mstore(add(m, 0x24), sent)
-                let ok := call(gas(), token, 0, m, 0x44, 0x00, 0x20)
-                if iszero(ok) {
-                    returndatacopy(m, 0x00, returndatasize())
-                    revert(m, returndatasize())
-                }
-                if iszero(or(iszero(returndatasize()), and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))) {
-                    mstore(0x00, transferFailed)
-                    mstore(0x04, token)
-                    revert(0x00, 0x24)
-                }
-                let afterwards := balanceOf(token, to, invalidToken)
-                received := mul(sub(afterwards, before), gt(afterwards, before))
+            // `transfer(payout_, amount)`, judged as SafeERC20 does: it must not revert and must return nothing
+            // (USDT) or `true`. The factory has seen the token answer `balanceOf`, so it has code.
+            let m := mload(0x40)
+            mstore(m, 0xa9059cbb00000000000000000000000000000000000000000000000000000000)
+            mstore(add(m, 0x04), payout_)
+            mstore(add(m, 0x24), amount)
+            let ok := call(gas(), token, 0, m, 0x44, 0x00, 0x20)
+            if iszero(and(ok, or(iszero(returndatasize()), and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1))))) {
+                mstore(0x00, transferFailed)
+                mstore(0x04, token)
+                revert(0x00, 0x24)
             }
         }
     }
+
+    /* HELPERS */
 
     /// @dev Deploys the clone bound to `payout_` and `orderRef`; reverts if it exists already.
     function _deploy(address payout_, bytes32 orderRef) private returns (address deposit) {
@@ -213,49 +195,69 @@ contract DepositFactory is IDepositFactory, ReentrancyGuardTransient {
         return DepositClone.predict(_CLONE_HASH, salt, _SELF);
     }
 
-    /// @dev Sweeps `deposit` (reverting with the sweep's own reason if it fails) and reports the forward when
+    /// @dev Forwards `deposit` (reverting by name if it fails, nothing moved) and reports the forward when
     /// something moved.
     function _forward(address token, address payout_, bytes32 orderRef, address deposit)
         private
         returns (uint256 received)
     {
-        (bool ok, uint256 sent, uint256 got) = _sweepCall(deposit, token, payout_);
-        if (!ok) {
-            assembly ("memory-safe") {
-                returndatacopy(0x00, 0x00, returndatasize())
-                revert(0x00, returndatasize())
-            }
+        (uint256 outcome, uint256 sent, uint256 got) = _move(deposit, token, payout_);
+        if (outcome != _MOVED) {
+            if (outcome == _NO_BALANCE) revert InvalidToken(token);
+            if (token == address(0)) revert NativeTransferFailed(payout_);
+            revert SafeERC20.SafeERC20FailedOperation(token);
         }
         if (sent != 0) emit Forwarded(orderRef, token, got);
         return got;
     }
 
-    /// @dev Sweeps one batch item; a failure (a blacklisted merchant, an address without code) emits
-    /// `ForwardFailed` and leaves the funds in place.
+    /// @dev Forwards one batch item; a failure (a blacklisted merchant, a token that is no token, an address
+    /// without code) emits `ForwardFailed` and leaves the funds in place.
     function _tryForward(Forward calldata item, address deposit) private {
-        (bool ok, uint256 sent, uint256 received) = _sweepCall(deposit, item.token, item.payout);
-        if (!ok) emit ForwardFailed(item.orderRef, deposit, item.payout, item.token);
+        (uint256 outcome, uint256 sent, uint256 received) = _move(deposit, item.token, item.payout);
+        if (outcome != _MOVED) emit ForwardFailed(item.orderRef, deposit, item.payout, item.token);
         else if (sent != 0) emit Forwarded(item.orderRef, item.token, received);
     }
 
-    /// @dev `deposit.sweep(token, payout_)` by a raw call: `ok` is false when it reverted or answered with less
-    /// than two words (an address without code answers nothing). The revert reason is not copied: a token's could
-    /// be made large enough to exhaust the batch.
-    function _sweepCall(address deposit, address token, address payout_)
+    /// @dev Moves `deposit`'s whole balance of `token` (native coin for `address(0)`) to `payout_` through the
+    /// clone's `sweep`, and measures it: `sent` is what the deposit held, `received` what `payout_`'s balance grew
+    /// by (native coin arrives whole). Nothing is moved when the deposit holds nothing. A `payout_` balance the
+    /// token fails to report after the move counts as no growth (only a token that is no token gets there).
+    function _move(address deposit, address token, address payout_)
         private
-        returns (bool ok, uint256 sent, uint256 received)
+        returns (uint256 outcome, uint256 sent, uint256 received)
     {
+        if (token == address(0)) {
+            sent = deposit.balance;
+            if (sent != 0 && !_sweepCall(deposit, token, payout_, sent)) return (_SWEEP_FAILED, 0, 0);
+            return (_MOVED, sent, sent);
+        }
+        (bool ok, uint256 held) = TokenBalance.read(token, deposit);
+        if (!ok) return (_NO_BALANCE, 0, 0);
+        if (held == 0) return (_MOVED, 0, 0);
+        (bool readable, uint256 before) = TokenBalance.read(token, payout_);
+        if (!readable) return (_NO_BALANCE, 0, 0);
+        if (!_sweepCall(deposit, token, payout_, held)) return (_SWEEP_FAILED, 0, 0);
+        (, uint256 afterwards) = TokenBalance.read(token, payout_);
+        unchecked {
+            received = afterwards > before ? afterwards - before : 0;
+        }
+        return (_MOVED, held, received);
+    }
+
+    /// @dev `deposit.sweep(token, payout_, amount)` by a raw call; true when the clone answered that the sweep went
+    /// through (one byte; a failed sweep answers nothing, and so does an address without code).
+    function _sweepCall(address deposit, address token, address payout_, uint256 amount) private returns (bool ok) {
         bytes4 selector = this.sweep.selector;
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, selector)
             mstore(add(m, 0x04), token)
             mstore(add(m, 0x24), payout_)
-            ok := call(gas(), deposit, 0, m, 0x44, 0x00, 0x40)
-            ok := and(ok, gt(returndatasize(), 0x3f))
-            sent := mul(mload(0x00), ok)
-            received := mul(mload(0x20), ok)
+            mstore(add(m, 0x44), amount)
+            // Two statements: Yul evaluates arguments right to left, so returndatasize() must follow the call.
+            ok := call(gas(), deposit, 0, m, 0x64, 0x00, 0x00)
+            ok := and(ok, eq(returndatasize(), 1))
         }
     }
-
 }

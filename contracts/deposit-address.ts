@@ -1,5 +1,5 @@
 /**
- * Deposit addresses computed off-chain, exactly as `DepositFactory` derives them on-chain: an ERC-7511 minimal clone
+ * Deposit addresses computed off-chain, exactly as `DepositFactory` derives them on-chain: a 33-byte delegating clone
  * (`contracts/libraries/DepositClone.sol`) whose implementation and deployer are the factory and whose CREATE2 salt
  * is `keccak256(abi.encode(payout, orderRef))`, binding the merchant's payout address and the order reference.
  * A leaf module (viem only) for the API, the indexer and the sweeper.
@@ -17,9 +17,9 @@ import {
   zeroAddress,
 } from "viem";
 
-/** `DepositClone`'s creation code around the implementation address (0x35 bytes in all; 0x2c of runtime). */
-const CLONE_PREFIX: Hex = "0x602c8060095f395ff3365f5f375f5f365f73";
-const CLONE_SUFFIX: Hex = "0x5af43d5f5f3e5f3d91602a57fd5bf3";
+/** `DepositClone`'s creation code around the implementation address (0x2a bytes in all; 0x21 of runtime). */
+const CLONE_PREFIX: Hex = "0x60218060095f395ff3365f5f375f5f365f73";
+const CLONE_SUFFIX: Hex = "0x5af45ff3";
 
 export interface DepositAddressInput {
   /** The `DepositFactory` on the chain (its address is the same on every chain). */

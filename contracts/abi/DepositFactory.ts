@@ -60,6 +60,17 @@ export const depositFactoryAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "SafeERC20FailedOperation",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "WrongContext",
     "type": "error"
@@ -335,21 +346,15 @@ export const depositFactoryAbi = [
         "internalType": "address",
         "name": "payout_",
         "type": "address"
-      }
-    ],
-    "name": "sweep",
-    "outputs": [
-      {
-        "internalType": "uint256",
-        "name": "sent",
-        "type": "uint256"
       },
       {
         "internalType": "uint256",
-        "name": "received",
+        "name": "amount",
         "type": "uint256"
       }
     ],
+    "name": "sweep",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },

@@ -5,7 +5,7 @@ pragma solidity 0.8.30;
 /// @notice Per-order deposit addresses: counterfactual CREATE2 clones, each bound at creation to one merchant payout
 /// address and one order reference. Whatever arrives at a deposit address (the expected token, any other ERC-20,
 /// native coin) can only ever be forwarded to that payout address; anyone may trigger the forward.
-/// @dev A deposit address is the CREATE2 address, from the factory, of an ERC-7511 minimal clone (`DepositClone`)
+/// @dev A deposit address is the CREATE2 address, from the factory, of a 33-byte delegating clone (`DepositClone`)
 /// whose implementation is the factory itself, with salt `keccak256(abi.encode(payout, orderRef))`, which binds the
 /// payout address and the order reference. Only the factory may make a clone `sweep`, and it names as payout only
 /// the address the clone's salt was made of. No owner, no storage, no upgrade. Every forward goes through the
@@ -114,11 +114,12 @@ interface IDepositFactory {
     /// @param salt The clone's CREATE2 salt, `keccak256(abi.encode(payout, orderRef))`.
     function deployFromBatch(bytes32 salt) external;
 
-    /// @notice Called on a deposit address, by the factory only: sends its whole balance of `token` to `payout`,
-    /// which the factory names only as the payout address the deposit address's salt binds.
+    /// @notice Called on a deposit address, by the factory only: sends `amount` of `token` to `payout`, which the
+    /// factory names only as the payout address the deposit address's salt binds, and `amount` only as the deposit
+    /// address's whole balance, measured just before. The deposit address answers one byte when it went through and
+    /// nothing when it failed (it never reverts: see `DepositClone`); the factory measures what moved.
     /// @param token The ERC-20 token, or `address(0)` for native coin.
     /// @param payout The payout address the deposit address is bound to.
-    /// @return sent What left the deposit address.
-    /// @return received What the payout address's balance grew by.
-    function sweep(address token, address payout) external returns (uint256 sent, uint256 received);
+    /// @param amount What to send: the deposit address's balance of `token`.
+    function sweep(address token, address payout, uint256 amount) external;
 }

@@ -190,7 +190,13 @@ const result = {
     forwardMany10PerAddress: Number(forwardMany10 / 10n),
     deployAndForwardUsdcLike: Number(deployAndForwardUsdcLike),
     batch10UsdcLikePerAddress: Number(batch10UsdcLike / 10n),
-    ratios: { depositTransferOverTransfer: ratio(customerDepositTransfer, customerTransfer) },
+    ratios: {
+      depositTransferOverTransfer: ratio(customerDepositTransfer, customerTransfer),
+      deployAndForwardOverGoal: ratio(deployAndForward, 90_000n),
+      deployAndForwardOverAnchor: ratio(deployAndForward, 104_940n),
+      batch10PerAddressOverGoal: ratio(batch10 / 10n, 60_000n),
+      batch10PerAddressOverAnchor: ratio(batch10 / 10n, 76_454n),
+    },
     goals: {
       customerTransfer: "deposit transfer = 1.00 x transfer to an address in the same state",
       deployAndForward: "<= 90,000 (anchor 104,940)",
@@ -220,8 +226,14 @@ console.table({
   "USDC-like payWithPermit": { gas: result.payWithPermit, ratio: result.ratios.payWithPermitOverPermitTransfer },
   "USDT transfer to a fresh address": { gas: result.deposit.customerTransfer },
   "USDT transfer to a deposit address": { gas: result.deposit.customerDepositTransfer, ratio: result.deposit.ratios.depositTransferOverTransfer },
-  "deployAndForward (1 address)": { gas: result.deposit.deployAndForward },
-  "deployAndForwardMany (10, per address)": { gas: result.deposit.batch10PerAddress },
+  "deployAndForward (1 address; ratio: over the goal)": {
+    gas: result.deposit.deployAndForward,
+    ratio: result.deposit.ratios.deployAndForwardOverGoal,
+  },
+  "deployAndForwardMany (10, per address; over the goal)": {
+    gas: result.deposit.batch10PerAddress,
+    ratio: result.deposit.ratios.batch10PerAddressOverGoal,
+  },
   "  same, 10 different merchants": { gas: result.deposit.batch10DistinctMerchantsPerAddress },
   "forward (already deployed)": { gas: result.deposit.forwardDeployed },
   "forwardMany (10 deployed, per address)": { gas: result.deposit.forwardMany10PerAddress },

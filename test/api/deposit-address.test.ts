@@ -76,9 +76,9 @@ describe("orderDepositAddress", () => {
       account: wallet.account!,
     });
     expect((await client.waitForTransactionReceipt({ hash })).status).toBe("success");
-    // The clone's code is the 44-byte proxy to the factory: the payout is bound by the address, not stored.
+    // The clone's code is the 33-byte proxy to the factory: the payout is bound by the address, not stored.
     const code = (await client.getCode({ address: expected }))!;
-    expect(code).toHaveLength(2 + 44 * 2);
+    expect(code).toHaveLength(2 + 33 * 2);
     expect(code).toContain(factory.slice(2).toLowerCase());
   });
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDepositFactory} from "../../contracts/interfaces/IDepositFactory.sol";
+import {FalseToken} from "./mocks/FalseToken.sol";
 import {NativeRefuser} from "./mocks/NativeRefuser.sol";
 import {ReenteringToken} from "./mocks/ReenteringToken.sol";
 import {IVm} from "./utils/Vm.sol";
@@ -16,22 +17,22 @@ import {DepositFactoryBase} from "./utils/DepositFactoryBase.sol";
 contract DepositFactoryTest is DepositFactoryBase {
     /* DEPOSIT ADDRESS */
 
-    /// @notice The predicted address is where the clone lands: an ERC-7511 clone of the factory, nothing else.
+    /// @notice The predicted address is where the clone lands: the 33-byte delegating clone of the factory, nothing
+    /// else.
     function test_depositAddress_isWhereTheCloneIsDeployed() public {
         address predicted = factory.depositAddress(merchant, ORDER_REF);
         assertEq(predicted.code.length, 0, "no code before");
         address deployed = factory.deploy(merchant, ORDER_REF);
         assertEq(deployed, predicted, "not at the predicted address");
-        bytes memory erc7511 =
-            abi.encodePacked(hex"365f5f375f5f365f73", address(factory), hex"5af43d5f5f3e5f3d91602a57fd5bf3");
-        assertEq(keccak256(deployed.code), keccak256(erc7511), "44-byte ERC-7511 clone of the factory");
+        bytes memory clone = abi.encodePacked(hex"365f5f375f5f365f73", address(factory), hex"5af45ff3");
+        assertEq(deployed.code.length, 33, "33 bytes of code");
+        assertEq(keccak256(deployed.code), keccak256(clone), "delegating clone of the factory");
     }
 
     /// @notice The salt binds the payout address and the order reference, as `contracts/deposit-address.ts` says.
     function test_depositAddress_isCreate2OfPayoutAndOrderRef() public view {
-        bytes memory initCode = abi.encodePacked(
-            hex"602c8060095f395ff3365f5f375f5f365f73", address(factory), hex"5af43d5f5f3e5f3d91602a57fd5bf3"
-        );
+        bytes memory initCode =
+            abi.encodePacked(hex"60218060095f395ff3365f5f375f5f365f73", address(factory), hex"5af45ff3");
         bytes32 salt = keccak256(abi.encode(merchant, ORDER_REF));
         bytes32 digest = keccak256(abi.encodePacked(bytes1(0xff), address(factory), salt, keccak256(initCode)));
         assertEq(factory.depositAddress(merchant, ORDER_REF), address(uint160(uint256(digest))), "CREATE2 address");
@@ -102,11 +103,12 @@ contract DepositFactoryTest is DepositFactoryBase {
         assertEq(deposit.balance, 0, "deposit emptied");
     }
 
-    /// @notice A blacklisted merchant's forward reverts as a whole: the clone is not even deployed, the funds stay.
+    /// @notice A blacklisted merchant's forward reverts as a whole, naming the token that refused: the clone is not
+    /// even deployed, the funds stay.
     function test_deployAndForward_revertsWhenPayoutBlacklisted() public {
         address deposit = _fundDeposit(address(tether), 50e6);
         tether.addBlackList(merchant);
-        vm.expectRevert(BLACKLISTED);
+        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(tether)));
         factory.deployAndForward(address(tether), merchant, ORDER_REF);
         assertEq(tether.balanceOf(deposit), 50e6, "funds left the deposit");
         assertEq(deposit.code.length, 0, "nothing deployed");
@@ -219,13 +221,14 @@ contract DepositFactoryTest is DepositFactoryBase {
         assertEq(tether.balanceOf(deposit), 9e6, "funds left the deposit");
     }
 
-    /// @notice A token that calls back into the factory during the forward is stopped by the reentrancy guard.
+    /// @notice A token that calls back into the factory during the forward is stopped by the reentrancy guard: the
+    /// call back reverts, so the token's transfer and with it the sweep fail, and nothing moves.
     function test_forward_revertsOnReentry() public {
         ReenteringToken token = new ReenteringToken(factory);
         address deposit = factory.deploy(merchant, ORDER_REF);
         token.mint(deposit, 5e18);
         token.arm(merchant, ORDER_REF);
-        vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(token)));
         factory.forward(address(token), merchant, ORDER_REF);
         assertEq(token.balanceOf(deposit), 5e18, "nothing moved");
     }
@@ -259,6 +262,46 @@ contract DepositFactoryTest is DepositFactoryBase {
         assertTrue(blockedDeposit.code.length > 0, "but its address is deployed");
         tether.removeBlackList(blocked);
         assertEq(factory.forward(address(tether), blocked, keccak256("b")), 2e6, "forwarded later");
+    }
+
+    /// @notice A token that answers `false` is a failed forward: the single forward reverts naming it, a batch
+    /// reports `ForwardFailed`; nothing moves, and the forward goes through once the token accepts.
+    function test_forward_takesFalseForAFailure() public {
+        FalseToken token = new FalseToken();
+        address deposit = factory.deploy(merchant, ORDER_REF);
+        token.mint(deposit, 4e18);
+        token.setRefusing(true);
+        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(token)));
+        factory.forward(address(token), merchant, ORDER_REF);
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](1);
+        items[0] = IDepositFactory.Forward(address(token), merchant, ORDER_REF);
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.ForwardFailed(ORDER_REF, deposit, merchant, address(token));
+        factory.forwardMany(items);
+        assertEq(token.balanceOf(deposit), 4e18, "funds moved");
+        token.setRefusing(false);
+        assertEq(factory.forward(address(token), merchant, ORDER_REF), 4e18, "forwarded once accepted");
+    }
+
+    /// @notice In a batch, a "token" without code and a payout that refuses native coin each fail alone
+    /// (`ForwardFailed`, nothing moved), and the item after them is forwarded.
+    function test_deployAndForwardMany_isolatesTokenWithoutCodeAndRefusedCoin() public {
+        address refuser = address(new NativeRefuser());
+        address coinDeposit = _payDeposit(NATIVE, refuser, keccak256("coin"), 1 ether);
+        address tokenDeposit = _payDeposit(address(tether), merchant, keccak256("token"), 5e6);
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](3);
+        items[0] = IDepositFactory.Forward(stranger, merchant, keccak256("token"));
+        items[1] = IDepositFactory.Forward(NATIVE, refuser, keccak256("coin"));
+        items[2] = IDepositFactory.Forward(address(tether), merchant, keccak256("token"));
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.ForwardFailed(keccak256("token"), tokenDeposit, merchant, stranger);
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.ForwardFailed(keccak256("coin"), coinDeposit, refuser, NATIVE);
+        vm.expectEmit(true, true, true, true, address(factory));
+        emit IDepositFactory.Forwarded(keccak256("token"), address(tether), 5e6);
+        factory.deployAndForwardMany(items);
+        assertEq(coinDeposit.balance, 1 ether, "refused coin moved");
+        assertEq(tether.balanceOf(merchant), 5e6, "the next item was not forwarded");
     }
 
     /// @notice The same deposit address twice in one batch: the second finds nothing and emits nothing.
@@ -323,54 +366,94 @@ contract DepositFactoryTest is DepositFactoryBase {
 
     /* ROLES */
 
-    /// @notice A deposit address's `sweep` takes orders from the factory only.
-    function test_sweep_revertsWhenCalledByAnyoneButTheFactory() public {
+    /// @notice A deposit address's `sweep` takes orders from the factory only: anyone else's call, whatever payout
+    /// and amount it names, moves nothing, and the deposit address answers nothing (its sign of a failed call).
+    function test_sweep_movesNothingForAnyoneButTheFactory() public {
         address deposit = _fundDeposit(address(tether), 1e6);
+        _sendNative(deposit, 1 ether);
         factory.deploy(merchant, ORDER_REF);
-        vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, stranger));
-        IDepositFactory(deposit).sweep(address(tether), stranger);
-        vm.prank(merchant);
-        vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, merchant));
-        IDepositFactory(deposit).sweep(address(tether), merchant);
-        assertEq(tether.balanceOf(deposit), 1e6, "nothing moved");
+        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.sweep, (address(tether), stranger, 1e6)));
+        _assertRefused(merchant, deposit, abi.encodeCall(IDepositFactory.sweep, (address(tether), merchant, 1e6)));
+        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.sweep, (NATIVE, stranger, 1 ether)));
+        assertEq(tether.balanceOf(deposit), 1e6, "tokens moved");
+        assertEq(deposit.balance, 1 ether, "coin moved");
+    }
+
+    /// @notice Any call by anyone to a deployed deposit address, with any data and any value, moves nothing out:
+    /// the address still holds its funds (plus what the call sent), and the forward then pays the payout.
+    /// @param caller The fuzzed caller.
+    /// @param data The fuzzed calldata.
+    /// @param value The fuzzed native coin sent along (bounded).
+    function testFuzz_depositAddress_anyCallMovesNothingOut(address caller, bytes calldata data, uint256 value)
+        public
+    {
+        vm.assume(caller != address(factory) && caller != merchant);
+        _assumeNotTokenOrZero(caller);
+        value = bound(value, 0, 1 ether);
+        address deposit = _fundDeposit(address(tether), 3e6);
+        _sendNative(deposit, 2 ether);
+        factory.deploy(merchant, ORDER_REF);
+        vm.deal(caller, value);
+        vm.prank(caller);
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok,) = deposit.call{value: value}(data);
+        assertTrue(ok, "a deposit address never reverts");
+        assertEq(tether.balanceOf(deposit), 3e6, "tokens moved");
+        assertEq(deposit.balance, 2 ether + value, "coin moved");
+        assertEq(factory.forward(address(tether), merchant, ORDER_REF), 3e6, "tokens forwarded");
+        assertEq(factory.forward(NATIVE, merchant, ORDER_REF), 2 ether + value, "coin forwarded");
+        assertEq(merchant.balance, 2 ether + value, "merchant's coin");
+    }
+
+    /// @notice Native coin sent with calldata (an exchange's memo, a mistaken call) stays at the deposit address
+    /// (the delegated call fails, the clone keeps the coin and does not revert) and is the merchant's all the same.
+    function test_depositAddress_keepsNativeCoinSentWithCalldata() public {
+        address deposit = factory.deploy(merchant, ORDER_REF);
+        vm.deal(customer, 1 ether);
+        vm.prank(customer);
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok,) = deposit.call{value: 1 ether}(hex"deadbeef");
+        assertTrue(ok, "refused");
+        assertEq(deposit.balance, 1 ether, "coin not kept");
+        assertEq(factory.forward(NATIVE, merchant, ORDER_REF), 1 ether, "coin forwarded");
     }
 
     /// @notice The factory's own `sweep` is not a deposit-address function, even when it calls itself.
     function test_sweep_revertsOnTheFactory() public {
         vm.expectRevert(abi.encodeWithSelector(IDepositFactory.OnlyFactory.selector, address(this)));
-        factory.sweep(address(tether), merchant);
+        factory.sweep(address(tether), merchant, 1);
         vm.prank(address(factory));
         vm.expectRevert(IDepositFactory.WrongContext.selector);
-        factory.sweep(address(tether), merchant);
+        factory.sweep(address(tether), merchant, 1);
     }
 
     /// @notice `deployFromBatch` (the batch's bounded deployment) takes orders from the factory itself only, and
-    /// not on a deposit address.
+    /// not on a deposit address (where it answers nothing).
     function test_deployFromBatch_revertsForAnyoneButTheFactory() public {
         bytes32 salt = keccak256(abi.encode(stranger, ORDER_REF));
         vm.prank(stranger);
         vm.expectRevert(IDepositFactory.WrongContext.selector);
         factory.deployFromBatch(salt);
         address deposit = factory.deploy(merchant, ORDER_REF);
-        vm.prank(address(factory));
-        vm.expectRevert(IDepositFactory.WrongContext.selector);
-        IDepositFactory(deposit).deployFromBatch(salt);
+        _assertRefused(address(factory), deposit, abi.encodeCall(IDepositFactory.deployFromBatch, (salt)));
     }
 
-    /// @notice Factory entry points called on a deposit address (delegated into the factory's code) revert.
-    function test_deployAndForward_revertsOnADepositAddress() public {
-        address deposit = factory.deploy(merchant, ORDER_REF);
-        vm.expectRevert(IDepositFactory.WrongContext.selector);
-        IDepositFactory(deposit).deployAndForward(address(tether), stranger, ORDER_REF);
-        vm.expectRevert(IDepositFactory.WrongContext.selector);
-        IDepositFactory(deposit).forward(address(tether), stranger, ORDER_REF);
-        vm.expectRevert(IDepositFactory.WrongContext.selector);
-        IDepositFactory(deposit).deploy(stranger, ORDER_REF);
-        vm.expectRevert(IDepositFactory.WrongContext.selector);
-        IDepositFactory(deposit).deployAndForwardMany(new IDepositFactory.Forward[](0));
-        vm.expectRevert(IDepositFactory.WrongContext.selector);
-        IDepositFactory(deposit).forwardMany(new IDepositFactory.Forward[](0));
+    /// @notice Factory entry points called on a deposit address (delegated into the factory's code) fail: the
+    /// address answers nothing, and nothing moves.
+    function test_deployAndForward_failsOnADepositAddress() public {
+        address deposit = _fundDeposit(address(tether), 2e6);
+        factory.deploy(merchant, ORDER_REF);
+        address token = address(tether);
+        _assertRefused(
+            stranger, deposit, abi.encodeCall(IDepositFactory.deployAndForward, (token, stranger, ORDER_REF))
+        );
+        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.forward, (token, stranger, ORDER_REF)));
+        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.deploy, (stranger, ORDER_REF)));
+        IDepositFactory.Forward[] memory items = new IDepositFactory.Forward[](1);
+        items[0] = IDepositFactory.Forward(address(tether), stranger, ORDER_REF);
+        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.deployAndForwardMany, (items)));
+        _assertRefused(stranger, deposit, abi.encodeCall(IDepositFactory.forwardMany, (items)));
+        assertEq(tether.balanceOf(deposit), 2e6, "funds moved");
     }
 
     /// @notice The factory itself takes no native coin.
@@ -382,6 +465,19 @@ contract DepositFactoryTest is DepositFactoryBase {
     }
 
     /* HELPERS */
+
+    /// @notice Calls the deposit address `deposit` as `caller` with `data` and checks it failed: the call itself
+    /// succeeds (a deposit address never reverts) and answers nothing.
+    /// @param caller The caller.
+    /// @param deposit The deposit address.
+    /// @param data The calldata.
+    function _assertRefused(address caller, address deposit, bytes memory data) private {
+        vm.prank(caller);
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory answer) = deposit.call(data);
+        assertTrue(ok, "a deposit address never reverts");
+        assertEq(answer.length, 0, "the call went through");
+    }
 
     /// @notice Pays the test deposit address (`merchant`, `ORDER_REF`).
     /// @param token The token.

@@ -40,7 +40,7 @@ describe("depositAddress (off-chain)", () => {
     );
   });
 
-  it("is where CREATE2 puts the clone: 44 bytes of ERC-7511 proxy to the factory", async () => {
+  it("is where CREATE2 puts the clone: a 33-byte delegating proxy to the factory", async () => {
     const orderRef = keccak256(toHex("order-created"));
     const expected = depositAddress({ factory: factory.address, payout: merchant!.account.address, orderRef });
     assert.equal((await publicClient.getCode({ address: expected })) ?? "0x", "0x", "nothing there before");
@@ -48,11 +48,11 @@ describe("depositAddress (off-chain)", () => {
     const [event] = parseEventLogs({ abi: depositFactoryAbi, logs: receipt.logs, eventName: "DepositAddressDeployed" });
     assert.equal(event?.args.depositAddress, expected);
     assert.equal(event?.args.orderRef, orderRef);
-    // The runtime code is the init code's last 44 bytes (after its 9-byte copier), naming the factory.
+    // The runtime code is the init code's last 33 bytes (after its 9-byte copier), naming the factory.
     const code = await publicClient.getCode({ address: expected });
     const initCode = depositAddressInitCode(factory.address);
     assert.equal(code, `0x${initCode.slice(2 + 9 * 2)}`.toLowerCase());
-    assert.equal(size(code!), 44);
+    assert.equal(size(code!), 33);
     assert.ok(code!.includes(factory.address.slice(2).toLowerCase()));
   });
 

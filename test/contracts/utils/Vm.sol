@@ -17,6 +17,11 @@ interface IVm {
         address emitter;
     }
 
+    /// @notice Sets `account`'s native balance.
+    /// @param account The account.
+    /// @param newBalance Its new balance.
+    function deal(address account, uint256 newBalance) external;
+
     /// @notice Makes the next call (only) come from `msgSender`.
     /// @param msgSender The address the next call comes from.
     function prank(address msgSender) external;
