@@ -137,10 +137,15 @@ export class ChainSweeper {
     }
   }
 
-  /** True when the open transaction is settled (mined, reverted or dropped); false while it is still pending. */
+  /**
+   * True when the open transaction is settled (mined and final, reverted or dropped); false while it is pending or its
+   * block has fewer than the chain's confirmations. Until then a reorg can take the forward out again (the funds back
+   * at the deposit addresses): the row stays `sent`, and if the node forgot the transaction its same bytes go again.
+   */
   async #settle(row: OpenTransaction): Promise<boolean> {
     const txHash = row.txHash as Hex;
     const receipt = await this.#client.getTransactionReceipt({ hash: txHash }).catch(() => null);
+    if (receipt && !(await this.#final(receipt.blockNumber))) return false;
     const now = this.#now();
     const retryAt = new Date(now.getTime() + this.#o.settings.retryMs);
     const write = (work: (tx: Transaction) => Promise<void>) =>
@@ -170,6 +175,12 @@ export class ChainSweeper {
     const known = await this.#client.getTransaction({ hash: txHash }).catch(() => null);
     if (!known) await this.#broadcast(row.rawTx as Hex);
     return false;
+  }
+
+  /** Whether a block has the chain's confirmations (at least its own: a chain that needs none settles on inclusion). */
+  async #final(blockNumber: bigint): Promise<boolean> {
+    const head = await this.#client.getBlockNumber({ cacheTime: 0 });
+    return head - blockNumber + 1n >= BigInt(Math.max(this.#o.confirmations, 1));
   }
 
   #outcomes(row: OpenTransaction, receipt: TransactionReceipt): ItemOutcome[] {

@@ -27,6 +27,7 @@ import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { payments, sweeperTransactions, unmatchedPayments } from "../../api/db/schema.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
+import { rpc } from "../../scripts/stack/local-chain.js";
 import { freePort } from "../../scripts/stack/ports.js";
 import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
 import { type TestDatabase, createTestDatabase, describeWithPostgres } from "../support/database.js";
@@ -97,6 +98,17 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     publicClient().readContract({ address: tokenBySymbol(record(), symbol).address, abi: erc20Abi, functionName: "balanceOf", args: [holder] });
   const forwarded = (order: Order, count: number) =>
     order.payments.filter((p) => p.forward?.status === "forwarded").length === count;
+  /**
+   * Waits for a forward's outcome, mining a block each poll: the sweeper settles a forward only once its block has the
+   * chain's confirmations (CONFIRMATIONS here), as the confirmer credits a payment.
+   */
+  const waitForForward = (id: string, what: string, check: (order: Order) => boolean, timeoutMs = 60_000) =>
+    waitFor(`order ${id}: ${what}`, async () => {
+      const order = await getOrder(id);
+      if (check(order)) return order;
+      await mine(url(), 1);
+      return undefined;
+    }, { intervalMs: 200, timeoutMs });
 
   const startApi = async (extra: Record<string, string> = {}) => {
     api = await startApiProcess({ ...apiEnv, ...extra }, apiPort);
@@ -161,7 +173,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     await mine(url(), CONFIRMATIONS - 1);
     await waitForOrder(order.id, "paid", (o) => o.status === "paid");
 
-    const done = await waitForOrder(order.id, "forwarded", (o) => forwarded(o, 1));
+    const done = await waitForForward(order.id, "forwarded", (o) => forwarded(o, 1));
     const forwardTx = done.payments[0]!.forward!.txHash!;
     const receipt = await publicClient().getTransactionReceipt({ hash: forwardTx });
     expect(receipt.status).toBe("success");
@@ -192,7 +204,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     await waitForOrder(order.id, "underpaid with 4", (o) => o.status === "underpaid" && o.amountReceived === "4");
     await transfer(order.depositAddress!, "6", { from: otherPayer! });
     await mine(url(), CONFIRMATIONS - 1);
-    const paid = await waitForOrder(order.id, "paid and both forwarded", (o) => o.status === "paid" && forwarded(o, 2));
+    const paid = await waitForForward(order.id, "paid and both forwarded", (o) => o.status === "paid" && forwarded(o, 2));
     expect(paid.amountReceived).toBe("10");
     expect(paid.payments.map((p) => p.payer).sort()).toEqual([payer, otherPayer].sort());
     expect(await balanceOf(payout)).toBe(before + parseUnits("10", 6));
@@ -203,7 +215,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     await call("POST", `/v1/orders/${order.id}/cancel`);
     await transfer(order.depositAddress!, "5");
     await mine(url(), CONFIRMATIONS - 1);
-    const late = await waitForOrder(order.id, "paid_late and forwarded", (o) => o.status === "paid_late" && forwarded(o, 1));
+    const late = await waitForForward(order.id, "paid_late and forwarded", (o) => o.status === "paid_late" && forwarded(o, 1));
     expect(late.amountReceived).toBe("5");
   }, 180_000);
 
@@ -214,7 +226,9 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     await mine(url(), CONFIRMATIONS - 1);
     const row = await waitFor("the unmatched row forwarded", async () => {
       const [found] = await handle.db.select().from(unmatchedPayments).where(eq(unmatchedPayments.txHash, hash.toLowerCase()));
-      return found?.forwardStatus === "forwarded" ? found : undefined;
+      if (found?.forwardStatus === "forwarded") return found;
+      await mine(url(), 1); // the forward settles once final
+      return undefined;
     }, { timeoutMs: 60_000, intervalMs: 200 });
     expect(row).toMatchObject({ reason: "wrong_token", orderId: order.id, method: "transfer", merchantAddress: order.depositAddress });
     expect(await balanceOf(payout, "USDT18")).toBe(before + parseUnits("3", 18));
@@ -246,17 +260,60 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     try {
       await transfer(order.depositAddress!, "2");
       await mine(url(), CONFIRMATIONS - 1);
-      const failed = await waitForOrder(order.id, "its forward failed", (o) => o.payments[0]?.forward?.status === "failed");
+      const failed = await waitForForward(order.id, "its forward failed", (o) => o.payments[0]?.forward?.status === "failed");
       expect(failed.status).toBe("paid");
       expect(failed.payments[0]!.forward!.error).toMatch(/refused|reverted/);
       expect(await balanceOf(order.depositAddress!)).toBe(parseUnits("2", 6)); // in place, visible
     } finally {
       await publicClient().waitForTransactionReceipt({ hash: await wallet.writeContract({ ...tether, functionName: "removeBlackList", args: [payout] }) });
     }
-    const done = await waitForOrder(order.id, "forwarded on a retry", (o) => forwarded(o, 1));
+    const done = await waitForForward(order.id, "forwarded on a retry", (o) => forwarded(o, 1));
     expect(done.payments[0]!.forward!.attempts).toBeGreaterThanOrEqual(1);
     expect(await balanceOf(payout)).toBe(before + parseUnits("2", 6));
     expect(await balanceOf(order.depositAddress!)).toBe(0n);
+  }, 180_000);
+
+  it("a reorg that takes out a mined forward: never shown forwarded before final, the same bytes mined again, forwarded once", async () => {
+    const order = await createOrder("7");
+    const before = await balanceOf(payout);
+    await transfer(order.depositAddress!, "7");
+    const forwardOf = async () => {
+      const rows = await handle.db.select().from(sweeperTransactions);
+      return rows.find((tx) => tx.items.some((item) => item.depositAddress.toLowerCase() === order.depositAddress!.toLowerCase()));
+    };
+    let sent: Awaited<ReturnType<typeof forwardOf>>;
+    await setAutomine(url(), false);
+    try {
+      await mine(url(), CONFIRMATIONS - 1); // the transfer is final: the order is paid and its forward is due
+      sent = await waitFor("the forward recorded and in the pool", async () => {
+        const row = await forwardOf();
+        return row && (await publicClient().getTransaction({ hash: row.txHash as Hash }).catch(() => null)) ? row : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 100 });
+      const beforeForward = await snapshot(url());
+      await mine(url(), 1); // the forward is mined, one block of the three it needs
+      expect(await balanceOf(order.depositAddress!)).toBe(0n);
+      // Several sweeper passes (SWEEP_INTERVAL_MS 300) see its receipt; none may call it forwarded yet.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await getOrder(order.id)).payments[0]!.forward).toMatchObject({ status: "sent", txHash: sent!.txHash });
+      // The reorg: the forward's block is gone, and the node has forgotten the transaction too.
+      await revertTo(url(), beforeForward);
+      await rpc(url(), "hardhat_dropTransaction", [sent!.txHash]);
+      await mine(url(), 2); // the other branch, longer and without the forward
+      expect(await balanceOf(order.depositAddress!)).toBe(parseUnits("7", 6)); // back where the customer sent them
+      expect((await getOrder(order.id)).payments[0]!.forward?.status).toBe("sent");
+      await waitFor("the same signed forward back in the pool", async () =>
+        (await publicClient().getTransaction({ hash: sent!.txHash as Hash }).catch(() => null)) ?? undefined,
+      { timeoutMs: 60_000, intervalMs: 200 });
+    } finally {
+      await setAutomine(url(), true);
+    }
+    const done = await waitForForward(order.id, "forwarded once final", (o) => forwarded(o, 1));
+    expect(done.payments[0]!.forward!.txHash).toBe(sent!.txHash);
+    expect(await balanceOf(payout)).toBe(before + parseUnits("7", 6));
+    expect(await balanceOf(order.depositAddress!)).toBe(0n);
+    const all = (await handle.db.select().from(sweeperTransactions)).filter((tx) =>
+      tx.items.some((item) => item.depositAddress.toLowerCase() === order.depositAddress!.toLowerCase()));
+    expect(all).toEqual([expect.objectContaining({ txHash: sent!.txHash, status: "mined" })]);
   }, 180_000);
 
   it("kill -9 during a batch forward, then a restart: every address forwarded exactly once, no funds lost", async () => {
@@ -280,7 +337,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
       expect(sent!.items).toHaveLength(3);
       await api.kill();
       // Worst case: the broadcast never reached the node (dropped from its pool).
-      await fetch(url(), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_dropTransaction", params: [sent!.txHash] }) });
+      await rpc(url(), "hardhat_dropTransaction", [sent!.txHash]);
       await startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600" });
       // The restarted sweeper sends the same signed bytes again (same nonce, same hash), never a second transaction.
       await waitFor("the same forward back in the pool", async () => {
@@ -291,7 +348,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     } finally {
       await setAutomine(url(), true);
     }
-    for (const order of orders) await waitForOrder(order.id, "paid and forwarded", (o) => o.status === "paid" && forwarded(o, 1));
+    for (const order of orders) await waitForForward(order.id, "paid and forwarded", (o) => o.status === "paid" && forwarded(o, 1));
     expect(await balanceOf(payout)).toBe(before + parseUnits("6", 6));
     for (const order of orders) expect(await balanceOf(order.depositAddress!)).toBe(0n);
     const all = await handle.db.select().from(sweeperTransactions);
