@@ -5,11 +5,12 @@
  * more than one period ahead of now is refused. There are no windows, so no boundary lets twice the limit through:
  * any stretch of t seconds admits at most `limit + limit * t / period` requests, whichever instances answer.
  *
- * One statement per batch, atomic on Postgres and on PGlite: while one key's statement is in flight, that key's next
- * requests on this instance queue and then go to the database together, as one conditional upsert that admits all
- * of them at once when the whole batch fits. So a busy key costs one row update per round trip, not one per request
- * (which would serialise every request of the key on its row lock). Only a batch that does not fit in full falls
- * back to one statement per request, so the admitted count stays exact at the limit.
+ * One statement per batch, atomic on Postgres and on PGlite: the requests of one key that arrive in the same turn of
+ * the event loop, or while that key's statement is in flight, queue on this instance and then go to the database
+ * together, as one conditional upsert that admits all of them at once when the whole batch fits. So a busy key costs
+ * one row update per round trip, not one per request (which would serialise every request of the key on its row
+ * lock, and on PGlite run one statement per request on the event loop's thread). Only a batch that does not fit in
+ * full falls back to one statement per request, so the admitted count stays exact at the limit.
  */
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
@@ -26,6 +27,22 @@ export type RateDecision = {
   retryAfterSeconds: number;
 };
 
+/**
+ * The conditional upsert, built once and prepared once per connection (every limiter sends the same text): the key's
+ * TAT moves `step` on from max(TAT, now) unless that puts it more than `periodMs` ahead of now; a new key's row
+ * starts at `tatMs` (now + step).
+ */
+function prepareAdmit(db: Database) {
+  const nowMs = sql`${sql.placeholder("nowMs")}::float8`;
+  const next = sql`greatest(${rateLimits.tatMs}, ${nowMs}) + ${sql.placeholder("step")}::float8`;
+  return db
+    .insert(rateLimits)
+    .values({ key: sql.placeholder("key"), tatMs: sql`${sql.placeholder("tatMs")}::float8` })
+    .onConflictDoUpdate({ target: rateLimits.key, set: { tatMs: next }, setWhere: sql`${next} - ${nowMs} <= ${sql.placeholder("periodMs")}::float8` })
+    .returning({ tatMs: rateLimits.tatMs })
+    .prepare("stablegate_rate_limit_admit");
+}
+
 type Waiter = { nowMs: number; resolve(decision: RateDecision): void; reject(error: unknown): void };
 
 export class RateLimiter {
@@ -36,6 +53,7 @@ export class RateLimiter {
   /** Requests waiting for their key's statement in flight to finish. */
   readonly #queued = new Map<string, Waiter[]>();
   readonly #inFlight = new Set<string>();
+  readonly #admitStatement: ReturnType<typeof prepareAdmit>;
 
   constructor({ db, limit, periodMs = 60_000 }: { db: Database; limit: number; periodMs?: number }) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number >= 1, not ${limit}`);
@@ -43,6 +61,7 @@ export class RateLimiter {
     this.limit = limit;
     this.periodMs = periodMs;
     this.#intervalMs = periodMs / limit;
+    this.#admitStatement = prepareAdmit(db);
   }
 
   hit(key: string, nowMs: number): Promise<RateDecision> {
@@ -50,13 +69,17 @@ export class RateLimiter {
       const queue = this.#queued.get(key) ?? [];
       queue.push({ nowMs, resolve, reject });
       this.#queued.set(key, queue);
-      if (!this.#inFlight.has(key)) void this.#drain(key);
+      if (this.#inFlight.has(key)) return;
+      // The first statement waits for the end of this turn of the event loop, so that the requests read in the same
+      // turn go with it. Without that an embedded database (PGlite answers within the turn) would see every request
+      // alone: nothing else is read while its statement runs.
+      this.#inFlight.add(key);
+      setImmediate(() => void this.#drain(key));
     });
   }
 
   /** Sends the key's queued requests to the database, a batch per round trip, until none are left. */
   async #drain(key: string): Promise<void> {
-    this.#inFlight.add(key);
     try {
       for (let batch = this.#queued.get(key); batch?.length; batch = this.#queued.get(key)) {
         this.#queued.delete(key);
@@ -91,12 +114,7 @@ export class RateLimiter {
   /** Moves the key's TAT `count` intervals on when all `count` requests fit in the budget; its new TAT, or none. */
   async #admit(key: string, nowMs: number, count: number): Promise<number | undefined> {
     const step = count * this.#intervalMs;
-    const next = sql`greatest(${rateLimits.tatMs}, ${nowMs}::float8) + ${step}::float8`;
-    const [row] = await this.#db
-      .insert(rateLimits)
-      .values({ key, tatMs: nowMs + step })
-      .onConflictDoUpdate({ target: rateLimits.key, set: { tatMs: next }, setWhere: sql`${next} - ${nowMs}::float8 <= ${this.periodMs}::float8` })
-      .returning({ tatMs: rateLimits.tatMs });
+    const [row] = await this.#admitStatement.execute({ key, nowMs, step, tatMs: nowMs + step, periodMs: this.periodMs });
     return row?.tatMs;
   }
 

@@ -6,7 +6,8 @@
  * warm-up of both; the figures are the median throughput and the worst p99 of the rounds, and every round is
  * kept in the JSON. Writes scripts/bench/results/api.json.
  *
- * BENCH_DURATION_S, BENCH_CONNECTIONS and BENCH_ROUNDS shorten or change a run.
+ * BENCH_DURATION_S, BENCH_CONNECTIONS and BENCH_ROUNDS shorten or change a run; BENCH_DATABASES (`pglite,postgres`)
+ * picks the back-ends.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -158,9 +159,12 @@ await writeDeploymentRecord(
 );
 
 const results: Record<string, unknown> = {};
-const backends: Backend[] = [await backend("pglite")];
-await requirePostgres();
-backends.push(await backend("postgres"));
+const kinds = (process.env.BENCH_DATABASES ?? "pglite,postgres").split(",").map((kind) => kind.trim()) as TestDatabaseKind[];
+const backends: Backend[] = [];
+for (const kind of kinds) {
+  if (kind === "postgres") await requirePostgres();
+  backends.push(await backend(kind));
+}
 try {
   for (const database of backends) {
     try {
