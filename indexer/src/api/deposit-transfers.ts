@@ -46,23 +46,27 @@ export async function depositTransfers(c: Context, db: ReadonlyDb) {
   const body = parseBody(await c.req.json().catch(() => null));
   if (typeof body === "string") return c.json({ error: body }, 400);
   const inRange = sql`${t.chainId} = ${body.chainId} and ${t.blockNumber} between ${String(body.fromBlock)}::numeric(78) and ${String(body.toBlock)}::numeric(78)`;
-  const toAny = sql`${t.to} = any(string_to_array(${body.addresses.join(",")}, ','))`;
-  const wanted =
-    body.seen === undefined
-      ? toAny
-      : sql`(${toAny} or not ((${t.blockNumber}::text || ':' || ${t.blockHash}) = any(string_to_array(${body.seen.join(",")}, ','))))`;
-  const result = await db.execute(sql`
-    select 'transfer' as kind, ${t.chainId} as "chainId", ${t.token} as token, ${t.txHash} as "txHash", ${t.logIndex} as "logIndex",
+  const columns = sql`'transfer' as kind, ${t.chainId} as "chainId", ${t.token} as token, ${t.txHash} as "txHash", ${t.logIndex} as "logIndex",
       ${t.blockNumber}::text as "blockNumber", ${t.blockHash} as "blockHash", ${t.blockTimestamp}::text as "blockTimestamp",
-      ${t.from} as "from", ${t.to} as "to", ${t.amount}::text as amount
-    from ${t} where ${inRange} and ${wanted}
+      ${t.from} as "from", ${t.to} as "to", ${t.amount}::text as amount`;
+  // The blocks not seen, read in full: a join of the (few) unseen blocks on the (chain, block, hash) index.
+  const unseen =
+    body.seen === undefined
+      ? sql``
+      : sql`union all
+    select ${columns} from ${t} join blocks on ${t.blockNumber} = blocks.n and ${t.blockHash} = blocks.h
+    where ${t.chainId} = ${body.chainId} and not ((blocks.n::text || ':' || blocks.h) = any(string_to_array(${body.seen.join(",")}, ',')))`;
+  const result = await db.execute(sql`
+    with blocks as (select ${t.blockNumber} as n, ${t.blockHash} as h from ${t} where ${inRange} group by 1, 2)
+    select ${columns} from ${t} where ${inRange} and ${t.to} = any(string_to_array(${body.addresses.join(",")}, ','))
+    ${unseen}
     union all
-    select 'block', null, null, null, null, ${t.blockNumber}::text, ${t.blockHash}, null, null, null, null
-    from ${t} where ${inRange} group by ${t.blockNumber}, ${t.blockHash}`);
+    select 'block', null, null, null, null, n::text, h, null, null, null, null from blocks`);
   const rows = (result as unknown as { rows: Row[] }).rows;
   const byChainOrder = (a: Omit<Row, "kind">, b: Omit<Row, "kind">) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : BigInt(a.blockNumber) < BigInt(b.blockNumber) ? -1 : 1);
   return c.json({
-    transfers: rows.filter((row) => row.kind === "transfer").map(({ kind: _, ...row }) => row).sort(byChainOrder),
+    // A transfer both to an address asked and in an unseen block comes once.
+    transfers: [...new Map(rows.filter((row) => row.kind === "transfer").map(({ kind: _, ...row }) => [`${row.txHash}:${row.logIndex}`, row] as const)).values()].sort(byChainOrder),
     blocks: rows.filter((row) => row.kind === "block").map((row) => ({ number: row.blockNumber, hash: row.blockHash })),
   });
 }
