@@ -10,7 +10,8 @@
  * 3. mark `reverted` every credited payment, confirming or confirmed, the indexer no longer has and whose block the
  *    indexer's chain has replaced; a row missing from a block still there is not a reorg (reconcile-missing.ts);
  * 4. mark `confirmed` every payment with enough confirmations against the head;
- * 5. re-derive the touched orders' statuses and write their events (orders/order-batch.ts), and move the cursor.
+ * 5. re-derive the touched orders' statuses and write their events (orders/order-batch.ts), store what the source's
+ *    read asks to keep with them (`SourceRead.persist`: the deposit scan, deposit-transfers.ts), and move the cursor.
  * Steps 2 to 5 are one database transaction, and set-based: a pass sends the same few statements (about 23) for one
  * payment or for hundreds; the orders' changes are worked out in memory in chain order, exactly as one at a time.
  *
