@@ -135,10 +135,10 @@ export async function readDepositTransfers(options: DepositTransferOptions, wind
 
 export function withDepositTransfers(source: PaymentSource, options: DepositTransferOptions): PaymentSource {
   const read = async (query: Window): Promise<SourceRead> => {
-    const routed = await source.payments(query);
     const factory = options.chains.chain(query.chainId)?.depositFactory;
-    if (!factory) return { payments: routed };
-    const deposits = await readDepositTransfers(options, query, factory);
+    if (!factory) return { payments: await source.payments(query) };
+    // Side by side: the router payments' read and the deposit read are independent.
+    const [routed, deposits] = await Promise.all([source.payments(query), readDepositTransfers(options, query, factory)]);
     return { payments: [...routed, ...deposits.payments], persist: deposits.persist };
   };
   return {

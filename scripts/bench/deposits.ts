@@ -96,8 +96,8 @@ async function main() {
 
     // The confirmer as the API runs it, its deposit read timed; the first pass has no scan stored (a full read).
     const sourceOptions = { db: handle.db, chains, indexerUrl: indexer.url, watchSeconds: 7 * 86_400 };
-    // The pass's read of router payments is timed apart (it is not the deposit detection's), and so is its call to the
-    // indexer's /deposit-transfers (the rest is the API's own queries).
+    // What the deposit read adds to the pass: the source's read (router payments and deposits, side by side) less the
+    // router payments' read alone; its call to the indexer's /deposit-transfers is timed too.
     const routerSource = createIndexerSource({ indexerUrl: indexer.url });
     const timed = { last: 0, found: 0, router: 0, indexer: 0 };
     const deposits_ = withDepositTransfers(
