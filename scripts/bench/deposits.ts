@@ -6,10 +6,10 @@
  * random addresses) plus 2 transfers to deposit addresses, with 10,000 open orders on the chain, indexer and API on
  * Postgres. Reported: the indexer's rows and bytes per block, the time from a block being mined to the indexer's
  * head reaching it, and the confirmer's deposit read per pass: the real confirmer (deposit-transfers.ts) runs a pass
- * after each of `BENCH_READS` (50) more such blocks (the window full by then), and the time of its deposit read is taken (incremental: the new
- * block's transfers matched against the watched addresses, and the window's transfers to addresses already known);
- * after each pass the full read (every watched address over the window: what a pass did before, and still does with
- * no scan stored) is timed too, on the same data and load. p50/p95 of each.
+ * after each of `BENCH_READS` (50) more such blocks (the window full by then), and what its deposit read adds to the
+ * pass is taken (incremental: the new block's transfers matched against the watched addresses, and the window's
+ * transfers to addresses already known); after each pass the full read (every watched address over the window: what
+ * a pass did before, and still does with no scan stored) is timed too, on the same data and load. p50/p95 of each.
  */
 import { loadavg } from "node:os";
 import { getAddress, type Hex, parseUnits, toHex } from "viem";
