@@ -88,7 +88,9 @@ export const tokenTransfer = onchainTable(
   }),
   (table) => ({
     pk: primaryKey({ columns: [table.chainId, table.txHash, table.logIndex] }),
-    // The API's one look-up: transfers to a set of addresses within a block range.
+    // The API's look-ups: transfers to a set of addresses within a block range, and each block's transfers (and its
+    // hash, read from the index alone) in the rescan window.
     toIndex: index().on(table.chainId, table.to, table.blockNumber),
+    blockIndex: index().on(table.chainId, table.blockNumber, table.blockHash),
   }),
 );

@@ -10,7 +10,8 @@
  * 3. mark `reverted` every credited payment, confirming or confirmed, the indexer no longer has and whose block the
  *    indexer's chain has replaced; a row missing from a block still there is not a reorg (reconcile-missing.ts);
  * 4. mark `confirmed` every payment with enough confirmations against the head;
- * 5. re-derive the touched orders' statuses and write their events (orders/order-batch.ts), and move the cursor.
+ * 5. re-derive the touched orders' statuses and write their events (orders/order-batch.ts), store what the source's
+ *    read asks to keep with them (`SourceRead.persist`: the deposit scan, deposit-transfers.ts), and move the cursor.
  * Steps 2 to 5 are one database transaction, and set-based: a pass sends the same few statements (about 23) for one
  * payment or for hundreds; the orders' changes are worked out in memory in chain order, exactly as one at a time.
  *
@@ -29,7 +30,7 @@ import { loadHeads } from "../orders/reads.js";
 import { OrderBatch } from "../orders/order-batch.js";
 import { expireDueOrders } from "../orders/updates.js";
 import { type IdentifiedPayment, identifyPayments, paymentKey } from "./payment-identity.js";
-import type { PaymentSource } from "./payment-source.js";
+import type { PaymentSource, SourceRead } from "./payment-source.js";
 import { missingHeights, revertReplaced } from "./reconcile-missing.js";
 import { recordLogs } from "./record-payment.js";
 import { rescanBlocks } from "./rescan-window.js";
@@ -136,6 +137,7 @@ export class Confirmer {
       pass.revertedAfterConfirmation += gone.afterConfirmation;
       const lowestWaiting = await this.#confirmWaiting(scope, head);
       await batch.write(tx);
+      await read.persist?.(tx);
       await this.#advanceCursor(tx, chain, { settled, head, now, lowestWaiting });
     });
     if (pass.credited + pass.confirmed + pass.reverted > 0) {
@@ -151,13 +153,18 @@ export class Confirmer {
     const deployBlock = BigInt(chain.deployBlock);
     const rescanFrom = settled + 1n - rescanBlocks(chainId);
     const fromBlock = rescanFrom > deployBlock ? rescanFrom : deployBlock;
-    const read = head >= fromBlock ? await this.#source.payments({ chainId, fromBlock, toBlock: head }) : [];
+    const { payments: read, persist }: SourceRead = head < fromBlock ? { payments: [] } : await this.#readSource({ chainId, fromBlock, toBlock: head });
     const logs = identifyPayments(read.filter((log) => log.chainId === chainId && log.blockNumber >= fromBlock && log.blockNumber <= head));
     const scan = { chainId, fromBlock, head, present: new Set(logs.map((log) => paymentKey(chainId, log.txHash, log.logOrdinal))) };
     // Asked before the transaction (the indexer is another service); re-checked row by row inside it.
     const heights = await missingHeights(this.#db, scan);
     const canonical = heights.length > 0 ? await this.#source.blockHashes({ chainId, blockNumbers: heights }) : new Map<bigint, Hex | null>();
-    return { logs, scan, canonical };
+    return { logs, scan, canonical, persist };
+  }
+
+  /** The source's rows, and what it would store with this pass's writes (deposit-transfers.ts: the blocks scanned). */
+  async #readSource(query: { chainId: number; fromBlock: bigint; toBlock: bigint }): Promise<SourceRead> {
+    return this.#source.read ? this.#source.read(query) : { payments: await this.#source.payments(query) };
   }
 
   /** Moves due `pending`/`underpaid` orders to `expired`; runs on its own timer, payments or not. */

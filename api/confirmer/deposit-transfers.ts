@@ -1,16 +1,30 @@
 /**
  * Plain transfers to deposit addresses as payments: wraps the indexer's `PaymentSource` so that each read also returns
- * the indexed token `Transfer` logs to the deposit addresses of this chain's watched orders (those not expired, or
- * expired less than `DEPOSIT_WATCH_SECONDS` ago: late transfers still count), asked of the indexer's
+ * the indexed token `Transfer` logs of the rescan window to this chain's deposit addresses, asked of the indexer's
  * `POST /deposit-transfers`. Each becomes an `IndexedPayment` with `method: "transfer"` and the order's reference, and
  * from there goes the router payments' one way: identity, matching, confirmations, reorgs (confirmer.ts).
+ *
+ * What is read each pass (one SQL statement on the indexer, one snapshot):
+ * - every transfer in a block of the window not yet scanned (the new blocks, and any block a reorg put in place of a
+ *   scanned one: the scan is a set of (height, block hash), so a replaced block is simply not in it), matched here
+ *   against the watched orders' deposit addresses (not expired, or expired less than `DEPOSIT_WATCH_SECONDS` ago);
+ * - every transfer in the window to an address that already has a transfer recorded there (payments or unmatched,
+ *   any state): what the confirmer needs to see a known transfer still there, moved, removed or re-included;
+ * - the (height, hash) of each block in the window that holds transfers: the new scan, stored in the pass's own
+ *   transaction (`confirmer_cursors.deposit_scan`), so it commits with the payments it vouches for, whichever
+ *   instance leads, and a pass that fails or loses the lead leaves the old one.
+ * With no scan stored, or more than `MAX_NEW_BLOCKS` new blocks (a long stop), the pass asks instead for the transfers
+ * to every watched address over the whole window, and stores what that covers.
  */
-import { and, eq, gt, isNotNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, gte } from "drizzle-orm";
 import { getAddress, type Address, type Hex } from "viem";
-import type { Queryable } from "../db/client.js";
-import { orders } from "../db/schema.js";
+import type { Queryable, Transaction } from "../db/client.js";
+import { confirmerCursors, type DepositScan, orders, payments, unmatchedPayments } from "../db/schema.js";
 import type { ChainCatalog } from "../chains/catalog.js";
-import type { IndexedPayment, PaymentSource } from "./payment-source.js";
+import type { IndexedPayment, PaymentSource, SourceRead } from "./payment-source.js";
+
+/** New blocks a pass reads in full (every transfer, matched here); beyond that, the watched addresses are sent instead. */
+export const MAX_NEW_BLOCKS = 32n;
 
 type TransferRow = {
   chainId: number;
@@ -25,6 +39,8 @@ type TransferRow = {
   amount: string;
 };
 
+export type DepositTransfersAnswer = { transfers: TransferRow[]; blocks: { number: string; hash: Hex }[] };
+
 export type DepositTransferOptions = {
   db: Queryable;
   chains: ChainCatalog;
@@ -33,6 +49,8 @@ export type DepositTransferOptions = {
   watchSeconds: number;
   now?: () => Date;
 };
+
+type Window = { chainId: number; fromBlock: bigint; toBlock: bigint };
 
 /** The watched orders' deposit addresses on `chainId` (lowercase) → their order references. */
 export async function watchedDepositAddresses(db: Queryable, chainId: number, since: Date): Promise<Map<string, Hex>> {
@@ -43,11 +61,43 @@ export async function watchedDepositAddresses(db: Queryable, chainId: number, si
   return new Map(rows.map((row) => [row.address!.toLowerCase(), row.orderRef as Hex]));
 }
 
-/** The indexer's transfers to `addresses` within the blocks. */
+/** Of `addresses` (lowercase), those of watched orders on `chainId` → their order references. */
+async function watchedAmong(db: Queryable, chainId: number, since: Date, addresses: readonly string[]): Promise<Map<string, Hex>> {
+  if (addresses.length === 0) return new Map();
+  // Deposit addresses are stored checksummed (orders/deposit-address.ts): the look-up uses orders_deposit_address_idx.
+  const rows = await db
+    .select({ address: orders.depositAddress, orderRef: orders.orderRef })
+    .from(orders)
+    .where(and(eq(orders.chainId, chainId), inArray(orders.depositAddress, addresses.map((a) => getAddress(a))), gt(orders.expiresAt, since)));
+  return new Map(rows.map((row) => [row.address!.toLowerCase(), row.orderRef as Hex]));
+}
+
+/** The deposit addresses (lowercase) with a transfer recorded in the window, credited or not, reverted or not → order reference. */
+async function knownDepositAddresses(db: Queryable, chainId: number, fromBlock: bigint): Promise<Map<string, Hex>> {
+  const columns = (table: typeof payments | typeof unmatchedPayments) => ({ address: table.merchantAddress, orderRef: table.orderRef });
+  const where = (table: typeof payments | typeof unmatchedPayments) => and(eq(table.chainId, chainId), eq(table.method, "transfer"), gte(table.blockNumber, fromBlock));
+  const [credited, unmatched] = await Promise.all([
+    db.selectDistinct(columns(payments)).from(payments).where(where(payments)),
+    db.selectDistinct(columns(unmatchedPayments)).from(unmatchedPayments).where(where(unmatchedPayments)),
+  ]);
+  return new Map([...credited, ...unmatched].map((row) => [row.address.toLowerCase(), row.orderRef as Hex]));
+}
+
+async function loadScan(db: Queryable, chainId: number): Promise<DepositScan | null> {
+  const [row] = await db.select({ scan: confirmerCursors.depositScan }).from(confirmerCursors).where(eq(confirmerCursors.chainId, chainId));
+  return row?.scan ?? null;
+}
+
+/** Stores the scan with the pass's writes (the cursor row exists: the pass upserts it first). */
+async function saveScan(tx: Transaction, chainId: number, scan: DepositScan) {
+  await tx.update(confirmerCursors).set({ depositScan: scan }).where(eq(confirmerCursors.chainId, chainId));
+}
+
+/** The indexer's transfers of the window to `addresses`, and (given `seen`) all those in blocks not in `seen`. */
 export async function fetchDepositTransfers(
   indexerUrl: string,
-  query: { chainId: number; fromBlock: bigint; toBlock: bigint; addresses: readonly string[] },
-): Promise<TransferRow[]> {
+  query: Window & { addresses: readonly string[]; seen?: readonly string[] },
+): Promise<DepositTransfersAnswer> {
   const response = await fetch(`${indexerUrl}/deposit-transfers`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -55,29 +105,63 @@ export async function fetchDepositTransfers(
     signal: AbortSignal.timeout(10_000),
   });
   if (!response.ok) throw new Error(`The indexer's /deposit-transfers answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
-  return ((await response.json()) as { transfers: TransferRow[] }).transfers;
+  return (await response.json()) as DepositTransfersAnswer;
+}
+
+/**
+ * One pass's deposit transfers on a chain with a DepositFactory, and the scan to store with the pass. Incremental when
+ * a scan is stored and the new blocks are few; else every watched address over the window.
+ */
+export async function readDepositTransfers(options: DepositTransferOptions, window: Window, factory: Address): Promise<SourceRead> {
+  const { db, indexerUrl, watchSeconds, now = () => new Date() } = options;
+  const { chainId, fromBlock, toBlock } = window;
+  const since = new Date(now().getTime() - watchSeconds * 1000);
+  const [stored, known] = await Promise.all([loadScan(db, chainId), knownDepositAddresses(db, chainId, fromBlock)]);
+  const scannedTo = stored ? BigInt(stored.through) : undefined;
+  const incremental = scannedTo !== undefined && toBlock - (scannedTo > fromBlock - 1n ? scannedTo : fromBlock - 1n) <= MAX_NEW_BLOCKS;
+  const watched = incremental ? new Map<string, Hex>() : await watchedDepositAddresses(db, chainId, since);
+  const refs = new Map([...watched, ...known]);
+  const seen = incremental ? stored!.blocks.filter(([height]) => BigInt(height) >= fromBlock).map(([height, hash]) => `${height}:${hash}`) : undefined;
+  const answer = await fetchDepositTransfers(indexerUrl, { ...window, addresses: [...refs.keys()], seen });
+  // The new blocks' recipients: which are watched deposit addresses (the rest are someone else's transfers).
+  const recipients = [...new Set(answer.transfers.map((row) => row.to.toLowerCase()).filter((to) => !refs.has(to)))];
+  for (const [address, orderRef] of await watchedAmong(db, chainId, since, recipients)) refs.set(address, orderRef);
+  const scan: DepositScan = { through: String(toBlock), blocks: answer.blocks.map((block) => [block.number, block.hash.toLowerCase()]) };
+  return {
+    payments: distinct(answer.transfers).flatMap((row) => toPayment(row, factory, refs)),
+    persist: (tx) => saveScan(tx, chainId, scan),
+  };
 }
 
 export function withDepositTransfers(source: PaymentSource, options: DepositTransferOptions): PaymentSource {
-  const { db, chains, indexerUrl, watchSeconds, now = () => new Date() } = options;
+  const read = async (query: Window): Promise<SourceRead> => {
+    const factory = options.chains.chain(query.chainId)?.depositFactory;
+    if (!factory) return { payments: await source.payments(query) };
+    // Side by side: the router payments' read and the deposit read are independent.
+    const [routed, deposits] = await Promise.all([source.payments(query), readDepositTransfers(options, query, factory)]);
+    return { payments: [...routed, ...deposits.payments], persist: deposits.persist };
+  };
   return {
     isReady: () => source.isReady(),
     indexedHead: (chainId) => source.indexedHead(chainId),
     blockHashes: (query) => source.blockHashes(query),
-    async payments(query) {
-      const routed = await source.payments(query);
-      const factory = chains.chain(query.chainId)?.depositFactory;
-      if (!factory) return routed;
-      const watched = await watchedDepositAddresses(db, query.chainId, new Date(now().getTime() - watchSeconds * 1000));
-      if (watched.size === 0) return routed;
-      const rows = await fetchDepositTransfers(indexerUrl, { ...query, addresses: [...watched.keys()] });
-      return [...routed, ...rows.flatMap((row) => toPayment(row, factory, watched))];
-    },
+    read,
+    // A read that stores nothing: the next pass scans again what this one saw.
+    payments: async (query) => (await read(query)).payments,
   };
 }
 
-function toPayment(row: TransferRow, factory: Address, watched: ReadonlyMap<string, Hex>): IndexedPayment[] {
-  const orderRef = watched.get(row.to.toLowerCase());
+/** Each log once (a transfer can be both to a known address and in a new block). */
+function distinct(rows: readonly TransferRow[]): TransferRow[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const key = `${row.blockHash.toLowerCase()}:${row.txHash.toLowerCase()}:${row.logIndex}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+function toPayment(row: TransferRow, factory: Address, refs: ReadonlyMap<string, Hex>): IndexedPayment[] {
+  const orderRef = refs.get(row.to.toLowerCase());
   if (!orderRef) return [];
   return [
     {

@@ -3,6 +3,7 @@
  * the Ponder indexer over HTTP (`@ponder/client` for rows, `/status` for heads); tests feed synthetic rows.
  */
 import type { Address, Hex } from "viem";
+import type { Transaction } from "../db/client.js";
 
 /**
  * One `PaymentReceived` log as the indexer stores it (indexer/ponder.schema.ts, table `payment`), or, with `method:
@@ -29,6 +30,9 @@ export type IndexedPayment = {
   amount: bigint;
 };
 
+/** A read, and what it learned that must be stored with the pass's writes: `persist` runs inside the pass's transaction. */
+export type SourceRead = { payments: IndexedPayment[]; persist?: (tx: Transaction) => Promise<void> };
+
 export interface PaymentSource {
   /**
    * Whether the indexer has finished its backfill or crash recovery (Ponder's `/ready`). Until then its rows may be
@@ -45,6 +49,12 @@ export interface PaymentSource {
    * simply absent.
    */
   payments(query: { chainId: number; fromBlock: bigint; toBlock: bigint }): Promise<IndexedPayment[]>;
+  /**
+   * The same rows as `payments`, for a source that keeps state with the confirmer's writes (deposit-transfers.ts: the
+   * blocks already scanned): the confirmer calls `persist` in the pass's transaction, so that state commits, or rolls
+   * back, with the payments it vouches for. Without it, the confirmer calls `payments`.
+   */
+  read?(query: { chainId: number; fromBlock: bigint; toBlock: bigint }): Promise<SourceRead>;
   /**
    * The hash of the block the indexer's chain has at each height (`null`: no block there yet). A payment missing from
    * the rows counts as reorged only when its block is no longer the one at its height.

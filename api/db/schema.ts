@@ -161,6 +161,10 @@ export const orders = pgTable(
     index("orders_deposit_watch_idx")
       .on(t.chainId, t.expiresAt)
       .where(sql`${t.depositAddress} is not null`),
+    // The deposit scan's look-up of a new block's recipients among the orders' deposit addresses.
+    index("orders_deposit_address_idx")
+      .on(t.chainId, t.depositAddress)
+      .where(sql`${t.depositAddress} is not null`),
   ],
 );
 
@@ -236,6 +240,8 @@ export const payments = pgTable(
     index("payments_forward_due_idx")
       .on(t.chainId)
       .where(sql`${t.forwardStatus} in ('pending', 'sent', 'failed')`),
+    // The confirmer's reads of the rescan window (known rows, missing ones, deposit addresses with transfers).
+    index("payments_chain_block_idx").on(t.chainId, t.blockNumber),
   ],
 );
 
@@ -265,6 +271,7 @@ export const unmatchedPayments = pgTable(
     index("unmatched_payments_forward_due_idx")
       .on(t.chainId)
       .where(sql`${t.forwardStatus} in ('pending', 'sent', 'failed')`),
+    index("unmatched_payments_chain_block_idx").on(t.chainId, t.blockNumber),
   ],
 );
 
@@ -417,8 +424,17 @@ export const confirmerCursors = pgTable("confirmer_cursors", {
   settledBlock: blockNumber("settled_block").notNull(),
   /** The indexer's head at the last pass: confirmations are counted against it. */
   indexedHead: blockNumber("indexed_head").notNull(),
+  /**
+   * The deposit-transfer scan (api/confirmer/deposit-transfers.ts), written in the same transaction as the payments it
+   * vouches for: every block of the rescan window (height, hash) whose transfers to watched deposit addresses are all
+   * recorded, up to `through`. Null: never scanned, the next pass reads the whole window for every watched address.
+   */
+  depositScan: jsonb("deposit_scan").$type<DepositScan>(),
   updatedAt: time("updated_at").notNull().defaultNow(),
 });
+
+/** What `confirmer_cursors.deposit_scan` holds: decimal heights and lowercase block hashes. */
+export type DepositScan = { through: string; blocks: [string, string][] };
 
 /**
  * Leases with a deadline, one row per role (`confirmer`): the holder renews `expires_at` well before it passes; once

@@ -25,7 +25,7 @@ import * as admin from "../../api/admin/commands.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
-import { payments, sweeperTransactions, unmatchedPayments } from "../../api/db/schema.js";
+import { confirmerCursors, payments, sweeperTransactions, unmatchedPayments } from "../../api/db/schema.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
 import { freePort } from "../../scripts/stack/ports.js";
@@ -358,4 +358,26 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     const rows = await handle.db.select().from(payments).where(and(eq(payments.method, "transfer"), eq(payments.forwardTxHash, forOrders[0]!.txHash)));
     expect(rows).toHaveLength(3);
   }, 240_000);
+
+  it("a reorg replaces a block the deposit scan had passed: its new transfer to another order is credited, the removed one reverted", async () => {
+    const [gone, fresh] = [await createOrder("4"), await createOrder("5")];
+    const beforeTransfer = await snapshot(url());
+    await transfer(gone.depositAddress!, "4");
+    await mine(url(), 1);
+    await waitForOrder(gone.id, "confirming", (o) => o.status === "confirming");
+    // The scan has stored that block; the other branch puts a transfer to an address never seen at the same height.
+    await waitFor("the scan past the transfer's block", async () => {
+      const [row] = await handle.db.select().from(confirmerCursors).where(eq(confirmerCursors.chainId, CHAIN));
+      return row?.depositScan && BigInt(row.depositScan.through) >= BigInt(await publicClient().getBlockNumber()) ? row : undefined;
+    });
+    await revertTo(url(), beforeTransfer);
+    await transfer(fresh.depositAddress!, "5");
+    await mine(url(), 2); // longer: the indexer follows it
+    await waitForOrder(fresh.id, "the new branch's transfer", (o) => o.payments.length === 1);
+    await waitForOrder(gone.id, "the removed transfer reverted", (o) => o.payments[0]?.state === "reverted");
+    await mine(url(), CONFIRMATIONS);
+    const paid = await waitForOrder(fresh.id, "paid", (o) => o.status === "paid");
+    expect(paid.payments).toMatchObject([{ method: "transfer", amount: "5", state: "confirmed" }]);
+    expect(await getOrder(gone.id)).toMatchObject({ status: "pending", amountReceived: "0" });
+  }, 180_000);
 });

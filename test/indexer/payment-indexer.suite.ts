@@ -4,7 +4,9 @@
  * (`payment-indexer.pglite.test.ts`, `payment-indexer.postgres.test.ts`). The tests share one stack and run in order.
  */
 import { eq } from "@ponder/client";
-import type { Hash, Hex } from "viem";
+import { type Address, createPublicClient, createWalletClient, erc20Abi, type Hash, type Hex, http } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { DepositTransfersAnswer } from "../../api/confirmer/deposit-transfers.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { payment } from "../../indexer/ponder.schema.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
@@ -13,6 +15,7 @@ import { blockNumber, mine, revertTo, setAutomine, snapshot } from "../support/c
 import type { TestDatabaseKind } from "../support/database.js";
 import { type IndexerStatus, indexedPayments, paymentClient, type PaymentRow, waitForIndexedHead } from "../support/indexer.js";
 import {
+  DEV_ACCOUNTS,
   allPaymentLogs,
   type Payment,
   type PaymentLog,
@@ -26,6 +29,7 @@ import { type StackChain, type TestStack, startTestStack } from "../support/stac
 import { waitFor } from "../support/wait.js";
 
 const MAIN = 31337;
+const randomAddress = () => privateKeyToAccount(generatePrivateKey()).address;
 const SECOND = 1337;
 
 export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
@@ -120,6 +124,50 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
     });
     const { data } = (await graphql.json()) as { data: { payments: { totalCount: number; items: { orderRef: string; amount: string }[] } } };
     expect(data.payments.totalCount).toBe((await indexedPayments(indexer.url)).length);
+  });
+
+  it("serves /deposit-transfers: transfers to the addresses, every transfer in the blocks not seen, each block's hash", async () => {
+    const chain = stack.chain(MAIN);
+    const token = tokenBySymbol(chain.record, "USDT");
+    const [x, y, z] = [randomAddress(), randomAddress(), randomAddress()];
+    const wallet = createWalletClient({ transport: http(chain.url) });
+    const send = (to: Address, amount: bigint) =>
+      wallet.writeContract({ account: DEV_ACCOUNTS.payers[0]!, chain: null, address: token.address, abi: erc20Abi, functionName: "transfer", args: [to, amount] });
+    // Two transfers in one block (x and y), one more in the next (z).
+    await setAutomine(chain.url, false);
+    try {
+      const [hx] = [await send(x, 1_000_000n), await send(y, 2_000_000n)];
+      await mine(chain.url, 1);
+      await send(z, 3_000_000n);
+      await mine(chain.url, 1);
+      const head = BigInt(await blockNumber(chain.url));
+      await caughtUp();
+      const receipt = await createPublicClient({ transport: http(chain.url) }).getTransactionReceipt({ hash: hx });
+      const ask = async (body: Record<string, unknown>) => {
+        const response = await fetch(`${indexer.url}/deposit-transfers`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        return { status: response.status, body: (await response.json()) as DepositTransfersAnswer & { error?: string } };
+      };
+      const window = { chainId: MAIN, fromBlock: String(receipt.blockNumber), toBlock: String(head) };
+      const only = await ask({ ...window, addresses: [x] });
+      expect(only.status).toBe(200);
+      expect(only.body.transfers).toEqual([
+        expect.objectContaining({ chainId: MAIN, txHash: hx, blockNumber: String(receipt.blockNumber), blockHash: receipt.blockHash, to: x.toLowerCase(), amount: "1000000" }),
+      ]);
+      expect(only.body.blocks).toEqual([
+        { number: String(receipt.blockNumber), hash: receipt.blockHash },
+        { number: String(head), hash: (await rpc<{ hash: Hex }>(chain.url, "eth_getBlockByNumber", [`0x${head.toString(16)}`, false])).hash },
+      ]);
+      // The first block seen: of it only x's (an address asked); the next block in full.
+      const seen = [`${receipt.blockNumber}:${receipt.blockHash}`];
+      const incremental = await ask({ ...window, addresses: [x], seen });
+      expect(incremental.body.transfers.map((t) => t.to)).toEqual([x.toLowerCase(), z.toLowerCase()]);
+      // Nothing seen: every transfer of the window, in chain order.
+      const all = await ask({ ...window, addresses: [], seen: [] });
+      expect(all.body.transfers.map((t) => t.to)).toEqual([x, y, z].map((a) => a.toLowerCase()));
+      expect((await ask({ ...window, addresses: [], seen: ["12:0xnothex"] })).status).toBe(400);
+    } finally {
+      await setAutomine(chain.url, true);
+    }
   });
 
   it("drops a payment that a reorg removes and indexes the one that replaces it", async () => {
