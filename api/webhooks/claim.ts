@@ -4,11 +4,12 @@
  * instance holds (`FOR UPDATE SKIP LOCKED`); of those, no more per endpoint than the dispatcher has room for; each
  * leased; and with `startAttempts`, each attempt recorded `in_flight` and counted in `attempts` before anything is
  * sent (an earlier attempt still `in_flight` was cut by a crash whose lease lapsed: recorded `unknown`). A delivery
- * whose endpoint is disabled or deleted is leased with no attempt: the dispatcher fails it without sending.
+ * whose endpoint is disabled or deleted is leased with no attempt: the dispatcher fails it without sending. The rows come
+ * back with their events and endpoints, so the attempts start with no other round trip.
  */
-import { sql } from "drizzle-orm";
+import { getTableColumns, getTableName, sql, type Table } from "drizzle-orm";
 import type { Queryable } from "../db/client.js";
-import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
+import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
 import { newId } from "../lib/ids.js";
 
 /** What the log says of an attempt whose dispatcher stopped before it had an answer. */
@@ -27,8 +28,28 @@ export type ClaimOptions = {
   startAttempts: boolean;
 };
 
-/** A claimed delivery, oldest first; `attemptId` names its attempt record (null: nothing is to be sent). */
-export type ClaimedDelivery = { id: string; attemptId: string | null };
+/**
+ * A claimed delivery (as the claim left it), oldest first, with its event and endpoint; `attemptId` names its attempt
+ * record (null: nothing is to be sent).
+ */
+export type ClaimedDelivery = {
+  delivery: typeof webhookDeliveries.$inferSelect;
+  event: typeof events.$inferSelect;
+  endpoint: typeof webhookEndpoints.$inferSelect;
+  attemptId: string | null;
+};
+
+type RawClaim = { delivery: Record<string, unknown>; event: Record<string, unknown>; endpoint: Record<string, unknown>; attempt_id: string | null };
+
+/** A row the statement returned as JSON (`to_jsonb`), typed as Drizzle reads the table. */
+function fromJson<T extends Table>(table: T, json: Record<string, unknown>): T["$inferSelect"] {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = json[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T["$inferSelect"];
+}
 
 export async function claimDue(db: Queryable, { now, leaseMs, limit, endpointConcurrency, busy, startAttempts }: ClaimOptions): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
@@ -61,7 +82,8 @@ export async function claimDue(db: Queryable, { now, leaseMs, limit, endpointCon
         last_attempt_at = case when ${startAttempts}::boolean and e.disabled_at is null and e.deleted_at is null then ${at}::timestamptz else ${d.lastAttemptAt} end
       from chosen, ${webhookEndpoints} e
       where ${d.id} = chosen.id and e.id = ${d.endpointId}
-      returning ${d.id} as id, ${d.nextAttemptAt} as next_attempt_at, (${startAttempts}::boolean and e.disabled_at is null and e.deleted_at is null) as sending
+      returning ${d.id} as id, ${d.eventId} as event_id, ${d.nextAttemptAt} as next_attempt_at, to_jsonb(${sql.identifier(getTableName(d))}) as delivery, to_jsonb(e) as endpoint,
+        (${startAttempts}::boolean and e.disabled_at is null and e.deleted_at is null) as sending
     ), numbered as (
       select claimed.id, row_number() over (order by claimed.next_attempt_at, claimed.id) - 1 as n from claimed where claimed.sending
     ), cut as (
@@ -72,7 +94,13 @@ export async function claimDue(db: Queryable, { now, leaseMs, limit, endpointCon
       select ${attemptIds}::jsonb ->> numbered.n::int, numbered.id, ${at}::timestamptz, 0, 'in_flight' from numbered
       returning id, delivery_id
     )
-    select claimed.id, started.id as attempt_id from claimed left join started on started.delivery_id = claimed.id
-    order by claimed.next_attempt_at, claimed.id`)) as unknown as { rows: { id: string; attempt_id: string | null }[] };
-  return rows.map((row) => ({ id: row.id, attemptId: row.attempt_id }));
+    select claimed.delivery, claimed.endpoint, to_jsonb(ev) as event, started.id as attempt_id
+    from claimed join ${events} ev on ev.id = claimed.event_id left join started on started.delivery_id = claimed.id
+    order by claimed.next_attempt_at, claimed.id`)) as unknown as { rows: RawClaim[] };
+  return rows.map((row) => ({
+    delivery: fromJson(webhookDeliveries, row.delivery),
+    event: fromJson(events, row.event),
+    endpoint: fromJson(webhookEndpoints, row.endpoint),
+    attemptId: row.attempt_id,
+  }));
 }

@@ -163,7 +163,7 @@ export class WebhookDispatcher {
 
   /**
    * Claims due deliveries for the free slots, no more per endpoint than it has free, and records their attempts
-   * `in_flight`, in one statement (claim.ts); reads what to send in a second; then starts them.
+   * `in_flight`, in one statement (claim.ts), which brings back what to send; then starts them.
    */
   async #fill(): Promise<number> {
     const free = this.#config.concurrency - this.#inFlight.size;
@@ -176,24 +176,8 @@ export class WebhookDispatcher {
       busy: this.#perEndpoint,
       startAttempts: true,
     });
-    if (claimed.length === 0) return 0;
-    const targets = await this.#targets(claimed.map((c) => c.id));
-    for (const { id, attemptId } of claimed) {
-      const target = targets.get(id);
-      if (target) this.#launch(target.delivery, target, attemptId ?? undefined);
-    }
+    for (const { delivery, event, endpoint, attemptId } of claimed) this.#launch(delivery, { event, endpoint }, attemptId ?? undefined);
     return claimed.length;
-  }
-
-  /** The claimed deliveries (as claimed), their events and endpoints, by delivery id. */
-  async #targets(ids: string[]) {
-    const rows = await this.#db
-      .select({ delivery: webhookDeliveries, event: events, endpoint: webhookEndpoints })
-      .from(webhookDeliveries)
-      .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-      .where(inArray(webhookDeliveries.id, ids));
-    return new Map(rows.map((row) => [row.delivery.id, row]));
   }
 
   /**
@@ -287,8 +271,7 @@ export class WebhookDispatcher {
   async claim(limit: number, { skipEndpoints = [] }: { skipEndpoints?: readonly string[] } = {}): Promise<Claimed[]> {
     const busy = new Map(skipEndpoints.map((id) => [id, this.#config.endpointConcurrency] as const));
     const claimed = await claimDue(this.#db, { now: this.#now(), leaseMs: this.leaseMs, limit, endpointConcurrency: this.#config.endpointConcurrency, busy, startAttempts: false });
-    const targets = claimed.length > 0 ? await this.#targets(claimed.map((c) => c.id)) : new Map();
-    return claimed.flatMap((c) => targets.get(c.id)?.delivery ?? []);
+    return claimed.map((c) => c.delivery);
   }
 
   /** Makes one attempt of a claimed delivery; the caller records it. No result: nothing was sent. */
