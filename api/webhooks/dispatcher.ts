@@ -11,19 +11,22 @@
  * one cut by shutdown is recorded `unknown` at once. Failures schedule the retry, and a failing endpoint is disabled
  * when it must be.
  *
- * Attempts are independent: a pool of `concurrency` requests in flight, at most `endpointConcurrency` of them to one
- * endpoint, each started as soon as a slot is free and recorded when it ends, so a slow or hanging endpoint holds its
- * own slots only and never delays another endpoint's deliveries. Due deliveries are claimed oldest first.
+ * Attempts are independent: a pool of `concurrency` attempts in flight, at most `endpointConcurrency` requests of them
+ * to one endpoint (its slot is free once the answer is in, while the outcome is written), each started as soon as a
+ * slot is free and recorded when it ends, so a slow or hanging endpoint holds its own slots only and never delays
+ * another endpoint's deliveries. Due deliveries are claimed oldest first (an order's `order.confirming` is sent before
+ * its `order.paid`), and a claim is one statement with its attempts' records (claim.ts); the answers that come in
+ * together are recorded together, in one statement, and the slots they free are filled by one claim.
  */
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { and, count, eq, gte, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
+import { and, count, eq, gte, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { WebhookConfig } from "../config.js";
 import type { Database, Transaction } from "../db/client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema.js";
-import { newId } from "../lib/ids.js";
 import { eventBody } from "../orders/events.js";
+import { claimDue } from "./claim.js";
 import { deliver, type DeliveryResult } from "./deliver.js";
 import { onOutbox } from "./outbox-signal.js";
 import { nextAttemptAt, shouldDisableEndpoint } from "./schedule.js";
@@ -48,8 +51,7 @@ type EventRow = typeof events.$inferSelect;
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
 type Outcome = { delivery: Claimed; endpoint: EndpointRow; attemptId: string; attemptedAt: Date; finishedAt: Date; result: DeliveryResult };
 
-/** What the log says of an attempt whose dispatcher stopped before it had an answer. */
-const CUT_BY_CRASH = "unknown: the dispatcher stopped before the answer was recorded; its lease lapsed and the delivery is attempted again";
+/** What the log says of an attempt cut short by shutdown (one cut by a crash: claim.ts). */
 const CUT_BY_SHUTDOWN = "unknown: cut short by the dispatcher's shutdown; the delivery is attempted again";
 
 export class WebhookDispatcher {
@@ -100,6 +102,9 @@ export class WebhookDispatcher {
     this.#loop = (async () => {
       while (!this.#stopped) {
         let started = 0;
+        // Let every answer and wake-up already waiting be handled first, so that one claim fills all the slots they
+        // freed (on PGlite, whose queries hold the event loop, each would otherwise get a claim of its own).
+        await new Promise((resolve) => setImmediate(resolve));
         try {
           started = await this.#fill();
         } catch (error) {
@@ -157,52 +162,22 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Claims due deliveries for the free slots, leaving out endpoints already at their limit; a claimed delivery its
-   * endpoint has no slot for is handed back at once (its lease cleared) for the next pass. Records the rest's attempts
-   * `in_flight` (one transaction for the batch), then starts them.
+   * Claims due deliveries for the free slots, no more per endpoint than it has free, and records their attempts
+   * `in_flight`, in one statement (claim.ts), which brings back what to send; then starts them.
    */
   async #fill(): Promise<number> {
     const free = this.#config.concurrency - this.#inFlight.size;
     if (free <= 0) return 0;
-    const full = [...this.#perEndpoint].filter(([, n]) => n >= this.#config.endpointConcurrency).map(([id]) => id);
-    const claimed = await this.claim(free, { skipEndpoints: full });
-    if (claimed.length === 0) return 0;
-    const taken = new Map(this.#perEndpoint);
-    const start: Claimed[] = [];
-    const handBack: Claimed[] = [];
-    for (const delivery of claimed) {
-      const n = taken.get(delivery.endpointId) ?? 0;
-      if (n < this.#config.endpointConcurrency) {
-        taken.set(delivery.endpointId, n + 1);
-        start.push(delivery);
-      } else {
-        handBack.push(delivery);
-      }
-    }
-    if (handBack.length > 0) {
-      await this.#db
-        .update(webhookDeliveries)
-        .set({ lockedUntil: null })
-        .where(and(inArray(webhookDeliveries.id, handBack.map((d) => d.id)), eq(webhookDeliveries.lockedUntil, handBack[0]!.lockedUntil!)));
-    }
-    if (start.length === 0) return 0;
-    const rows = await this.#db
-      .select({ deliveryId: webhookDeliveries.id, event: events, endpoint: webhookEndpoints })
-      .from(webhookDeliveries)
-      .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-      .where(inArray(webhookDeliveries.id, start.map((d) => d.id)));
-    const targets = new Map(rows.map((row) => [row.deliveryId, row]));
-    const sending = start.filter((d) => {
-      const endpoint = targets.get(d.id)?.endpoint;
-      return endpoint && !endpoint.disabledAt && !endpoint.deletedAt;
+    const claimed = await claimDue(this.#db, {
+      now: this.#now(),
+      leaseMs: this.leaseMs,
+      limit: free,
+      endpointConcurrency: this.#config.endpointConcurrency,
+      busy: this.#perEndpoint,
+      startAttempts: true,
     });
-    const attemptIds = await this.#startAttempts(sending.map((d) => d.id));
-    for (const delivery of start) {
-      const target = targets.get(delivery.id);
-      if (target) this.#launch(delivery, target, attemptIds.get(delivery.id)?.id);
-    }
-    return start.length;
+    for (const { delivery, event, endpoint, attemptId } of claimed) this.#launch(delivery, { event, endpoint }, attemptId ?? undefined);
+    return claimed.length;
   }
 
   /**
@@ -212,6 +187,16 @@ export class WebhookDispatcher {
   #launch(delivery: Claimed, target: { event: EventRow; endpoint: EndpointRow }, attemptId: string | undefined) {
     const endpointId = delivery.endpointId;
     this.#perEndpoint.set(endpointId, (this.#perEndpoint.get(endpointId) ?? 0) + 1);
+    let holdsEndpointSlot = true;
+    // The endpoint's slot is for the request: free once the answer is in (or nothing was sent), while it is recorded.
+    const releaseEndpointSlot = () => {
+      if (!holdsEndpointSlot) return;
+      holdsEndpointSlot = false;
+      const left = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
+      if (left > 0) this.#perEndpoint.set(endpointId, left);
+      else this.#perEndpoint.delete(endpointId);
+      if (!this.#stopped) this.wake();
+    };
     const run = (async () => {
       let outcome: Outcome | null = null;
       try {
@@ -222,6 +207,7 @@ export class WebhookDispatcher {
         const result: DeliveryResult = { ok: false, latencyMs: 0, responseExcerpt: "", gone: false, error: `not sent: ${(error as Error).message}` };
         if (attemptId) outcome = { delivery, ...target, attemptId, attemptedAt: this.#now(), finishedAt: this.#now(), result };
       }
+      releaseEndpointSlot();
       if (!outcome) return;
       if (outcome.result.ok) await this.#recordDeliveredSoon(outcome);
       else if (outcome.result.errorCode === "aborted") await this.#recordCut([outcome]);
@@ -233,9 +219,7 @@ export class WebhookDispatcher {
       })
       .finally(() => {
         this.#inFlight.delete(run);
-        const left = (this.#perEndpoint.get(endpointId) ?? 1) - 1;
-        if (left > 0) this.#perEndpoint.set(endpointId, left);
-        else this.#perEndpoint.delete(endpointId);
+        releaseEndpointSlot();
         if (!this.#stopped) this.wake();
       });
     this.#inFlight.add(run);
@@ -248,6 +232,8 @@ export class WebhookDispatcher {
       if (this.#recording) return;
       this.#recording = true;
       void (async () => {
+        // The other answers already in: in the same batch.
+        await new Promise((resolve) => setImmediate(resolve));
         while (this.#deliveredQueue.length > 0) {
           const batch = this.#deliveredQueue.splice(0);
           try {
@@ -260,31 +246,6 @@ export class WebhookDispatcher {
         this.#recording = false;
       })();
     });
-  }
-
-  /**
-   * Records the attempts about to be made, before anything is sent, each counted in its delivery's `attempts`;
-   * earlier attempts of these deliveries still `in_flight` were cut by a crash (their lease lapsed): `unknown`.
-   */
-  async #startAttempts(deliveryIds: string[]): Promise<Map<string, { id: string }>> {
-    const started = new Map<string, { id: string }>();
-    if (deliveryIds.length === 0) return started;
-    const now = this.#now();
-    for (const deliveryId of deliveryIds) started.set(deliveryId, { id: newId("wa", now.getTime()) });
-    await this.#db.transaction(async (tx) => {
-      await tx
-        .update(webhookAttempts)
-        .set({ outcome: "unknown", error: CUT_BY_CRASH, finishedAt: now })
-        .where(and(inArray(webhookAttempts.deliveryId, deliveryIds), eq(webhookAttempts.outcome, "in_flight")));
-      await tx.insert(webhookAttempts).values(
-        deliveryIds.map((deliveryId) => ({ id: started.get(deliveryId)!.id, deliveryId, attemptedAt: now, latencyMs: 0, outcome: "in_flight" as const })),
-      );
-      await tx
-        .update(webhookDeliveries)
-        .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, lastAttemptAt: now })
-        .where(inArray(webhookDeliveries.id, deliveryIds));
-    });
-    return started;
   }
 
   /** Attempts cut by shutdown: `unknown`, and their deliveries released to be attempted again at once. */
@@ -303,29 +264,14 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Leases due deliveries to this dispatcher, oldest first; rows another instance holds are skipped, not waited for,
-   * and so are `skipEndpoints`' (endpoints this instance has no free slot for).
+   * Leases due deliveries to this dispatcher, oldest first, without starting their attempts (tests: a dispatcher that
+   * dies between its claim and the HTTP call); rows another instance holds are skipped, not waited for, and so are
+   * `skipEndpoints`' (endpoints this instance has no free slot for).
    */
   async claim(limit: number, { skipEndpoints = [] }: { skipEndpoints?: readonly string[] } = {}): Promise<Claimed[]> {
-    const now = this.#now();
-    const lockedUntil = new Date(now.getTime() + this.leaseMs);
-    const due = this.#db
-      .select({ id: webhookDeliveries.id })
-      .from(webhookDeliveries)
-      .where(
-        and(
-          eq(webhookDeliveries.status, "pending"),
-          lte(webhookDeliveries.nextAttemptAt, now),
-          or(isNull(webhookDeliveries.lockedUntil), lte(webhookDeliveries.lockedUntil, now)),
-          skipEndpoints.length > 0 ? notInArray(webhookDeliveries.endpointId, [...skipEndpoints]) : undefined,
-        ),
-      )
-      .orderBy(webhookDeliveries.nextAttemptAt)
-      .limit(limit)
-      .for("update", { skipLocked: true });
-    const claimed = await this.#db.update(webhookDeliveries).set({ lockedUntil }).where(inArray(webhookDeliveries.id, due)).returning();
-    // RETURNING has no order: put them back oldest first, as claimed.
-    return claimed.sort((a, b) => (a.nextAttemptAt?.getTime() ?? 0) - (b.nextAttemptAt?.getTime() ?? 0));
+    const busy = new Map(skipEndpoints.map((id) => [id, this.#config.endpointConcurrency] as const));
+    const claimed = await claimDue(this.#db, { now: this.#now(), leaseMs: this.leaseMs, limit, endpointConcurrency: this.#config.endpointConcurrency, busy, startAttempts: false });
+    return claimed.map((c) => c.delivery);
   }
 
   /** Makes one attempt of a claimed delivery; the caller records it. No result: nothing was sent. */
@@ -367,7 +313,7 @@ export class WebhookDispatcher {
   }
 
   async #recordDelivered(outcomes: Outcome[]) {
-    // One statement per table for the batch, each row with its own figures: `delivered_at` is when its 2xx came.
+    // One statement for the batch (atomic on its own), each row with its own figures: `delivered_at` is when its 2xx came.
     const rows = JSON.stringify(
       outcomes.map(({ delivery, attemptId, finishedAt, result }) => ({
         id: attemptId,
@@ -378,24 +324,26 @@ export class WebhookDispatcher {
         finished: finishedAt.toISOString(),
       })),
     );
-    const values = sql`jsonb_to_recordset(${rows}::jsonb) as v(id text, delivery_id text, status int, latency int, excerpt text, finished timestamptz)`;
-    await this.#db.transaction(async (tx) => {
-      await tx.execute(sql`
+    const failing = JSON.stringify([...new Set(outcomes.filter((o) => o.endpoint.failingSince).map((o) => o.endpoint.id))]);
+    await this.#db.execute(sql`
+      with v as (
+        select * from jsonb_to_recordset(${rows}::jsonb) as v(id text, delivery_id text, status int, latency int, excerpt text, finished timestamptz)
+      ), attempt as (
         update ${webhookAttempts} set outcome = 'delivered', response_status = v.status, latency_ms = v.latency,
           response_excerpt = v.excerpt, error = null, finished_at = v.finished
-        from ${values} where ${webhookAttempts.id} = v.id`);
-      await tx.execute(sql`
+        from v where ${webhookAttempts.id} = v.id
+      ), delivery as (
         update ${webhookDeliveries} set status = 'delivered', delivered_at = v.finished, locked_until = null,
           next_attempt_at = null, last_error = null
-        from ${values} where ${webhookDeliveries.id} = v.delivery_id`);
-      const failing = [...new Set(outcomes.filter((o) => o.endpoint.failingSince).map((o) => o.endpoint.id))];
-      if (failing.length > 0) await tx.update(webhookEndpoints).set({ failingSince: null }).where(inArray(webhookEndpoints.id, failing));
-    });
+        from v where ${webhookDeliveries.id} = v.delivery_id
+      )
+      update ${webhookEndpoints} set failing_since = null
+      where ${webhookEndpoints.id} in (select jsonb_array_elements_text(${failing}::jsonb)) and ${webhookEndpoints.failingSince} is not null`);
   }
 
   /** A failed attempt: its record, the retry (or giving up), and the endpoint's failure state. */
   async #record({ delivery, endpoint, attemptId, attemptedAt, finishedAt, result }: Outcome) {
-    const attempts = delivery.attempts + 1; // as counted when the attempt started
+    const attempts = delivery.attempts; // counted when the attempt was claimed (claim.ts)
     const next = result.gone
       ? null
       : nextAttemptAt({

@@ -256,28 +256,30 @@ async function run(kind: TestDatabaseKind) {
     const ctx: Context = { gateway, shop, hungShop, paidEvent: paidListener(receiver), indexed };
     await oneAtATimeWarmUp(ctx, await createOrders(shop, WARM_UP));
 
-    log(`${kind}: (a) one at a time`);
-    const a = describeSamples(await oneAtATime(ctx, { alongside: false }));
-    log(`${kind}: (a) p50 ${a.p50Ms} ms, p95 ${a.p95Ms} ms, load ${a.loadAverage.join(" ")}; stages ${JSON.stringify(a.stages)}`);
-    log(`${kind}: (b) bursts of ${BURST} in one block`);
-    const b = describeSamples(await bursts(ctx));
-    log(`${kind}: (b) p50 ${b.p50Ms} ms, p95 ${b.p95Ms} ms, load ${b.loadAverage.join(" ")}; stages ${JSON.stringify(b.stages)}`);
+    const scenario = async (name: string, what: string, samples: () => Promise<Sample[]>, note = () => "") => {
+      if (!SCENARIOS.includes(name)) return null;
+      log(`${kind}: (${name}) ${what}`);
+      const figures = describeSamples(await samples());
+      log(`${kind}: (${name}) p50 ${figures.p50Ms} ms, p95 ${figures.p95Ms} ms, load ${figures.loadAverage.join(" ")}${note()}; stages ${JSON.stringify(figures.stages)}`);
+      return figures;
+    };
+    const a = await scenario("a", "one at a time", () => oneAtATime(ctx, { alongside: false }));
+    const b = await scenario("b", `bursts of ${BURST} in one block`, () => bursts(ctx));
     log(`${kind}: idle CPU over ${IDLE_SECONDS} s`);
     const idle = await idleCpu(gateway.api.process.pid!);
     const checkout = await measureCheckoutPaid({ gateway, merchant: shop });
     if (checkout) log(`${kind}: checkout block -> Paid p50 ${checkout.p50Ms} ms, max ${checkout.maxMs} ms (${checkout.samplesMs.join(", ")})`);
 
-    log(`${kind}: (c) alongside a merchant whose endpoint never answers`);
-    await hungShop.addEndpoint(hanging.url);
-    const c = describeSamples(await oneAtATime(ctx, { alongside: true }));
-    log(`${kind}: (c) p50 ${c.p50Ms} ms, p95 ${c.p95Ms} ms, load ${c.loadAverage.join(" ")} (hung endpoint: ${hanging.received()} requests, ${hanging.open()} open); stages ${JSON.stringify(c.stages)}`);
+    if (SCENARIOS.includes("c")) await hungShop.addEndpoint(hanging.url);
+    const hung = () => ` (hung endpoint: ${hanging.received()} requests, ${hanging.open()} open)`;
+    const c = await scenario("c", "alongside a merchant whose endpoint never answers", () => oneAtATime(ctx, { alongside: true }), hung);
 
     await sleep(1_000); // anything still on its way (there should be nothing)
-    const paidOrders = WARM_UP + PAYMENTS * 3 + (checkout?.payments ?? 0);
+    const paidOrders = WARM_UP + PAYMENTS * SCENARIOS.length + (checkout?.payments ?? 0);
     return {
       oneAtATime: a,
-      burstInOneBlock: { ...b, paymentsPerBlock: BURST },
-      withHangingEndpoint: { ...c, hangingEndpointRequests: hanging.received(), hangingEndpointOpen: hanging.open() },
+      burstInOneBlock: b && { ...b, paymentsPerBlock: BURST },
+      withHangingEndpoint: c && { ...c, hangingEndpointRequests: hanging.received(), hangingEndpointOpen: hanging.open() },
       counts: await counts(shop, receiver.delivered, paidOrders),
       rejectedDeliveries: receiver.rejected.length,
       idleApiCpu: idle,
@@ -299,9 +301,11 @@ async function oneAtATimeWarmUp(ctx: Context, orders: GatewayOrder[]) {
   }
 }
 
-// BENCH_DATABASES=pglite (or postgres) and a small BENCH_PAYMENTS make a quick run while iterating; the figures to
+// BENCH_DATABASES=pglite (or postgres), BENCH_SCENARIOS and a small BENCH_PAYMENTS make a quick run while iterating; the figures to
 // report are the default's: both databases, 200 payments a scenario.
 const DATABASES = (process.env.BENCH_DATABASES ?? "pglite,postgres").split(",") as TestDatabaseKind[];
+// BENCH_SCENARIOS=b (or a,c, ...) runs only those scenarios; the full run is all three.
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "a,b,c").split(",");
 await requirePostgres();
 const pglite = DATABASES.includes("pglite") ? await run("pglite") : null;
 const postgres = DATABASES.includes("postgres") ? await run("postgres") : null;

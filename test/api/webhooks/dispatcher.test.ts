@@ -230,6 +230,25 @@ describeBackends("webhook delivery", (backend) => {
     expect(hung.requests).toHaveLength(2);
   });
 
+  it("claims no more of an endpoint's deliveries than it has room for, oldest first, and the rest on later claims", async () => {
+    const r = await receiver();
+    const { merchant, endpoint } = await merchantWithEndpoint(r.url);
+    const eventIds: string[] = [];
+    for (let i = 0; i < 5; i++) eventIds.push(await cancelledEvent(merchant));
+    const config = { ...h.config.webhooks, secretsKey: h.config.webhooks.secretsKey!, endpointConcurrency: 2 };
+    const mine = async (d: WebhookDispatcher, options?: { skipEndpoints: string[] }) =>
+      (await d.claim(100, options)).filter((c) => c.endpointId === endpoint.id).map((c) => c.eventId);
+
+    // An instance whose slots to this endpoint are all taken claims none of its deliveries.
+    expect(await mine(dispatcher({ config }), { skipEndpoints: [endpoint.id] })).toEqual([]);
+    // Room for two: the two oldest; the next instance the next two (the first two are leased), then the last.
+    expect(await mine(dispatcher({ config }))).toEqual(eventIds.slice(0, 2));
+    expect(await mine(dispatcher({ config }))).toEqual(eventIds.slice(2, 4));
+    expect(await mine(dispatcher({ config }))).toEqual(eventIds.slice(4));
+    expect(await mine(dispatcher({ config }))).toEqual([]);
+    expect(r.requests).toHaveLength(0); // a lease alone sends nothing
+  });
+
   it("delivers to a receiver that was down once it comes up", async () => {
     const port = await closedPort();
     const { merchant } = await merchantWithEndpoint(`http://127.0.0.1:${port}/hooks`);
@@ -291,7 +310,10 @@ describeBackends("webhook delivery", (backend) => {
 
     const res = await merchant.call("POST", `/v1/events/${eventId}/redeliver`);
     expect(res.status).toBe(202);
-    expect(((await res.json()) as { data: Delivery[] }).data[0]).toMatchObject({ status: "pending", attempts: 0 });
+    // Due again with its count started over; the dispatcher, woken by the redelivery, may have claimed it already.
+    const queued = ((await res.json()) as { data: Delivery[] }).data[0]!;
+    expect(queued.status).toBe("pending");
+    expect(queued.attempts).toBeLessThanOrEqual(1);
     await waitFor("given up again", async () => r.requests.length === 2 * (SCHEDULE_MS.length + 1) && (await deliveries(merchant, eventId))[0]?.status === "failed", {
       timeoutMs: 10_000,
     });
