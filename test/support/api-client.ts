@@ -3,11 +3,12 @@
  * routes.getOrder, 200)` checks the status, parses the body with that route's own zod response schema and returns it
  * typed. A test gets the type without a cast, and a response that drifts from the documented contract fails the test.
  */
+import { type Hex, isHex } from "viem";
 import type { z } from "zod";
 
 type JsonResponse = { content: { "application/json": { schema: z.ZodType } } };
-type RouteLike = { method: string; path: string; responses: Record<number, unknown> };
-type JsonOf<R extends RouteLike, S extends keyof R["responses"]> = R["responses"][S] extends JsonResponse
+export type RouteLike = { method: string; path: string; responses: Record<number, unknown> };
+export type JsonOf<R extends RouteLike, S extends keyof R["responses"]> = R["responses"][S] extends JsonResponse
   ? z.output<R["responses"][S]["content"]["application/json"]["schema"]>
   : never;
 
@@ -31,4 +32,10 @@ export async function readAs<R extends RouteLike, S extends keyof R["responses"]
     throw new Error(`${route.method.toUpperCase()} ${route.path} ${status}: the body does not match its documented schema: ${parsed.error.message}`);
   }
   return parsed.data as JsonOf<R, S>;
+}
+
+/** A hex value from an answer (the schemas type hashes, refs and calldata as strings), checked. */
+export function hexOf(value: string | null | undefined): Hex {
+  if (!isHex(value)) throw new Error(`not a 0x hex string: ${value}`);
+  return value;
 }
