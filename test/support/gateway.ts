@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import * as admin from "../../api/admin/commands.js";
 import { type DatabaseHandle, openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
@@ -20,6 +19,7 @@ import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "./
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import type { OrderView } from "../../api/orders/views.js";
 import { type JsonOf, type RouteLike, readAs } from "./api-client.js";
+import { setUpMerchant } from "./merchants.js";
 import { DEV_ACCOUNTS } from "./payments.js";
 import { type TestStack, startTestStack } from "./stack.js";
 import { type ApiProcess, startApiProcess } from "./api-process.js";
@@ -184,11 +184,7 @@ async function setUpMerchants(
     await migrate(handle.db);
     const chains = await ChainCatalog.load({ dir: deploymentsDir, confirmations: confirmations === undefined ? {} : { [CHAIN]: confirmations } });
     const keys: MerchantKey[] = [];
-    for (const { name, payout } of wanted) {
-      const merchant = await admin.createMerchant(handle.db, { name });
-      await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: payout });
-      keys.push({ id: merchant.id, payout, key: (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key });
-    }
+    for (const { name, payout } of wanted) keys.push({ ...(await setUpMerchant(handle.db, chains, { name, payouts: [{ chainId: CHAIN, address: payout }] })), payout });
     return keys;
   } finally {
     await handle.close();
