@@ -1,62 +1,22 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { getAddress, type Hex } from "viem";
+import { getAddress } from "viem";
 import { sql } from "drizzle-orm";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { Leadership, LostLeadershipError } from "../../api/confirmer/leader.js";
 import { startConfirmerLoops } from "../../api/confirmer/runner.js";
 import { leaderLeases } from "../../api/db/schema.js";
 import { confirmRefunds } from "../../api/refunds/confirm.js";
-import type { IndexedRefund, RefundSource } from "../../api/refunds/source.js";
-import { refundSchema, type RefundView } from "../../api/refunds/views.js";
+import { refundSchema } from "../../api/refunds/views.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
+import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
 import * as eventsRoutes from "../../api/routes/events/events.routes.js";
 import * as balanceRoutes from "../../api/routes/balance/balance.routes.js";
 import { hexOf, readAs } from "../support/api-client.js";
+import { MemoryRefundSource } from "../support/memory-refunds.js";
 
 const PAYER = getAddress("0x000000000000000000000000000000000000fa11");
-const hex32 = (): Hex => `0x${randomBytes(32).toString("hex")}`;
-
-/** `RefundSent` rows and heads the test controls; heads are the payment source's (one indexer). */
-class MemoryRefundSource implements RefundSource {
-  readonly rows: IndexedRefund[] = [];
-  constructor(readonly payments: MemoryPaymentSource) {}
-  indexedHead(chainId: number) {
-    return this.payments.indexedHead(chainId);
-  }
-  async refunds({ chainId, refundRefs }: { chainId: number; refundRefs: Hex[] }) {
-    return this.rows.filter((r) => r.chainId === chainId && refundRefs.includes(r.refundRef)).map((r) => ({ ...r }));
-  }
-  send(refund: RefundView, blockNumber: bigint, overrides: Partial<IndexedRefund> = {}): IndexedRefund {
-    const row: IndexedRefund = {
-      chainId: LOCAL,
-      router: getAddress(REFUND_ROUTER),
-      txHash: hex32(),
-      logIndex: 0,
-      blockNumber,
-      blockHash: hex32(),
-      blockTimestamp: 1n,
-      refundRef: hexOf(refund.refundRef),
-      orderRef: hexOf(refund.orderRef),
-      from: getAddress(PAYOUT),
-      to: getAddress(refund.destination!),
-      token: getAddress(TOKENS.USDT),
-      amount: BigInt(Math.round(Number(refund.amount) * 1e6)),
-      ...overrides,
-    };
-    this.rows.push(row);
-    if ((this.payments.heads.get(LOCAL) ?? -1n) < blockNumber) this.payments.setHead(LOCAL, blockNumber);
-    return row;
-  }
-  reorg(ancestor: bigint) {
-    for (let i = this.rows.length - 1; i >= 0; i--) if (this.rows[i]!.blockNumber > ancestor) this.rows.splice(i, 1);
-    this.payments.reorg(LOCAL, ancestor);
-  }
-}
-
 
 describeBackends("refund confirmer", (backend) => {
   let h: Harness;
