@@ -6,29 +6,10 @@
  */
 import { amountLabel, amountNote, PAYABLE_STATUSES, shownAmount, statusDetail, statusLabel } from "./order-text.js";
 import { depositQrPath } from "./deposit-qr-path.js";
+import { escapeHtml, pageDocument, scriptJson, walletCard } from "./page-skeleton.js";
 import type { PublicOrder } from "./public-order.js";
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
-
-/** JSON that is safe inside a `<script>` element. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
-
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="/pay/assets/checkout.css">
-</head>
-<body>
-${body}
-</body>
-</html>`;
-}
+const layout = (title: string, body: string) => pageDocument(title, body);
 
 export function checkoutPage(order: PublicOrder): string {
   const e = escapeHtml;
@@ -92,19 +73,7 @@ ${depositMethod(order)}
 
 /** One way to pay, as a card; each method is a self-contained `<article class="method">`. */
 function walletMethod(order: PublicOrder): string {
-  const e = escapeHtml;
-  return `      <article class="method" id="method-wallet" aria-labelledby="wallet-title">
-        <h3 id="wallet-title">Pay with a browser wallet</h3>
-        <div id="wallets" class="wallets"></div>
-        <p id="wallet-account" class="muted"></p>
-        <ol id="steps" class="steps"></ol>
-        <p id="wallet-message" class="message" role="alert" data-testid="wallet-message"></p>
-        <div class="actions">
-          <button type="button" id="connect" class="primary" hidden>Connect wallet</button>
-          <button type="button" id="pay" class="primary" hidden>Pay ${e(order.amountDue)} ${e(order.token.symbol)}</button>
-        </div>
-        <p id="no-wallet" class="muted" hidden>No browser wallet found in this browser.</p>
-      </article>`;
+  return walletCard({ title: "Pay with a browser wallet", action: { id: "pay", label: `Pay ${order.amountDue} ${order.token.symbol}` } });
 }
 
 function metamaskMethod(order: PublicOrder): string {

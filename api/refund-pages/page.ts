@@ -3,29 +3,15 @@
  * runs; every value is escaped and the data the script needs travels in a JSON block (the CSP allows it: it is not
  * executed). They use the checkout's stylesheet plus a few rules of their own.
  */
+import { escapeHtml, pageDocument, scriptJson, walletCard as sharedWalletCard } from "../checkout/page-skeleton.js";
 import type { ClaimView, MerchantRefundView } from "./public-refund.js";
 import { claimStatusDetail, claimStatusLabel, refundStatusDetail, refundStatusLabel, sendable } from "./refund-text.js";
 
-const e = (value: string) => value.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
+const e = escapeHtml;
 
 function layout(title: string, body: string, script: string, data: unknown): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>${e(title)}</title>
-<link rel="stylesheet" href="/pay/assets/checkout.css">
-<link rel="stylesheet" href="/refund/assets/refund.css">
-</head>
-<body>
-${body}
-${data === undefined ? "" : `<script id="page-data" type="application/json">${scriptJson(data)}</script>\n<script src="/refund/assets/${script}" defer></script>`}
-</body>
-</html>`;
+  const tail = data === undefined ? "" : `<script id="page-data" type="application/json">${scriptJson(data)}</script>\n<script src="/refund/assets/${script}" defer></script>`;
+  return pageDocument(title, body, { meta: ['<meta name="robots" content="noindex">'], stylesheets: ["/refund/assets/refund.css"], tail });
 }
 
 /** A value with a copy button (the script wires `data-copy`); the value is selectable as text too. */
@@ -85,20 +71,12 @@ ${safeCard(r)}
 }
 
 function walletCard(r: MerchantRefundView): string {
-  return `      <article class="method" id="method-wallet" aria-labelledby="wallet-title">
-        <h3 id="wallet-title">Send from a browser wallet</h3>
-        <p class="small">Connect the payout wallet <code>${e(r.from)}</code>. It approves the RefundRouter for the amount
-        (resetting an old allowance to 0 first, as USDT requires), then sends the refund; it pays the gas.</p>
-        <div id="wallets" class="wallets"></div>
-        <p id="wallet-account" class="muted"></p>
-        <ol id="steps" class="steps"></ol>
-        <p id="wallet-message" class="message" role="alert" data-testid="wallet-message"></p>
-        <div class="actions">
-          <button type="button" id="connect" class="primary" hidden>Connect wallet</button>
-          <button type="button" id="send" class="primary" hidden>Send ${e(r.amount)} ${e(r.token.symbol)}</button>
-        </div>
-        <p id="no-wallet" class="muted" hidden>No browser wallet found in this browser.</p>
-      </article>`;
+  return sharedWalletCard({
+    title: "Send from a browser wallet",
+    intro: `<p class="small">Connect the payout wallet <code>${e(r.from)}</code>. It approves the RefundRouter for the amount
+        (resetting an old allowance to 0 first, as USDT requires), then sends the refund; it pays the gas.</p>`,
+    action: { id: "send", label: `Send ${r.amount} ${r.token.symbol}` },
+  });
 }
 
 function safeCard(r: MerchantRefundView): string {

@@ -11,18 +11,16 @@ import { Confirmer } from "../../api/confirmer/confirmer.js";
 import * as admin from "../../api/admin/commands.js";
 import { unmatchedPayments } from "../../api/db/schema.js";
 import { orderDepositAddress } from "../../api/orders/deposit-address.js";
-import type { OrderView, PaymentView } from "../../api/orders/views.js";
+import type { OrderView } from "../../api/orders/views.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, orderBody, testRecords, TOKENS, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
+import { readAs } from "../support/api-client.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
+import { createHarness, describeBackends, LOCAL, orderBody, testRecords, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
 
 const FACTORY = "0x00000000000000000000000000000000000000F1";
 const SENDER = "0x000000000000000000000000000000000000b0b0";
 
-async function json<T>(res: Response, status: number): Promise<T> {
-  const body = await res.text();
-  expect(res.status, body).toBe(status);
-  return JSON.parse(body) as T;
-}
 
 describeBackends("deposit addresses on orders", (backend) => {
   let h: Harness;
@@ -34,9 +32,9 @@ describeBackends("deposit addresses on orders", (backend) => {
   });
   afterAll(() => h?.close());
 
-  const create = async (overrides: Record<string, unknown> = {}) => json<OrderView>(await m.call("POST", "/v1/orders", { body: orderBody(overrides) }), 201);
+  const create = async (overrides: Record<string, unknown> = {}) => readAs(await m.call("POST", "/v1/orders", { body: orderBody(overrides) }), ordersRoutes.createQrOrder, 201);
   const contractPayment = async (id: string) =>
-    json<{ status: string; amountReceived: string; depositAddress: string | null; payments: PaymentView[] }>(await m.call("GET", `/v1/contract-payment?orderId=${id}`), 200);
+    readAs(await m.call("GET", `/v1/contract-payment?orderId=${id}`), ordersRoutes.contractPayment, 200);
 
   it("gives each order the factory's deposit address for its payout and reference", async () => {
     const order = await create();
@@ -53,15 +51,15 @@ describeBackends("deposit addresses on orders", (backend) => {
 
   it("refuses unknown or repeated methods, and methods the merchant's settings turn off, naming paymentMethods", async () => {
     for (const paymentMethods of [["card"], [], ["router", "router"]]) {
-      const body = await json<ErrorBody>(await m.call("POST", "/v1/orders", { body: orderBody({ paymentMethods }) }), 422);
+      const body = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ paymentMethods }) }), ordersRoutes.createQrOrder, 422);
       expect(JSON.stringify(body.error.details)).toContain("paymentMethods");
     }
     const routerOnly = await h.merchant({ name: "Router only" });
     await expect(admin.setPaymentMethods(h.db, { merchantId: routerOnly.id, methods: ["card"] })).rejects.toThrow(/not card/);
     expect(await admin.setPaymentMethods(h.db, { merchantId: routerOnly.id, methods: ["router"] })).toEqual({ id: routerOnly.id, paymentMethods: ["router"] });
-    const refused = await json<ErrorBody>(await routerOnly.call("POST", "/v1/orders", { body: orderBody({ paymentMethods: ["transfer"] }) }), 422);
+    const refused = await readAs(await routerOnly.call("POST", "/v1/orders", { body: orderBody({ paymentMethods: ["transfer"] }) }), ordersRoutes.createQrOrder, 422);
     expect(refused.error.details).toEqual([expect.objectContaining({ field: "paymentMethods", message: expect.stringContaining("transfer") })]);
-    const order = await json<OrderView>(await routerOnly.call("POST", "/v1/orders", { body: orderBody() }), 201);
+    const order = await readAs(await routerOnly.call("POST", "/v1/orders", { body: orderBody() }), ordersRoutes.createQrOrder, 201);
     expect(order).toMatchObject({ paymentMethods: ["router"], depositAddress: null });
   });
 
@@ -104,12 +102,9 @@ describeBackends("deposit addresses on orders", (backend) => {
       expect((await contractPayment(order.id)).payments).toHaveLength(1);
 
       // The sender of a plain transfer may be an exchange: a refund has no default destination, the claim link does.
-      const noDefault = await json<ErrorBody>(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount: "12.5", reason: "out of stock" } }), 422);
+      const noDefault = await readAs(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount: "12.5", reason: "out of stock" } }), refundsRoutes.createRefund, 422);
       expect(noDefault.error.details).toEqual([expect.objectContaining({ field: "destination", message: expect.stringContaining("plain transfer") })]);
-      const claim = await json<{ status: string; destination: string | null; claimUrl: string | null }>(
-        await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount: "12.5", reason: "out of stock", destination: "claim" } }),
-        201,
-      );
+      const claim = await readAs(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount: "12.5", reason: "out of stock", destination: "claim" } }), refundsRoutes.createRefund, 201);
       expect(claim).toMatchObject({ status: "pending", destination: null, claimUrl: expect.stringContaining("/claim/") });
     });
 

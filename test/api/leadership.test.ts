@@ -7,6 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { CONFIRMER_LEASE, Leadership, LostLeadershipError } from "../../api/confirmer/leader.js";
+import type { Transaction } from "../../api/db/client.js";
 import { confirmerCursors, leaderLeases } from "../../api/db/schema.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
 import { createHarness, describeBackends, LOCAL, type Harness } from "../support/harness.js";
@@ -20,6 +21,23 @@ describeBackends("confirmer leader lease", (backend) => {
     const leadership = new Leadership({ handle: h.handle, instanceId, leaseMs, log: (m) => log.push(m) });
     started.push(leadership);
     return leadership;
+  };
+  /**
+   * `holder`'s transaction: fenced, then held open until `resume()` (`inside` once the fence is taken), then `last`
+   * and the commit.
+   */
+  const heldTransaction = (holder: Leadership, last: (tx: Transaction) => Promise<unknown>) => {
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    let fenced!: () => void;
+    const inside = new Promise<void>((resolve) => (fenced = resolve));
+    const transaction = h.db.transaction(async (tx) => {
+      await holder.fence(tx);
+      fenced();
+      await paused;
+      await last(tx);
+    });
+    return { inside, resume, transaction };
   };
   const row = async () => (await h.db.select().from(leaderLeases).where(eq(leaderLeases.name, CONFIRMER_LEASE)))[0];
 
@@ -97,17 +115,8 @@ describeBackends("confirmer leader lease", (backend) => {
     it("keeps a takeover waiting while the holder's transaction is open, and ends one frozen inside it", async () => {
       const holder = lead("inst-holder", 600);
       await holder.step();
-      let resume!: () => void;
-      const paused = new Promise<void>((resolve) => (resume = resolve));
-      let fenced!: () => void;
-      const inside = new Promise<void>((resolve) => (fenced = resolve));
       // The holder's transaction: fenced, then frozen (the process stopped between two statements).
-      const transaction = h.db.transaction(async (tx) => {
-        await holder.fence(tx);
-        fenced();
-        await paused;
-        await tx.execute(sql`select 1`);
-      });
+      const { inside, resume, transaction } = heldTransaction(holder, (tx) => tx.execute(sql`select 1`));
       const outcome = transaction.then(() => "committed", (error: Error) => error.message);
       await inside;
       const frozenAt = performance.now();
@@ -124,19 +133,12 @@ describeBackends("confirmer leader lease", (backend) => {
     it("makes a takeover of an expired lease wait for the holder's fenced transaction, which commits first", async () => {
       const holder = lead("inst-busy", 60_000);
       await holder.step();
-      let resume!: () => void;
-      const paused = new Promise<void>((resolve) => (resume = resolve));
-      let fenced!: () => void;
-      const inside = new Promise<void>((resolve) => (fenced = resolve));
-      const transaction = h.db.transaction(async (tx) => {
-        await holder.fence(tx);
-        fenced();
-        await paused;
-        await tx
+      const { inside, resume, transaction } = heldTransaction(holder, (tx) =>
+        tx
           .insert(confirmerCursors)
           .values({ chainId: 777, settledBlock: 0n, indexedHead: 77n })
-          .onConflictDoUpdate({ target: confirmerCursors.chainId, set: { indexedHead: 77n } });
-      });
+          .onConflictDoUpdate({ target: confirmerCursors.chainId, set: { indexedHead: 77n } }),
+      );
       await inside;
       // The database's clock says the lease is over while the transaction is still open.
       await h.db.update(leaderLeases).set({ expiresAt: sql`clock_timestamp()` }).where(eq(leaderLeases.name, CONFIRMER_LEASE));

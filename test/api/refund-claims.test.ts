@@ -4,33 +4,28 @@
  * confirmed, with `refund.destination_set`); every bad claim is a 4xx naming the field; a cancelled refund's link is
  * closed; tokens that are not a refund's open nothing; the claim POST is rate limited per client address.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeFunctionData, erc20Abi, getAddress, type Hex } from "viem";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { decodeFunctionData, erc20Abi, getAddress } from "viem";
 import { refundRouterAbi } from "../../contracts/abi/RefundRouter.js";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import type { OrderView } from "../../api/orders/views.js";
 import type { RefundView } from "../../api/refunds/views.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
+import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
 import * as eventsRoutes from "../../api/routes/events/events.routes.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
 import { refundSchema } from "../../api/refunds/views.js";
-import { readAs } from "../support/api-client.js";
+import { hexOf, bodyOf, fieldErrorsOf, readAs, readError } from "../support/api-client.js";
+import { hc } from "hono/client";
+import type { refundPagesRouter } from "../../api/routes/refund-pages/refund-pages.index.js";
 
-type Page<T> = { data: T[]; nextCursor: string | null };
-type FieldErrors = { field: string; in: string; message: string }[];
 
 /** An exchange's deposit address, in its EIP-55 checksummed form. */
 const CUSTOMER = getAddress("0x52908400098527886e0f7030069857d2e4169ee7");
 /** The same address with one letter's case flipped: a wrong checksum. */
 const BAD_CHECKSUM = CUSTOMER.replace("E", "e");
 
-async function json<T>(res: Response, status: number): Promise<T> {
-  const body = await res.text();
-  expect(res.status, body).toBe(status);
-  return JSON.parse(body) as T;
-}
 
 describeBackends("refund claim links and refund pages", (backend) => {
   let h: Harness;
@@ -49,7 +44,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
   const paidOrder = async (amount: string): Promise<OrderView> => {
     const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount }) }), ordersRoutes.createQrOrder, 201);
     block += 1n;
-    source.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: BigInt(amount) * 1_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), payer: "0x000000000000000000000000000000000000fa11" });
+    source.pay({ chainId: LOCAL, router: ROUTER, orderRef: hexOf(order.orderRef), merchant: PAYOUT, token: TOKENS.USDT, amount: BigInt(amount) * 1_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), payer: "0x000000000000000000000000000000000000fa11" });
     await confirmer.confirmAll();
     return order;
   };
@@ -58,11 +53,15 @@ describeBackends("refund claim links and refund pages", (backend) => {
     return readAs(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount, reason: "Paid from an exchange", destination: "claim" } }), refundsRoutes.createRefund, 201);
   };
   const pathOf = (url: string) => new URL(url).pathname;
+  /** The refund pages' JSON through Hono's typed client: each answer typed as its handler returns it. */
+  const pages = () => hc<typeof refundPagesRouter>("http://localhost", { fetch: (input: RequestInfo | URL, init?: RequestInit) => h.app.request(input, init) });
+  const pageStatus = async (refund: RefundView) =>
+    bodyOf(await pages().refund[":token"].status.$get({ param: { token: pathOf(refund.refundUrl).split("/")[2]! } }), 200);
   const claim = (refund: RefundView, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) =>
     h.app.request(pathOf(refund.claimUrl!), { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
   const fieldErrors = async (res: Response, status = 422) => {
-    const body = await json<ErrorBody>(res, status);
-    return { code: body.error.code, details: body.error.details as FieldErrors };
+    const body = await readError(res, status);
+    return { code: body.error.code, details: fieldErrorsOf(body.error) };
   };
 
   it("creates a claim refund with no destination and nothing to send, a claimUrl and a refundUrl with unguessable tokens", async () => {
@@ -78,7 +77,7 @@ describeBackends("refund claim links and refund pages", (backend) => {
     const html = await page.text();
     expect(html).toContain("Waiting for the customer&#39;s address");
     expect(html).toMatch(/id="send-methods"[^>]* hidden/);
-    const status = await json<{ awaitingClaim: boolean; transaction: unknown; claimUrl: string }>(await h.app.request(`${pathOf(refund.refundUrl)}/status`), 200);
+    const status = await pageStatus(refund);
     expect(status).toMatchObject({ awaitingClaim: true, transaction: null, claimUrl: refund.claimUrl });
     // A refund with a destination has no claim link.
     const order = await paidOrder("1");
@@ -123,11 +122,17 @@ describeBackends("refund claim links and refund pages", (backend) => {
 
   it("sets the destination once: the refund gets its transaction and a refund.destination_set event; a second claim is 409", async () => {
     const refund = await claimRefund("2");
-    const claimed = await json<{ destination: string; status: string }>(await claim(refund, { address: ` ${CUSTOMER} `, confirmation: CUSTOMER.toLowerCase() }), 200);
+    const claimed = await bodyOf(
+      await pages().claim[":token"].$post(
+        { param: { token: pathOf(refund.claimUrl!).split("/")[2]! } },
+        { headers: { "content-type": "application/json" }, init: { body: JSON.stringify({ address: ` ${CUSTOMER} `, confirmation: CUSTOMER.toLowerCase() }) } },
+      ),
+      200,
+    );
     expect(claimed).toMatchObject({ destination: CUSTOMER, status: "pending" });
     const after = await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200);
     expect(after).toMatchObject({ destination: CUSTOMER, destinationSetAt: h.clock.now().toISOString() });
-    const call = decodeFunctionData({ abi: refundRouterAbi, data: after.transaction!.data as Hex });
+    const call = decodeFunctionData({ abi: refundRouterAbi, data: hexOf(after.transaction!.data) });
     expect(call.args).toEqual([getAddress(TOKENS.USDT), CUSTOMER, 2_000_000n, refund.refundRef, refund.orderRef]);
     const events = await readAs(await m.call("GET", `/v1/events?type=refund.destination_set&orderId=${refund.orderId}`), eventsRoutes.listEvents, 200);
     expect(events.data.map((e) => [e.type, refundSchema.parse(e.data.refund).id, refundSchema.parse(e.data.refund).destination])).toEqual([["refund.destination_set", refund.id, CUSTOMER]]);
@@ -140,10 +145,10 @@ describeBackends("refund claim links and refund pages", (backend) => {
     }
     expect((await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200)).destination).toBe(CUSTOMER);
     // The refund page's Safe transactions: approve(RefundRouter, amount) on the token, then the refund itself.
-    const view = await json<{ approveTransaction: { to: string; value: string; data: Hex }; transaction: unknown }>(await h.app.request(`${pathOf(refund.refundUrl)}/status`), 200);
+    const view = await pageStatus(refund);
     expect(view.transaction).toEqual(after.transaction);
     expect(view.approveTransaction).toMatchObject({ to: TOKENS.USDT, value: "0" });
-    expect(decodeFunctionData({ abi: erc20Abi, data: view.approveTransaction.data }).args).toEqual([getAddress(REFUND_ROUTER), 2_000_000n]);
+    expect(decodeFunctionData({ abi: erc20Abi, data: view.approveTransaction!.data }).args).toEqual([getAddress(REFUND_ROUTER), 2_000_000n]);
     const page = await (await h.app.request(pathOf(refund.refundUrl))).text();
     expect(page).toContain("Ready to send");
     expect(page).not.toMatch(/id="send-methods"[^>]* hidden/);
@@ -162,8 +167,8 @@ describeBackends("refund claim links and refund pages", (backend) => {
 
   it("closes the claim link of a cancelled refund: the page says so and a claim is 409", async () => {
     const refund = await claimRefund();
-    await json(await m.call("POST", `/v1/refunds/${refund.id}/cancel`), 200);
-    const closed = await fieldErrors(await claim(refund, { address: CUSTOMER, confirmation: CUSTOMER }), 409);
+    await readAs(await m.call("POST", `/v1/refunds/${refund.id}/cancel`), refundsRoutes.cancelRefund, 200);
+    const closed = (await readError(await claim(refund, { address: CUSTOMER, confirmation: CUSTOMER }), 409)).error;
     expect(closed.code).toBe("refund_claim_closed");
     const html = await (await h.app.request(pathOf(refund.claimUrl!))).text();
     expect(html).toContain(">Closed<");
@@ -198,7 +203,9 @@ describeBackends("refund claim links and refund pages", (backend) => {
       await reader.cancel();
       expect(first).toMatch(/^event: status\ndata: \{.*"status":"pending".*"destination":null/);
     }
-    const doc = JSON.stringify(await json(await h.app.request("/openapi.json"), 200));
+    const docAnswer = await h.app.request("/openapi.json");
+    expect(docAnswer.status).toBe(200);
+    const doc = JSON.stringify(await docAnswer.json());
     expect(doc).toContain('"refund.destination_set"');
     expect(doc).toContain('"claimUrl"');
     expect(doc).toContain('"refundUrl"');

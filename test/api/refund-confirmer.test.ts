@@ -1,67 +1,22 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { getAddress, type Address, type Hex } from "viem";
+import { getAddress } from "viem";
 import { sql } from "drizzle-orm";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { Leadership, LostLeadershipError } from "../../api/confirmer/leader.js";
 import { startConfirmerLoops } from "../../api/confirmer/runner.js";
 import { leaderLeases } from "../../api/db/schema.js";
-import type { OrderView } from "../../api/orders/views.js";
 import { confirmRefunds } from "../../api/refunds/confirm.js";
-import type { IndexedRefund, RefundSource } from "../../api/refunds/source.js";
-import type { RefundView } from "../../api/refunds/views.js";
+import { refundSchema } from "../../api/refunds/views.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
-import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
+import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
-import { readAs } from "../support/api-client.js";
+import * as eventsRoutes from "../../api/routes/events/events.routes.js";
+import * as balanceRoutes from "../../api/routes/balance/balance.routes.js";
+import { hexOf, readAs } from "../support/api-client.js";
+import { MemoryRefundSource } from "../support/memory-refunds.js";
 
-type Page<T> = { data: T[]; nextCursor: string | null };
 const PAYER = getAddress("0x000000000000000000000000000000000000fa11");
-const hex32 = (): Hex => `0x${randomBytes(32).toString("hex")}`;
-
-/** `RefundSent` rows and heads the test controls; heads are the payment source's (one indexer). */
-class MemoryRefundSource implements RefundSource {
-  readonly rows: IndexedRefund[] = [];
-  constructor(readonly payments: MemoryPaymentSource) {}
-  indexedHead(chainId: number) {
-    return this.payments.indexedHead(chainId);
-  }
-  async refunds({ chainId, refundRefs }: { chainId: number; refundRefs: Hex[] }) {
-    return this.rows.filter((r) => r.chainId === chainId && refundRefs.includes(r.refundRef)).map((r) => ({ ...r }));
-  }
-  send(refund: RefundView, blockNumber: bigint, overrides: Partial<IndexedRefund> = {}): IndexedRefund {
-    const row: IndexedRefund = {
-      chainId: LOCAL,
-      router: getAddress(REFUND_ROUTER),
-      txHash: hex32(),
-      logIndex: 0,
-      blockNumber,
-      blockHash: hex32(),
-      blockTimestamp: 1n,
-      refundRef: refund.refundRef as Hex,
-      orderRef: refund.orderRef as Hex,
-      from: getAddress(PAYOUT),
-      to: refund.destination as Address,
-      token: getAddress(TOKENS.USDT),
-      amount: BigInt(Math.round(Number(refund.amount) * 1e6)),
-      ...overrides,
-    };
-    this.rows.push(row);
-    if ((this.payments.heads.get(LOCAL) ?? -1n) < blockNumber) this.payments.setHead(LOCAL, blockNumber);
-    return row;
-  }
-  reorg(ancestor: bigint) {
-    for (let i = this.rows.length - 1; i >= 0; i--) if (this.rows[i]!.blockNumber > ancestor) this.rows.splice(i, 1);
-    this.payments.reorg(LOCAL, ancestor);
-  }
-}
-
-async function json<T>(res: Response, status = 200): Promise<T> {
-  const body = await res.text();
-  expect(res.status, body).toBe(status);
-  return JSON.parse(body) as T;
-}
 
 describeBackends("refund confirmer", (backend) => {
   let h: Harness;
@@ -81,13 +36,13 @@ describeBackends("refund confirmer", (backend) => {
 
   const pass = () => confirmRefunds({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
   const head = () => payments.heads.get(LOCAL) ?? 0n;
-  const getRefund = async (id: string) => json<RefundView>(await m.call("GET", `/v1/refunds/${id}`));
-  const getOrder = async (id: string) => json<OrderView>(await m.call("GET", `/v1/orders/${id}`));
+  const getRefund = async (id: string) => readAs(await m.call("GET", `/v1/refunds/${id}`), refundsRoutes.getRefund, 200);
+  const getOrder = async (id: string) => readAs(await m.call("GET", `/v1/orders/${id}`), ordersRoutes.getOrder, 200);
 
   /** A 10 USDT order paid by PAYER and confirmed, at the current head + 1. */
   const paidOrder = async () => {
     const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), ordersRoutes.createQrOrder, 201);
-    payments.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: 10_000_000n, blockNumber: head() + 1n, blockTimestamp: h.clock.now(), payer: PAYER });
+    payments.pay({ chainId: LOCAL, router: ROUTER, orderRef: hexOf(order.orderRef), merchant: PAYOUT, token: TOKENS.USDT, amount: 10_000_000n, blockNumber: head() + 1n, blockTimestamp: h.clock.now(), payer: PAYER });
     payments.setHead(LOCAL, head() + 3n);
     await confirmer.confirmAll();
     expect((await getOrder(order.id)).amountReceived).toBe("10");
@@ -110,7 +65,7 @@ describeBackends("refund confirmer", (backend) => {
     expect(done).toMatchObject({ status: "succeeded", txHash: log.txHash, succeededAt: h.clock.now().toISOString() });
     expect(await pass()).toBe(0);
     expect((await getOrder(order.id)).amountRefunded).toBe("10");
-    const events = await json<Page<{ type: string; data: { refund: RefundView; order: OrderView } }>>(await m.call("GET", `/v1/events?type=refund.succeeded&orderId=${order.id}`));
+    const events = await readAs(await m.call("GET", `/v1/events?type=refund.succeeded&orderId=${order.id}`), eventsRoutes.listEvents, 200);
     expect(events.data).toHaveLength(1);
     expect(events.data[0]!.data).toMatchObject({ refund: { id: r.id, status: "succeeded", txHash: log.txHash }, order: { id: order.id, amountRefunded: "10" } });
     // A succeeded refund cannot be cancelled, and still counts against what the order received.
@@ -138,8 +93,8 @@ describeBackends("refund confirmer", (backend) => {
     expect(await getRefund(first.id)).toMatchObject({ status: "succeeded", txHash: again.txHash });
     expect(await pass()).toBe(0);
     expect((await getOrder(order.id)).amountRefunded).toBe("10");
-    const events = await json<Page<{ data: { refund: RefundView } }>>(await m.call("GET", `/v1/events?type=refund.succeeded&orderId=${order.id}`));
-    expect(events.data.map((e) => e.data.refund.id).sort()).toEqual([first.id, second.id].sort());
+    const events = await readAs(await m.call("GET", `/v1/events?type=refund.succeeded&orderId=${order.id}`), eventsRoutes.listEvents, 200);
+    expect(events.data.map((e) => refundSchema.parse(e.data.refund).id).sort()).toEqual([first.id, second.id].sort());
   });
 
   it("attributes no log that differs in router, token, sender, destination, amount or chain, and none to a cancelled refund", async () => {
@@ -157,7 +112,7 @@ describeBackends("refund confirmer", (backend) => {
     expect(await pass()).toBe(0);
     expect((await getRefund(r.id)).status).toBe("pending");
     const cancelled = await refund(order.id, "5");
-    await json(await m.call("POST", `/v1/refunds/${cancelled.id}/cancel`));
+    await readAs(await m.call("POST", `/v1/refunds/${cancelled.id}/cancel`), refundsRoutes.cancelRefund, 200);
     source.send(cancelled, head() + 1n);
     payments.setHead(LOCAL, head() + 3n);
     expect(await pass()).toBe(0);
@@ -166,7 +121,7 @@ describeBackends("refund confirmer", (backend) => {
   });
 
   it("shows succeeded refunds in the balance: received, refunded, net", async () => {
-    const { balances } = await json<{ balances: Record<string, unknown>[] }>(await m.call("GET", "/v1/balance"));
+    const { balances } = await readAs(await m.call("GET", "/v1/balance"), balanceRoutes.getBalance, 200);
     // Three orders of 10 received; 10 + 10 refunded and succeeded in the first two tests.
     expect(balances).toEqual([
       { chainId: LOCAL, symbol: "USDT", tokenAddress: TOKENS.USDT, decimals: 6, received: "30", confirming: "0", refunded: "20", net: "10" },

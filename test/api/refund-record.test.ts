@@ -5,18 +5,16 @@
  * transfer, a RefundRouter refund, a reverted one, a fee-on-transfer token, reorgs) are in test/e2e/refunds.test.ts.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { getAddress, type Hash, type Hex } from "viem";
+import { getAddress, type Hash } from "viem";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
-import type { OrderView } from "../../api/orders/views.js";
-import type { RefundView } from "../../api/refunds/views.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
 import { type DevChain, startDevChain } from "../support/chain.js";
 import { DEV_ACCOUNTS } from "../support/payments.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
-import { BASE, createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
+import { BASE, createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
-import { readAs } from "../support/api-client.js";
+import { hexOf, readAs, readError } from "../support/api-client.js";
 
 const PAYER = getAddress("0x000000000000000000000000000000000000fa11");
 
@@ -39,19 +37,14 @@ describeBackends("recording a refund by transaction hash: refusals", (backend) =
     await chain?.stop();
   });
 
-  async function json<T>(res: Response, status = 200): Promise<T> {
-    const body = await res.text();
-    expect(res.status, body).toBe(status);
-    return JSON.parse(body) as T;
-  }
-  const refusal = async (res: Response, status: number) => (await json<ErrorBody>(res, status)).error;
+  const refusal = async (res: Response, status: number) => (await readError(res, status)).error;
   let block = 1_000n;
   /** A 10-token order on `chainId`, paid by PAYER and confirmed; then a refund of `amount`. */
   const refundOf = async (amount: string, chainId = LOCAL) => {
     const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10", chainId, symbol: chainId === BASE ? "USDC" : "USDT" }) }), ordersRoutes.createQrOrder, 201);
     const token = chainId === BASE ? TOKENS.BASE_USDC : TOKENS.USDT;
     block += 300n; // above the last head: the confirmer reads from its settled block on
-    payments.pay({ chainId, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token, amount: 10_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), payer: PAYER });
+    payments.pay({ chainId, router: ROUTER, orderRef: hexOf(order.orderRef), merchant: PAYOUT, token, amount: 10_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), payer: PAYER });
     payments.setHead(chainId, block + 200n);
     await confirmer.confirmAll();
     return readAs(await m.call("POST", `/v1/orders/${order.id}/refunds`, { body: { amount, reason: "returned" } }), refundsRoutes.createRefund, 201);
@@ -76,7 +69,7 @@ describeBackends("recording a refund by transaction hash: refusals", (backend) =
 
   it("refuses a cancelled refund with 409 refund_not_recordable", async () => {
     const refund = await refundOf("1");
-    await json(await m.call("POST", `/v1/refunds/${refund.id}/cancel`));
+    await readAs(await m.call("POST", `/v1/refunds/${refund.id}/cancel`), refundsRoutes.cancelRefund, 200);
     const error = await refusal(await record(refund.id, { txHash: `0x${"ab".repeat(32)}` }), 409);
     expect(error).toMatchObject({ code: "refund_not_recordable", message: expect.stringMatching(/cancelled/) });
   });
@@ -96,6 +89,6 @@ describeBackends("recording a refund by transaction hash: refusals", (backend) =
     const error = await refusal(await record(refund.id, { txHash: hash }), 422);
     expect(error).toMatchObject({ code: "tx_no_token_transfer", message: expect.stringMatching(/moves no USDT/) });
     // Nothing changed: the refund is still pending, with no transaction.
-    expect(await json<RefundView>(await m.call("GET", `/v1/refunds/${refund.id}`))).toMatchObject({ status: "pending", txHash: null, recordedTxHash: null });
+    expect(await readAs(await m.call("GET", `/v1/refunds/${refund.id}`), refundsRoutes.getRefund, 200)).toMatchObject({ status: "pending", txHash: null, recordedTxHash: null });
   });
 });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeFunctionData, getAddress, type Hex } from "viem";
+import { decodeFunctionData, getAddress } from "viem";
 import { refundRouterAbi } from "../../contracts/abi/RefundRouter.js";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import type { OrderView } from "../../api/orders/views.js";
-import type { RefundView } from "../../api/refunds/views.js";
 import * as admin from "../../api/admin/commands.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
 import {
@@ -15,7 +14,6 @@ import {
   REFUND_ROUTER,
   ROUTER,
   TOKENS,
-  type ErrorBody,
   type Harness,
   type TestMerchant,
 } from "../support/harness.js";
@@ -23,19 +21,11 @@ import * as eventsRoutes from "../../api/routes/events/events.routes.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
 import { refundSchema } from "../../api/refunds/views.js";
-import { readAs } from "../support/api-client.js";
-
-type Page<T> = { data: T[]; nextCursor: string | null };
+import { hexOf, fieldErrorsOf, readAs } from "../support/api-client.js";
 
 const PAYER = "0x000000000000000000000000000000000000fa11";
 const OTHER_PAYER = "0x000000000000000000000000000000000000fa12";
 const CUSTOMER = "0x1111111111111111111111111111111111111111";
-
-async function json<T>(res: Response, status: number): Promise<T> {
-  const body = await res.text();
-  expect(res.status, body).toBe(status);
-  return JSON.parse(body) as T;
-}
 
 describeBackends("refunds API", (backend) => {
   let h: Harness;
@@ -59,7 +49,7 @@ describeBackends("refunds API", (backend) => {
     const units = BigInt(Math.round(Number(amount) * 1e6)) / BigInt(payers.length);
     for (const payer of payers) {
       block += 1n;
-      source.pay({ chainId: LOCAL, router: ROUTER, orderRef: order.orderRef as Hex, merchant: PAYOUT, token: TOKENS.USDT, amount: units, blockNumber: block, blockTimestamp: h.clock.now(), payer: payer as Hex });
+      source.pay({ chainId: LOCAL, router: ROUTER, orderRef: hexOf(order.orderRef), merchant: PAYOUT, token: TOKENS.USDT, amount: units, blockNumber: block, blockTimestamp: h.clock.now(), payer: hexOf(payer) });
     }
     await confirmer.confirmAll();
     return readAs(await m.call("GET", `/v1/orders/${order.id}`), ordersRoutes.getOrder, 200);
@@ -71,7 +61,7 @@ describeBackends("refunds API", (backend) => {
     const order = await paidOrder("10");
     expect(order).toMatchObject({ status: "paid", amountReceived: "10", amountRefunded: "0" });
     const res = await refund(m, order.id, { amount: "10", reason: "Customer returned the item" });
-    const created = await json<RefundView>(res, 201);
+    const created = await readAs(res, refundsRoutes.createRefund, 201);
     expect(res.headers.get("location")).toBe(`/v1/refunds/${created.id}`);
     expect(created).toMatchObject({
       orderId: order.id,
@@ -91,38 +81,35 @@ describeBackends("refunds API", (backend) => {
     expect(created.refundRef).toMatch(/^0x[0-9a-f]{64}$/);
     expect(created.refundRef).not.toBe(order.orderRef);
     expect(created.transaction).toMatchObject({ to: getAddress(REFUND_ROUTER), value: "0" });
-    const call = decodeFunctionData({ abi: refundRouterAbi, data: created.transaction!.data as Hex });
+    const call = decodeFunctionData({ abi: refundRouterAbi, data: hexOf(created.transaction!.data) });
     expect(call.functionName).toBe("refund");
     expect(call.args).toEqual([getAddress(TOKENS.USDT), getAddress(PAYER), 10_000_000n, created.refundRef, order.orderRef]);
 
     expect(await readAs(await m.call("GET", `/v1/refunds/${created.id}`), refundsRoutes.getRefund, 200)).toEqual(created);
-    const events = await json<Page<{ type: string; orderId: string; data: { refund: RefundView; order: OrderView } }>>(
-      await m.call("GET", `/v1/events?type=refund.created&orderId=${order.id}`),
-      200,
-    );
+    const events = await readAs(await m.call("GET", `/v1/events?type=refund.created&orderId=${order.id}`), eventsRoutes.listEvents, 200);
     expect(events.data).toHaveLength(1);
     expect(events.data[0]).toMatchObject({ type: "refund.created", orderId: order.id, data: { refund: created, order: { id: order.id, amountReceived: "10" } } });
   });
 
   it("takes partial refunds until the order's received amount is used up, then refuses the next (422 naming amount)", async () => {
     const order = await paidOrder("10");
-    await json(await refund(m, order.id, { amount: "4" }), 201);
-    await json(await refund(m, order.id, { amount: "5.999999" }), 201);
-    const over = await json<ErrorBody>(await refund(m, order.id, { amount: "0.000002" }), 422);
+    await readAs(await refund(m, order.id, { amount: "4" }), refundsRoutes.createRefund, 201);
+    await readAs(await refund(m, order.id, { amount: "5.999999" }), refundsRoutes.createRefund, 201);
+    const over = await readAs(await refund(m, order.id, { amount: "0.000002" }), refundsRoutes.createRefund, 422);
     expect(over.error.code).toBe("refund_exceeds_received");
     expect(over.error.message).toContain("at most 0.000001");
     expect(over.error.details).toEqual([{ field: "amount", in: "body", message: "at most 0.000001 can be refunded" }]);
-    await json(await refund(m, order.id, { amount: "0.000001" }), 201);
+    await readAs(await refund(m, order.id, { amount: "0.000001" }), refundsRoutes.createRefund, 201);
     const list = await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200);
     expect(list.data.map((r) => r.amount)).toEqual(["0.000001", "5.999999", "4"]);
   });
 
   it("refuses a refund of an order that received nothing, and one larger than the order received", async () => {
     const unpaid = await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "5" }) }), ordersRoutes.createQrOrder, 201);
-    const none = await json<ErrorBody>(await refund(m, unpaid.id, { amount: "1", destination: CUSTOMER }), 422);
+    const none = await readAs(await refund(m, unpaid.id, { amount: "1", destination: CUSTOMER }), refundsRoutes.createRefund, 422);
     expect(none.error.code).toBe("refund_exceeds_received");
     const order = await paidOrder("3");
-    const over = await json<ErrorBody>(await refund(m, order.id, { amount: "3.000001" }), 422);
+    const over = await readAs(await refund(m, order.id, { amount: "3.000001" }), refundsRoutes.createRefund, 422);
     expect(over.error.code).toBe("refund_exceeds_received");
     expect((await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200)).data).toEqual([]);
   });
@@ -132,7 +119,7 @@ describeBackends("refunds API", (backend) => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => refund(m, order.id, { amount: "3" })));
     const statuses = answers.map((res) => res.status).sort();
     expect(statuses).toEqual([201, 201, 201, 422, 422, 422]);
-    for (const res of answers.filter((r) => r.status === 422)) expect(((await res.json()) as ErrorBody).error.code).toBe("refund_exceeds_received");
+    for (const res of answers.filter((r) => r.status === 422)) expect((await readAs(res, refundsRoutes.createRefund, 422)).error.code).toBe("refund_exceeds_received");
     const list = await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200);
     expect(list.data).toHaveLength(3);
     expect(list.data.reduce((sum, r) => sum + Number(r.amount), 0)).toBe(9);
@@ -140,21 +127,21 @@ describeBackends("refunds API", (backend) => {
 
   it("cancels a pending refund once (409 after), and its amount can be refunded again", async () => {
     const order = await paidOrder("2");
-    const first = await json<RefundView>(await refund(m, order.id, { amount: "2" }), 201);
-    await json<ErrorBody>(await refund(m, order.id, { amount: "1" }), 422);
+    const first = await readAs(await refund(m, order.id, { amount: "2" }), refundsRoutes.createRefund, 201);
+    await readAs(await refund(m, order.id, { amount: "1" }), refundsRoutes.createRefund, 422);
     const cancelled = await readAs(await m.call("POST", `/v1/refunds/${first.id}/cancel`), refundsRoutes.cancelRefund, 200);
     expect(cancelled).toMatchObject({ id: first.id, status: "cancelled", cancelledAt: h.clock.now().toISOString() });
     const again = await readAs(await m.call("POST", `/v1/refunds/${first.id}/cancel`), refundsRoutes.cancelRefund, 409);
     expect(again.error).toMatchObject({ code: "refund_not_cancellable", message: expect.stringContaining("cancelled") });
-    await json(await refund(m, order.id, { amount: "2" }), 201);
+    await readAs(await refund(m, order.id, { amount: "2" }), refundsRoutes.createRefund, 201);
     const events = await readAs(await m.call("GET", `/v1/events?type=refund.cancelled&orderId=${order.id}`), eventsRoutes.listEvents, 200);
     expect(events.data.map((e) => [e.type, refundSchema.parse(e.data.refund).id, refundSchema.parse(e.data.refund).status])).toEqual([["refund.cancelled", first.id, "cancelled"]]);
   });
 
   it("answers 404 to another merchant for the order, the refund and its cancel, and lists none of it", async () => {
     const order = await paidOrder("1");
-    const mine = await json<RefundView>(await refund(m, order.id, { amount: "0.5" }), 201);
-    expect((await json<ErrorBody>(await refund(stranger, order.id, { amount: "0.5" }), 404)).error.code).toBe("not_found");
+    const mine = await readAs(await refund(m, order.id, { amount: "0.5" }), refundsRoutes.createRefund, 201);
+    expect((await readAs(await refund(stranger, order.id, { amount: "0.5" }), refundsRoutes.createRefund, 404)).error.code).toBe("not_found");
     expect((await readAs(await stranger.call("GET", `/v1/refunds/${mine.id}`), refundsRoutes.getRefund, 404)).error.code).toBe("not_found");
     expect((await readAs(await stranger.call("POST", `/v1/refunds/${mine.id}/cancel`), refundsRoutes.cancelRefund, 404)).error.code).toBe("not_found");
     expect((await readAs(await stranger.call("GET", "/v1/refunds"), refundsRoutes.listRefunds, 200)).data).toEqual([]);
@@ -181,18 +168,18 @@ describeBackends("refunds API", (backend) => {
       ["reason", { amount: "1", reason: "a\u0000b" }, /control characters/],
       ["extra", { amount: "1", extra: true }, /.+/],
     ])("%s: %j", async (field, body, message) => {
-      const res = await json<ErrorBody>(await refund(m, order.id, body), 422);
+      const res = await readAs(await refund(m, order.id, body), refundsRoutes.createRefund, 422);
       expect(res.error.code).toBe("validation_failed");
-      const details = res.error.details as { field: string; message: string }[];
+      const details = fieldErrorsOf(res.error);
       const named = details.find((d) => d.field === field || (field === "extra" && d.message.includes("extra")));
       expect(named, JSON.stringify(details)).toBeDefined();
       expect(named!.message).toMatch(message);
     });
     it("needs a destination when the order was paid from several wallets", async () => {
       const split = await paidOrder("4", [PAYER, OTHER_PAYER]);
-      const res = await json<ErrorBody>(await refund(m, split.id, { amount: "4" }), 422);
+      const res = await readAs(await refund(m, split.id, { amount: "4" }), refundsRoutes.createRefund, 422);
       expect(res.error.details).toEqual([{ field: "destination", in: "body", message: expect.stringMatching(/several wallets/) }]);
-      const ok = await json<RefundView>(await refund(m, split.id, { amount: "4", destination: CUSTOMER.toLowerCase() }), 201);
+      const ok = await readAs(await refund(m, split.id, { amount: "4", destination: CUSTOMER.toLowerCase() }), refundsRoutes.createRefund, 201);
       expect(ok.destination).toBe(getAddress(CUSTOMER));
     });
   });
@@ -200,8 +187,8 @@ describeBackends("refunds API", (backend) => {
   it("replays a refund created with the same Idempotency-Key instead of making a second", async () => {
     const order = await paidOrder("1");
     const headers = { "idempotency-key": `refund-${order.id}` };
-    const first = await json<RefundView>(await refund(m, order.id, { amount: "1" }, headers), 201);
-    const second = await json<RefundView>(await refund(m, order.id, { amount: "1" }, headers), 201);
+    const first = await readAs(await refund(m, order.id, { amount: "1" }, headers), refundsRoutes.createRefund, 201);
+    const second = await readAs(await refund(m, order.id, { amount: "1" }, headers), refundsRoutes.createRefund, 201);
     expect(second).toEqual(first);
     expect((await readAs(await m.call("GET", `/v1/refunds?orderId=${order.id}`), refundsRoutes.listRefunds, 200)).data).toHaveLength(1);
   });
@@ -231,7 +218,7 @@ describeBackends("refunds API", (backend) => {
     const reader = await headersFor(["refunds:read"]);
     expect((await h.app.request(`/v1/orders/${order.id}/refunds`, { method: "POST", headers: reader, body })).status).toBe(403);
     const writer = await headersFor(["refunds:write"]);
-    const created = await json<RefundView>(await h.app.request(`/v1/orders/${order.id}/refunds`, { method: "POST", headers: writer, body }), 201);
+    const created = await readAs(await h.app.request(`/v1/orders/${order.id}/refunds`, { method: "POST", headers: writer, body }), refundsRoutes.createRefund, 201);
     expect((await h.app.request(`/v1/refunds/${created.id}`, { headers: writer })).status).toBe(403);
     expect((await h.app.request(`/v1/refunds/${created.id}`, { headers: reader })).status).toBe(200);
     expect((await h.app.request(`/v1/refunds/${created.id}/cancel`, { method: "POST", headers: reader })).status).toBe(403);

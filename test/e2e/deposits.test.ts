@@ -4,40 +4,27 @@
  * Postgres with a funded sweeper. A customer sends a plain ERC-20 `transfer` to the order's deposit address, as an
  * exchange does; the order goes confirming -> paid, the sweeper forwards the funds, the merchant's wallet grows.
  * Also: partial transfers adding up, a transfer after a cancel (paid late), a wrong token (unmatched, forwarded all
- * the same), a reorg that removes a transfer, and kill -9 of the API in the middle of a batch forward.
+ * the same), a reorg that removes a transfer, a refused forward (blacklisted payout), a reorg that removes a mined
+ * forward, kill -9 of the API in the middle of a batch forward, and a reorg of a block the deposit scan had passed.
  */
-import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  erc20Abi,
-  type Hash,
-  type Hex,
-  http,
-  parseEther,
-  parseUnits,
-} from "viem";
+import { type Address, createPublicClient, createWalletClient, erc20Abi, getAddress, type Hash, http, parseEther, parseUnits } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as admin from "../../api/admin/commands.js";
-import { ChainCatalog } from "../../api/chains/catalog.js";
-import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
-import { migrate } from "../../api/db/migrate.js";
+import { z } from "zod";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../api/db/client.js";
 import { confirmerCursors, payments, sweeperTransactions, unmatchedPayments } from "../../api/db/schema.js";
-import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
+import { orderSchema, paymentSchema } from "../../api/orders/views.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
-import { freePort } from "../../scripts/stack/ports.js";
+import { hexOf } from "../support/api-client.js";
 import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
-import { type TestDatabase, createTestDatabase, describeWithPostgres } from "../support/database.js";
+import { describeWithPostgres } from "../support/database.js";
+import { CHAIN, type Gateway, type GatewayMerchant, startGateway } from "../support/gateway.js";
 import { DEV_ACCOUNTS, tokenBySymbol } from "../support/payments.js";
-import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
-import { type ApiProcess, startApiProcess } from "../support/api-process.js";
 
-const CHAIN = 31337;
 /** TetherUSD's owner-only blacklist (contracts/mocks/TetherUSD.sol). */
 const blacklistAbi = [
   { type: "function", name: "addBlackList", stateMutability: "nonpayable", inputs: [{ name: "user", type: "address" }], outputs: [] },
@@ -46,56 +33,39 @@ const blacklistAbi = [
 const CONFIRMATIONS = 3;
 const [payer, otherPayer] = DEV_ACCOUNTS.payers;
 
-type Forward = { status: string; txHash: Hex | null; attempts: number; error: string | null };
-type Payment = { method: string; payer: Address; depositAddress: Address | null; amount: string; state: string; txHash: Hex; forward: Forward | null };
-type Order = { id: string; status: string; amountReceived: string; orderRef: Hex; depositAddress: Address | null; payments: Payment[] };
+type Order = z.infer<typeof orderRoutes.contractPaymentSchema>;
+/** The order a webhook event carries: the order's view with its payments. */
+const eventOrderSchema = orderSchema.extend({ payments: z.array(paymentSchema) });
 
 describeWithPostgres("orders paid by a plain transfer to their deposit address, forwarded by the sweeper", () => {
-  let stack: TestStack;
-  let indexer: RunningIndexer;
-  let api: ApiProcess;
-  let database: TestDatabase;
+  let gateway: Gateway;
+  let merchant: GatewayMerchant;
   let handle: DatabaseHandle;
-  let apiKey: string;
-  let apiEnv: Record<string, string | undefined>;
-  let apiPort: number;
   let receiver: VerifyingReceiver;
   const payout = privateKeyToAccount(generatePrivateKey()).address;
   const sweeperKey = generatePrivateKey();
 
-  const url = () => stack.chain(CHAIN).url;
-  const record = () => stack.chain(CHAIN).record;
+  const url = () => gateway.stack.chain(CHAIN).url;
+  const record = () => gateway.stack.chain(CHAIN).record;
   const publicClient = () => createPublicClient({ transport: http(url()) });
-  const call = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(`${api.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
-  let orderCount = 0;
-  const createOrder = async (amount: string) =>
-    (await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `dep-${++orderCount}` })) as unknown as Order;
-  const getOrder = async (id: string) => (await call("GET", `/v1/contract-payment?orderId=${id}`)) as unknown as Order;
+  const createOrder = (amount: string) => merchant.createOrder(amount);
+  const getOrder = (id: string) => merchant.read(orderRoutes.contractPayment, 200, `/v1/contract-payment?orderId=${id}`);
   const waitForOrder = (id: string, what: string, check: (order: Order) => boolean, timeoutMs = 60_000) =>
     waitFor(`order ${id}: ${what}`, async () => {
       const order = await getOrder(id);
       return check(order) ? order : undefined;
     }, { intervalMs: 200, timeoutMs });
   /** A plain ERC-20 transfer from a dev account, as an exchange's withdrawal sends it. */
-  const transfer = async (to: Address, amount: string, { symbol = "USDT", from = payer! }: { symbol?: string; from?: Address } = {}): Promise<Hash> => {
+  const transfer = async (to: string, amount: string, { symbol = "USDT", from = payer! }: { symbol?: string; from?: Address } = {}): Promise<Hash> => {
     const token = tokenBySymbol(record(), symbol);
     const wallet = createWalletClient({ transport: http(url()) });
-    const hash = await wallet.writeContract({ account: from, chain: null, address: token.address, abi: erc20Abi, functionName: "transfer", args: [to, parseUnits(amount, token.decimals)] });
+    const hash = await wallet.writeContract({ account: from, chain: null, address: token.address, abi: erc20Abi, functionName: "transfer", args: [getAddress(to), parseUnits(amount, token.decimals)] });
     const receipt = await publicClient().waitForTransactionReceipt({ hash, pollingInterval: 50 });
     if (receipt.status !== "success") throw new Error(`transfer ${hash} reverted`);
     return hash;
   };
-  const balanceOf = (holder: Address, symbol = "USDT") =>
-    publicClient().readContract({ address: tokenBySymbol(record(), symbol).address, abi: erc20Abi, functionName: "balanceOf", args: [holder] });
+  const balanceOf = (holder: string, symbol = "USDT") =>
+    publicClient().readContract({ address: tokenBySymbol(record(), symbol).address, abi: erc20Abi, functionName: "balanceOf", args: [getAddress(holder)] });
   const forwarded = (order: Order, count: number) =>
     order.payments.filter((p) => p.forward?.status === "forwarded").length === count;
   /**
@@ -110,60 +80,33 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
       return undefined;
     }, { intervalMs: 200, timeoutMs });
 
-  const startApi = async (extra: Record<string, string> = {}) => {
-    api = await startApiProcess({ ...apiEnv, ...extra }, apiPort);
-  };
-
   beforeAll(async () => {
-    stack = await startTestStack({ payers: [payer!, otherPayer!] });
-    indexer = await stack.startIndexer();
-    database = await createTestDatabase("postgres");
-    handle = await openDatabase({ url: database.url, dataDir: ".data/unused" });
-    await migrate(handle.db);
-    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: {} });
-    const merchant = await admin.createMerchant(handle.db, { name: "Deposit Shop" });
-    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: payout });
-    apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
-
-    // The operator funds the sweeper: it pays the forwards' gas, nothing else.
-    const sweeper = privateKeyToAccount(sweeperKey).address;
-    const funding = await createWalletClient({ transport: http(url()) }).sendTransaction({ account: DEV_ACCOUNTS.deployer, chain: null, to: sweeper, value: parseEther("10") });
-    await publicClient().waitForTransactionReceipt({ hash: funding, pollingInterval: 50 });
-
-    apiPort = await freePort();
-    apiEnv = {
-      DATABASE_URL: database.url,
-      SECRETS_KEY: randomBytes(32).toString("base64"),
-      DEPLOYMENTS_DIR: stack.deploymentsDir,
-      INDEXER_URL: indexer.url,
-      CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}`,
-      CONFIRMER_INTERVAL_MS: "200",
-      AUTH_CACHE_MS: "0",
-      RATE_LIMIT_PER_MINUTE: "1000000",
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
-      [`RPC_URL_${CHAIN}`]: url(),
-      [`SWEEPER_PRIVATE_KEY_${CHAIN}`]: sweeperKey,
-      SWEEP_INTERVAL_MS: "300",
-      SWEEP_RETRY_SECONDS: "1",
-    };
-    await startApi();
+    // The operator funds the sweeper (the gateway does, before the API starts): it pays the forwards' gas, nothing else.
+    gateway = await startGateway({
+      database: "postgres",
+      payers: [payer!, otherPayer!],
+      merchants: [{ name: "Deposit Shop", payout }],
+      confirmations: CONFIRMATIONS,
+      sweeper: { privateKey: sweeperKey, funds: parseEther("10") },
+      apiEnv: { CONFIRMER_INTERVAL_MS: "200", SWEEP_INTERVAL_MS: "300", SWEEP_RETRY_SECONDS: "1" },
+    });
+    merchant = gateway.merchants[0]!;
+    handle = await gateway.openApiDatabase();
     receiver = await startVerifyingReceiver();
-    receiver.useSecret(((await call("POST", "/v1/webhook-endpoints", { url: receiver.url })) as { secret: string }).secret);
+    receiver.useSecret(await merchant.addEndpoint(receiver.url));
   }, 240_000);
 
   afterAll(async () => {
-    if (process.env.E2E_DEBUG) console.log(api?.output());
+    if (process.env.E2E_DEBUG) console.log(gateway?.api.output());
     await receiver?.stop();
-    await api?.stop();
     await handle?.close();
-    await stack?.stop();
-    await database?.drop();
+    await gateway?.stop();
   });
 
   it("a plain transfer pays the order: confirming, paid, forwarded, and the merchant's wallet grew", async () => {
     const order = await createOrder("12.5");
     expect(order.depositAddress).toMatch(/^0x[0-9a-fA-F]{40}$/);
-    expect(await publicClient().getCode({ address: order.depositAddress! })).toBeUndefined();
+    expect(await publicClient().getCode({ address: getAddress(order.depositAddress!) })).toBeUndefined();
     const before = await balanceOf(payout);
 
     const hash = await transfer(order.depositAddress!, "12.5");
@@ -174,7 +117,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     await waitForOrder(order.id, "paid", (o) => o.status === "paid");
 
     const done = await waitForForward(order.id, "forwarded", (o) => forwarded(o, 1));
-    const forwardTx = done.payments[0]!.forward!.txHash!;
+    const forwardTx = hexOf(done.payments[0]!.forward!.txHash);
     const receipt = await publicClient().getTransactionReceipt({ hash: forwardTx });
     expect(receipt.status).toBe("success");
     expect(receipt.to?.toLowerCase()).toBe(record().depositFactory!.toLowerCase());
@@ -183,13 +126,13 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
 
     // The merchant's server heard it, with the payment's method and sender.
     const paid = await waitFor("order.paid at the receiver", () => receiver.delivered.find((e) => e.orderId === order.id && e.type === "order.paid"));
-    const snapshotOrder = paid.order as unknown as Order;
+    const snapshotOrder = eventOrderSchema.parse(paid.order);
     expect(snapshotOrder.depositAddress).toBe(order.depositAddress);
     expect(snapshotOrder.payments[0]).toMatchObject({ method: "transfer", payer, depositAddress: order.depositAddress });
     expect(receiver.rejected).toEqual([]);
 
     // The operator sees the sweeper's balance (it paid the forward's gas).
-    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gateway.api.url}/metrics`)).text();
     const gauge = new RegExp(`stablegate_sweeper_balance_wei\\{chain_id="${CHAIN}",address="${privateKeyToAccount(sweeperKey).address}"\\} (\\d+)`).exec(metrics);
     expect(gauge, metrics).not.toBeNull();
     expect(BigInt(gauge![1]!)).toBeLessThan(parseEther("10"));
@@ -212,7 +155,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
 
   it("a transfer after the order was cancelled is paid_late, and forwarded", async () => {
     const order = await createOrder("5");
-    await call("POST", `/v1/orders/${order.id}/cancel`);
+    await merchant.read(orderRoutes.cancelOrder, 200, `/v1/orders/${order.id}/cancel`);
     await transfer(order.depositAddress!, "5");
     await mine(url(), CONFIRMATIONS - 1);
     const late = await waitForForward(order.id, "paid_late and forwarded", (o) => o.status === "paid_late" && forwarded(o, 1));
@@ -287,7 +230,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
       await mine(url(), CONFIRMATIONS - 1); // the transfer is final: the order is paid and its forward is due
       sent = await waitFor("the forward recorded and in the pool", async () => {
         const row = await forwardOf();
-        return row && (await publicClient().getTransaction({ hash: row.txHash as Hash }).catch(() => null)) ? row : undefined;
+        return row && (await publicClient().getTransaction({ hash: hexOf(row.txHash) }).catch(() => null)) ? row : undefined;
       }, { timeoutMs: 60_000, intervalMs: 100 });
       const beforeForward = await snapshot(url());
       await mine(url(), 1); // the forward is mined, one block of the three it needs
@@ -302,7 +245,7 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
       expect(await balanceOf(order.depositAddress!)).toBe(parseUnits("7", 6)); // back where the customer sent them
       expect((await getOrder(order.id)).payments[0]!.forward?.status).toBe("sent");
       await waitFor("the same signed forward back in the pool", async () =>
-        (await publicClient().getTransaction({ hash: sent!.txHash as Hash }).catch(() => null)) ?? undefined,
+        (await publicClient().getTransaction({ hash: hexOf(sent!.txHash) }).catch(() => null)) ?? undefined,
       { timeoutMs: 60_000, intervalMs: 200 });
     } finally {
       await setAutomine(url(), true);
@@ -317,12 +260,12 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
   }, 180_000);
 
   it("kill -9 during a batch forward, then a restart: every address forwarded exactly once, no funds lost", async () => {
-    await api.stop();
+    await gateway.stopApi();
     // A low-balance threshold above what the sweeper has: the operator is warned, in the log and in /metrics.
-    await startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600", SWEEPER_LOW_BALANCE: "1000" });
-    await waitFor("the low-balance warning", () => /warning: sweeper 0x[0-9a-fA-F]{40} on chain 31337 has [0-9.]+ native coin left/.test(api.output()));
-    expect(await (await fetch(`${api.url}/metrics`)).text()).toContain(`stablegate_sweeper_balance_low{chain_id="${CHAIN}"} 1`);
-    expect(api.output()).not.toContain(sweeperKey.slice(2));
+    await gateway.startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600", SWEEPER_LOW_BALANCE: "1000" });
+    await waitFor("the low-balance warning", () => /warning: sweeper 0x[0-9a-fA-F]{40} on chain 31337 has [0-9.]+ native coin left/.test(gateway.api.output()));
+    expect(await (await fetch(`${gateway.api.url}/metrics`)).text()).toContain(`stablegate_sweeper_balance_low{chain_id="${CHAIN}"} 1`);
+    expect(gateway.api.output()).not.toContain(sweeperKey.slice(2));
     const orders = [await createOrder("1"), await createOrder("2"), await createOrder("3")];
     const before = await balanceOf(payout);
     for (const [i, order] of orders.entries()) await transfer(order.depositAddress!, String(i + 1));
@@ -335,13 +278,13 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
         return rows.length === 1 ? rows[0] : undefined;
       }, { timeoutMs: 60_000, intervalMs: 100 });
       expect(sent!.items).toHaveLength(3);
-      await api.kill();
+      await gateway.killApi();
       // Worst case: the broadcast never reached the node (dropped from its pool).
       await rpc(url(), "hardhat_dropTransaction", [sent!.txHash]);
-      await startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600" });
+      await gateway.startApi({ SWEEP_POLICY: "batch", SWEEP_BATCH_SIZE: "3", SWEEP_BATCH_MAX_WAIT_SECONDS: "3600" });
       // The restarted sweeper sends the same signed bytes again (same nonce, same hash), never a second transaction.
       await waitFor("the same forward back in the pool", async () => {
-        const tx = await publicClient().getTransaction({ hash: sent!.txHash as Hash }).catch(() => null);
+        const tx = await publicClient().getTransaction({ hash: hexOf(sent!.txHash) }).catch(() => null);
         return tx ?? undefined;
       }, { timeoutMs: 60_000, intervalMs: 200 });
       await mine(url(), 1);

@@ -3,11 +3,13 @@
  * routes.getOrder, 200)` checks the status, parses the body with that route's own zod response schema and returns it
  * typed. A test gets the type without a cast, and a response that drifts from the documented contract fails the test.
  */
-import type { z } from "zod";
+import { type Hex, isHex } from "viem";
+import { z } from "zod";
+import { errorSchema, fieldErrorSchema } from "../../api/lib/errors.js";
 
 type JsonResponse = { content: { "application/json": { schema: z.ZodType } } };
-type RouteLike = { method: string; path: string; responses: Record<number, unknown> };
-type JsonOf<R extends RouteLike, S extends keyof R["responses"]> = R["responses"][S] extends JsonResponse
+export type RouteLike = { method: string; path: string; responses: Record<number, unknown> };
+export type JsonOf<R extends RouteLike, S extends keyof R["responses"]> = R["responses"][S] extends JsonResponse
   ? z.output<R["responses"][S]["content"]["application/json"]["schema"]>
   : never;
 
@@ -31,4 +33,32 @@ export async function readAs<R extends RouteLike, S extends keyof R["responses"]
     throw new Error(`${route.method.toUpperCase()} ${route.path} ${status}: the body does not match its documented schema: ${parsed.error.message}`);
   }
   return parsed.data as JsonOf<R, S>;
+}
+
+/** A hex value from an answer (the schemas type hashes, refs and calldata as strings), checked. */
+export function hexOf(value: string | null | undefined): Hex {
+  if (!isHex(value)) throw new Error(`not a 0x hex string: ${value}`);
+  return value;
+}
+
+/** An error answer of `status` from any route (the pages' JSON too), parsed with the API's one error schema. */
+export async function readError(res: Readable, status: number): Promise<z.output<typeof errorSchema>> {
+  const body = "json" in res ? await res.json() : JSON.parse(res.body);
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(body)}`);
+  return errorSchema.parse(body);
+}
+
+/** What a validation error's `details` are: the fields and what is wrong with each. */
+export const fieldErrorsOf = (error: { details?: unknown }) => z.array(fieldErrorSchema).parse(error.details);
+
+/** A response of Hono's typed client (`hc<typeof router>`): each status with the body type its handler returns. */
+type TypedAnswer = { status: number; json(): Promise<unknown>; text(): Promise<string> };
+
+/**
+ * The body of a typed client's answer, for routes with no OpenAPI declaration (the pages' JSON): the status must be
+ * `status`, and the body has the type the handler returns for it (hono/client infers it from the router).
+ */
+export async function bodyOf<R extends TypedAnswer, S extends R["status"]>(res: R, status: S): Promise<Awaited<ReturnType<Extract<R, { status: S }>["json"]>>> {
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${await res.text()}`);
+  return (await res.json()) as Awaited<ReturnType<Extract<R, { status: S }>["json"]>>;
 }

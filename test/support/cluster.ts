@@ -6,7 +6,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Address, type Hex, parseUnits } from "viem";
-import * as admin from "../../api/admin/commands.js";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { CONFIRMER_LEASE } from "../../api/confirmer/leader.js";
 import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
@@ -16,6 +15,7 @@ import { ChainCatalog } from "../../api/chains/catalog.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { freePort } from "../../scripts/stack/ports.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
+import { setUpMerchant } from "./merchants.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "./payments.js";
 import { startTestStack, type TestStack } from "./stack.js";
 import { waitFor } from "./wait.js";
@@ -73,7 +73,7 @@ export async function startCluster({ size = 3, env = {} }: { size?: number; env?
     stopping.push(() => database.drop());
     const handle = await openDatabase({ url: database.env.DATABASE_URL!, poolSize: 3, applicationName: "stablegate-test-admin" });
     stopping.push(() => handle.close());
-    const apiKey = await setUpMerchant(handle, stack);
+    const apiKey = await setUpShop(handle, stack);
     const receiver = await startVerifyingReceiver();
     stopping.push(() => receiver.stop());
 
@@ -101,12 +101,10 @@ export async function startCluster({ size = 3, env = {} }: { size?: number; env?
 }
 
 /** The operator's set-up, as `npm run admin` does it: the schema, a merchant, its payout wallet, an API key. */
-async function setUpMerchant(handle: DatabaseHandle, stack: TestStack): Promise<string> {
+async function setUpShop(handle: DatabaseHandle, stack: TestStack): Promise<string> {
   await migrate(handle.db);
   const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: { [CHAIN]: 1 } });
-  const merchant = await admin.createMerchant(handle.db, { name: "Failover Shop" });
-  await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
-  return (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
+  return (await setUpMerchant(handle.db, chains, { name: "Failover Shop", payouts: [{ chainId: CHAIN, address: DEV_ACCOUNTS.merchant }] })).key;
 }
 
 function apiEnv({ id, databaseUrl, stack, indexer, extra }: { id: string; databaseUrl: string; stack: TestStack; indexer: RunningIndexer; extra: Record<string, string> }) {

@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Address, Hex } from "viem";
-import * as admin from "../../api/admin/commands.js";
+import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { type DatabaseHandle, openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
@@ -18,7 +18,9 @@ import { freePort } from "../../scripts/stack/ports.js";
 import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "./database.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import type { OrderView } from "../../api/orders/views.js";
-import { readAs } from "./api-client.js";
+import { type JsonOf, type RouteLike, readAs } from "./api-client.js";
+import { setUpMerchant } from "./merchants.js";
+import { DEV_ACCOUNTS } from "./payments.js";
 import { type TestStack, startTestStack } from "./stack.js";
 import { type ApiProcess, startApiProcess } from "./api-process.js";
 
@@ -33,6 +35,11 @@ export interface GatewayMerchant {
   request(method: string, route: string, body?: unknown): Promise<Response>;
   /** The answer's JSON; throws on anything but a 2xx. */
   call(method: string, route: string, body?: unknown): Promise<Record<string, unknown>>;
+  /**
+   * `path` called with `route`'s method, its answer read with `readAs`: the status must be `status`, the body is
+   * parsed with the route's documented schema and comes back typed.
+   */
+  read<R extends RouteLike, S extends keyof R["responses"] & number>(route: R, status: S, path: string, body?: unknown): Promise<JsonOf<R, S>>;
   createOrder(amount: string, extra?: Record<string, unknown>): Promise<GatewayOrder>;
   /** Registers a webhook endpoint; returns its secret. */
   addEndpoint(url: string): Promise<string>;
@@ -51,8 +58,11 @@ export interface Gateway {
   killApi(): Promise<void>;
   /** Stops the API (SIGTERM), e.g. to open its embedded database as the operator would. */
   stopApi(): Promise<void>;
-  /** Starts the API again on the same port, database and settings, as an operator restarting it would. */
-  startApi(): Promise<ApiProcess>;
+  /**
+   * Starts the API again on the same port, database and settings, as an operator restarting it would; `extraEnv`
+   * adds to (or overrides) the settings for this start only.
+   */
+  startApi(extraEnv?: Record<string, string | undefined>): Promise<ApiProcess>;
   /** The API's database, opened as `npm run admin` opens it (on PGlite, stop the API first). */
   openApiDatabase(): Promise<DatabaseHandle>;
   stop(): Promise<void>;
@@ -65,11 +75,18 @@ export type GatewayOptions = {
   /** Blocks a payment needs on the local chain (CHAIN_CONFIRMATIONS); the chain's default otherwise. */
   confirmations?: number;
   apiEnv?: Record<string, string | undefined>;
+  /** Gives the API each chain's RPC (`RPC_URL_<chainId>`): to verify recorded refund transactions, to forward. */
+  rpc?: boolean;
+  /**
+   * A sweeper for the local chain (`SWEEPER_PRIVATE_KEY_<chainId>`, with the RPC), funded by the operator with
+   * `funds` wei (10 ETH unless said) before the API starts: it pays the forwards' gas, nothing else.
+   */
+  sweeper?: { privateKey: Hex; funds?: bigint };
 };
 
 type Cleanups = (() => Promise<unknown>)[];
 
-export async function startGateway({ database = "pglite", payers, merchants: wanted, confirmations, apiEnv = {} }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ database = "pglite", payers, merchants: wanted, confirmations, ...options }: GatewayOptions): Promise<Gateway> {
   const cleanups: Cleanups = [];
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
@@ -81,6 +98,7 @@ export async function startGateway({ database = "pglite", payers, merchants: wan
     let indexer = await stack.startIndexer({ port: indexerPort });
     const store = await apiDatabase(database, cleanups);
     const keys = await setUpMerchants(store, stack.deploymentsDir, wanted, confirmations);
+    const apiEnv = { ...(await chainAccess(stack, options)), ...options.apiEnv };
     const api = await startApiSide(store, { stack, indexer, confirmations, apiEnv }, cleanups);
     let running = true;
     return {
@@ -104,7 +122,7 @@ export async function startGateway({ database = "pglite", payers, merchants: wan
       },
       killApi: () => api.current.kill(),
       stopApi: () => api.current.stop(),
-      startApi: () => api.restart(),
+      startApi: (extraEnv) => api.restart(extraEnv),
       openApiDatabase: () => openDatabase({ url: store.env.DATABASE_URL, dataDir: store.dataDir ?? ".data/unused" }),
       stop,
     };
@@ -131,9 +149,27 @@ async function startApiSide(
     ...apiEnv,
   };
   const port = await freePort();
-  const side = { current: await startApiProcess(env, port), restart: async () => (side.current = await startApiProcess(env, port)) };
+  const side = {
+    current: await startApiProcess(env, port),
+    restart: async (extraEnv: Record<string, string | undefined> = {}) => (side.current = await startApiProcess({ ...env, ...extraEnv }, port)),
+  };
   cleanups.push(() => side.current.stop());
   return side;
+}
+
+/** The API's access to the chains: their RPC URLs, and the local chain's sweeper, funded. */
+async function chainAccess(stack: TestStack, { rpc = false, sweeper }: Pick<GatewayOptions, "rpc" | "sweeper">) {
+  const env: Record<string, string> = {};
+  if (rpc || sweeper) for (const chain of stack.chains) env[`RPC_URL_${chain.chainId}`] = chain.url;
+  if (sweeper) {
+    const url = stack.chain(CHAIN).url;
+    const to = privateKeyToAccount(sweeper.privateKey).address;
+    const value = sweeper.funds ?? parseEther("10");
+    const hash = await createWalletClient({ transport: http(url) }).sendTransaction({ account: DEV_ACCOUNTS.deployer, chain: null, to, value });
+    await createPublicClient({ transport: http(url) }).waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    env[`SWEEPER_PRIVATE_KEY_${CHAIN}`] = sweeper.privateKey;
+  }
+  return env;
 }
 
 /** The operator's set-up, as `npm run admin` does it: per merchant, its payout wallet and an API key. */
@@ -148,11 +184,7 @@ async function setUpMerchants(
     await migrate(handle.db);
     const chains = await ChainCatalog.load({ dir: deploymentsDir, confirmations: confirmations === undefined ? {} : { [CHAIN]: confirmations } });
     const keys: MerchantKey[] = [];
-    for (const { name, payout } of wanted) {
-      const merchant = await admin.createMerchant(handle.db, { name });
-      await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: payout });
-      keys.push({ id: merchant.id, payout, key: (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key });
-    }
+    for (const { name, payout } of wanted) keys.push({ ...(await setUpMerchant(handle.db, chains, { name, payouts: [{ chainId: CHAIN, address: payout }] })), payout });
     return keys;
   } finally {
     await handle.close();
@@ -181,6 +213,7 @@ function merchantClient(apiUrl: () => string, { id, payout, key }: MerchantKey):
     payout,
     request,
     call,
+    read: async (route, status, path, body) => readAs(await request(route.method.toUpperCase(), path, body), route, status),
     createOrder: async (amount, extra = {}) =>
       readAs(
         await request("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}`, ...extra }),

@@ -13,6 +13,7 @@ import { parseConfig, type Config } from "../../api/config.js";
 import type { DatabaseHandle } from "../../api/db/client.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { openTestDatabase, uniqueName, type TestDatabaseKind } from "./database.js";
+import { setUpMerchant } from "./merchants.js";
 
 // The one way to get a database and to run a suite per database is test/support/database.ts; re-exported here so
 // that API tests import their kit from one place.
@@ -120,12 +121,10 @@ export async function createHarness(
     config,
     clock,
     async merchant({ name = "Test shop", ...settings } = {}) {
-      const merchant = await admin.createMerchant(db, { name, ...settings });
-      await admin.setPayoutAddress(db, chains, { merchantId: merchant.id, chainId: LOCAL, address: PAYOUT });
-      await admin.setPayoutAddress(db, chains, { merchantId: merchant.id, chainId: BASE, address: PAYOUT });
-      const { key } = await admin.issueApiKey(db, { merchantId: merchant.id });
+      const payouts = [LOCAL, BASE].map((chainId) => ({ chainId, address: PAYOUT }));
+      const { id, key } = await setUpMerchant(db, chains, { name, payouts, ...settings });
       return {
-        id: merchant.id,
+        id,
         key,
         call: (method, path, { body, headers = {} } = {}) =>
           Promise.resolve(

@@ -9,7 +9,7 @@ import { renderDepositOption, setUpCopyButtons } from "./deposit-option.js";
 import { watchOrder } from "./live-status.js";
 import { type CheckoutOrder, payOrder } from "./pay-flow.js";
 import { type DiscoveredWallet, discoverWallets, injectedWallet, Wallet } from "./wallet.js";
-import { explainWalletError, stepList, walletMessage } from "./wallet-ui.js";
+import { connectWallet, oneAtATime, stepList, walletMessage } from "./wallet-ui.js";
 
 type OrderState = CheckoutOrder & {
   checkoutToken: string;
@@ -34,7 +34,7 @@ let order: OrderState = JSON.parse($("order-data").textContent!);
 let clockOffsetMs = Date.parse(order.serverTime) - Date.now();
 let wallet: Wallet | undefined;
 let account: Address | undefined;
-let busy = false;
+const actions = oneAtATime(["pay", "connect"], () => render());
 let redirecting = false;
 const wallets: DiscoveredWallet[] = [];
 let chosen: DiscoveredWallet | undefined;
@@ -58,8 +58,8 @@ function render(): void {
   renderPayments();
   const canPay = payable();
   // A closed order offers nothing to pay with; a flow already under way keeps its steps in view until it ends.
-  $("pay-methods").hidden = !canPay && !busy;
-  if (!canPay && !busy) message("");
+  $("pay-methods").hidden = !canPay && !actions.busy();
+  if (!canPay && !actions.busy()) message("");
   $("pay").hidden = !account || !canPay;
   $("connect").hidden = Boolean(account) || !canPay || !walletAvailable();
   $("no-wallet").hidden = walletAvailable();
@@ -128,7 +128,6 @@ function maybeRedirect(): void {
 
 const message = walletMessage;
 const ui = stepList();
-const explain = explainWalletError;
 
 function pickWallet(): DiscoveredWallet | undefined {
   return chosen ?? wallets[0] ?? injectedWallet();
@@ -171,34 +170,13 @@ async function connect(): Promise<void> {
     message("No browser wallet found in this browser.", "error");
     return;
   }
-  wallet = new Wallet(found.provider);
   message(`${found.name} will ask you to connect an account: the checkout needs its address to check your balance and build the payment.`, "info");
-  account = await wallet.connect();
-  $("wallet-account").textContent = `Connected: ${account}`;
-  found.provider.on?.("accountsChanged", (accounts: Address[]) => {
-    account = accounts[0];
-    $("wallet-account").textContent = account ? `Connected: ${account}` : "";
+  ({ wallet, account } = await connectWallet(found, (switched) => {
+    account = switched;
     render();
-  });
+  }));
   message("");
   render();
-}
-
-async function withBusy(action: () => Promise<void>): Promise<void> {
-  if (busy) return;
-  busy = true;
-  $<HTMLButtonElement>("pay").disabled = true;
-  $<HTMLButtonElement>("connect").disabled = true;
-  try {
-    await action();
-  } catch (error) {
-    message(explain(error), "error");
-  } finally {
-    busy = false;
-    $<HTMLButtonElement>("pay").disabled = false;
-    $<HTMLButtonElement>("connect").disabled = false;
-    render();
-  }
 }
 
 async function pay(): Promise<void> {
@@ -225,8 +203,8 @@ discoverWallets((found) => {
   wallets.push(found);
   renderWallets();
 });
-$("connect").addEventListener("click", () => withBusy(connect));
-$("pay").addEventListener("click", () => withBusy(pay));
+$("connect").addEventListener("click", () => actions.run(connect));
+$("pay").addEventListener("click", () => actions.run(pay));
 setInterval(renderCountdown, 1_000);
 setUpCopyButtons();
 renderWallets();

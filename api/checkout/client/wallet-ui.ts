@@ -1,9 +1,11 @@
 /**
  * The page side of a wallet flow, shared by the checkout and the refund page: the message line under the buttons, the
- * list of steps the wallet is taken through (each `active`, then `done`), and a customer's words for a wallet error.
+ * list of steps the wallet is taken through (each `active`, then `done`), a customer's words for a wallet error,
+ * connecting a wallet (its account shown and kept current) and running one wallet action at a time.
  */
+import type { Address } from "viem";
 import { type FlowUi, PaymentBlocked, type Step } from "./pay-flow.js";
-import { USER_REJECTED, WalletError } from "./wallet.js";
+import { type DiscoveredWallet, USER_REJECTED, Wallet, WalletError } from "./wallet.js";
 
 export type MessageKind = "error" | "info" | "";
 
@@ -51,4 +53,48 @@ export function explainWalletError(error: unknown): string {
     return `The wallet reported an error: ${error.message}`;
   }
   return `Something went wrong: ${(error as Error)?.message ?? String(error)}`;
+}
+
+const showAccount = (account: Address | undefined) => {
+  document.getElementById("wallet-account")!.textContent = account ? `Connected: ${account}` : "";
+};
+
+/** Connects `found`: its account is shown in `#wallet-account` and kept current; `onAccountChange` hears each switch. */
+export async function connectWallet(found: DiscoveredWallet, onAccountChange: (account: Address | undefined) => void): Promise<{ wallet: Wallet; account: Address }> {
+  const wallet = new Wallet(found.provider);
+  const account = await wallet.connect();
+  showAccount(account);
+  found.provider.on?.("accountsChanged", (accounts: Address[]) => {
+    showAccount(accounts[0]);
+    onAccountChange(accounts[0]);
+  });
+  return { wallet, account };
+}
+
+/**
+ * One wallet action at a time: while one runs, `busy()` is true and the buttons `buttonIds` are disabled; a failure
+ * is explained in the message line; `render` runs when it is over.
+ */
+export function oneAtATime(buttonIds: string[], render: () => void) {
+  let busy = false;
+  const disable = (disabled: boolean) => {
+    for (const id of buttonIds) (document.getElementById(id) as HTMLButtonElement).disabled = disabled;
+  };
+  return {
+    busy: () => busy,
+    async run(action: () => Promise<void>): Promise<void> {
+      if (busy) return;
+      busy = true;
+      disable(true);
+      try {
+        await action();
+      } catch (error) {
+        walletMessage(explainWalletError(error), "error");
+      } finally {
+        busy = false;
+        disable(false);
+        render();
+      }
+    },
+  };
 }

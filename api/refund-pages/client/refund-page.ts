@@ -9,7 +9,7 @@ import { type DiscoveredWallet, discoverWallets, injectedWallet, Wallet } from "
 import { type RefundStatusName, refundStatusDetail, refundStatusLabel, sendable } from "../refund-text.js";
 import { wireCopyButtons } from "./copy-buttons.js";
 import { isPayoutWallet, type SendableRefund, sendRefund } from "./send-flow.js";
-import { explainWalletError, stepList, walletMessage } from "../../checkout/client/wallet-ui.js";
+import { connectWallet, oneAtATime, stepList, walletMessage } from "../../checkout/client/wallet-ui.js";
 
 type RefundState = SendableRefund & {
   pageToken: string;
@@ -27,7 +27,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 let refund: RefundState = JSON.parse($("page-data").textContent!);
 let wallet: Wallet | undefined;
 let account: Address | undefined;
-let busy = false;
+const actions = oneAtATime(["send", "connect"], () => render());
 const wallets: DiscoveredWallet[] = [];
 
 const walletAvailable = () => wallets.length > 0 || Boolean(injectedWallet());
@@ -51,8 +51,8 @@ function render(): void {
   $("safe-value").textContent = refund.transaction?.value ?? "0";
   $("safe-data").textContent = refund.transaction?.data ?? "";
   const canSend = sendable(refund);
-  $("send-methods").hidden = !canSend && !busy;
-  if (!canSend && !busy) message("");
+  $("send-methods").hidden = !canSend && !actions.busy();
+  if (!canSend && !actions.busy()) message("");
   else if (wrongWallet()) message(`This wallet (${account}) is not the payout wallet ${refund.from}. Switch to the payout wallet in your wallet to send the refund.`, "error");
   $("send").hidden = !account || !canSend || wrongWallet();
   $("connect").hidden = Boolean(account) || !canSend || !walletAvailable();
@@ -61,20 +61,15 @@ function render(): void {
 
 const message = walletMessage;
 const ui = stepList();
-const explain = explainWalletError;
 
 async function connect(): Promise<void> {
   const found = pickWallet();
   if (!found) return message("No browser wallet found in this browser.", "error");
-  wallet = new Wallet(found.provider);
-  account = await wallet.connect();
-  $("wallet-account").textContent = `Connected: ${account}`;
-  found.provider.on?.("accountsChanged", (accounts: Address[]) => {
-    account = accounts[0];
-    $("wallet-account").textContent = account ? `Connected: ${account}` : "";
+  ({ wallet, account } = await connectWallet(found, (switched) => {
+    account = switched;
     message("");
     render();
-  });
+  }));
   message("");
   render();
 }
@@ -88,23 +83,6 @@ async function send(): Promise<void> {
   if (sendable(refund)) message(`Refund sent (${hash.slice(0, 10)}…). Waiting for the network to confirm it; this page updates by itself.`, "info");
 }
 
-async function withBusy(action: () => Promise<void>): Promise<void> {
-  if (busy) return;
-  busy = true;
-  $<HTMLButtonElement>("send").disabled = true;
-  $<HTMLButtonElement>("connect").disabled = true;
-  try {
-    await action();
-  } catch (error) {
-    message(explain(error), "error");
-  } finally {
-    busy = false;
-    $<HTMLButtonElement>("send").disabled = false;
-    $<HTMLButtonElement>("connect").disabled = false;
-    render();
-  }
-}
-
 watchStatus<RefundState>(`/refund/${encodeURIComponent(refund.pageToken)}`, (next) => {
   refund = next;
   render();
@@ -113,7 +91,7 @@ discoverWallets((found) => {
   wallets.push(found);
   render();
 });
-$("connect").addEventListener("click", () => withBusy(connect));
-$("send").addEventListener("click", () => withBusy(send));
+$("connect").addEventListener("click", () => actions.run(connect));
+$("send").addEventListener("click", () => actions.run(send));
 wireCopyButtons();
 render();

@@ -1,29 +1,15 @@
 /** The admin CLI's console commands: the first operator, roles, password resets; each audited, passwords hashed. */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runAdmin } from "../../../api/admin/cli.js";
 import { verifyPassword } from "../../../api/console/access/passwords.js";
 import { openDatabase } from "../../../api/db/client.js";
 import { auditLog, consoleMemberships, consoleUsers } from "../../../api/db/schema.js";
-import { writeTestDeployments } from "../../support/harness.js";
+import { useAdminCli } from "../../support/admin-cli.js";
 
 describe("admin CLI console commands", () => {
-  let dataDir: string;
-  let deployments: Awaited<ReturnType<typeof writeTestDeployments>>;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-console-cli-"));
-    deployments = await writeTestDeployments();
-    env = { API_DATA_DIR: dataDir, DEPLOYMENTS_DIR: deployments.dir };
-  });
-  afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
-    await deployments.remove();
-  });
-  const admin = async <T>(...args: string[]) => JSON.parse(await runAdmin([...args, "--json"], env)) as T;
+  const cli = useAdminCli("stablegate-console-cli-");
+  const admin = cli.json;
 
   it("creates the first operator, gives roles, resets a password; stores only hashes and audits each", async () => {
     const operator = await admin<{ email: string; password: string }>("console:operator", "Ops@Gateway.test");
@@ -32,11 +18,11 @@ describe("admin CLI console commands", () => {
     const merchant = await admin<{ id: string }>("merchant:create", "--name", "Shop");
     const member = await admin<{ role: string; password: string }>("console:user", "support@shop.test", merchant.id, "support");
     expect(member.role).toBe("support");
-    await expect(runAdmin(["console:user", "x@shop.test", merchant.id, "king"], env)).rejects.toThrow(/role: must be one of owner, developer, support, finance/);
+    await expect(runAdmin(["console:user", "x@shop.test", merchant.id, "king"], cli.env)).rejects.toThrow(/role: must be one of owner, developer, support, finance/);
     const reset = await admin<{ password: string }>("console:reset-password", "support@shop.test");
     expect(reset.password).not.toBe(member.password);
 
-    const handle = await openDatabase({ dataDir });
+    const handle = await openDatabase({ dataDir: cli.dataDir });
     try {
       const [ops] = await handle.db.select().from(consoleUsers).where(eq(consoleUsers.email, "ops@gateway.test"));
       expect(ops!.isOperator).toBe(true);

@@ -5,9 +5,8 @@
  * merchant's order is a 404; every action is audited; after a `RefundSent` confirms, finance's refunded totals equal
  * `GET /v1/balance`.
  */
-import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { getAddress, type Address, type Hex } from "viem";
+import { getAddress, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { auditLog, refunds } from "../../../api/db/schema.js";
@@ -15,41 +14,21 @@ import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
 import { readAs } from "../../support/api-client.js";
 import { formatAmount, parseAmount } from "../../../api/lib/amount.js";
 import { confirmRefunds } from "../../../api/refunds/confirm.js";
-import type { IndexedRefund, RefundSource } from "../../../api/refunds/source.js";
 import type { RefundView } from "../../../api/refunds/views.js";
 import { MemoryPaymentSource } from "../../support/memory-source.js";
+import { MemoryRefundSource } from "../../support/memory-refunds.js";
 import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "../../support/harness.js";
 import { consolePerson, signedIn, type ConsoleBrowser } from "./support.js";
 
 const PAYER = getAddress("0x000000000000000000000000000000000000fa11");
-const hex32 = (): Hex => `0x${randomBytes(32).toString("hex")}`;
 const head = (payments: MemoryPaymentSource) => payments.heads.get(LOCAL) ?? 0n;
-
-/** `RefundSent` rows the test writes, as the indexer would (heads are the payment source's). */
-class SyntheticRefunds implements RefundSource {
-  readonly rows: IndexedRefund[] = [];
-  constructor(readonly payments: MemoryPaymentSource) {}
-  indexedHead(chainId: number) {
-    return this.payments.indexedHead(chainId);
-  }
-  async refunds({ chainId, refundRefs }: { chainId: number; refundRefs: Hex[] }) {
-    return this.rows.filter((r) => r.chainId === chainId && refundRefs.includes(r.refundRef)).map((r) => ({ ...r }));
-  }
-  send(refund: RefundView, units: bigint, blockNumber: bigint) {
-    this.rows.push({
-      chainId: LOCAL, router: getAddress(REFUND_ROUTER), txHash: hex32(), logIndex: 0, blockNumber, blockHash: hex32(), blockTimestamp: 1n,
-      refundRef: refund.refundRef as Hex, orderRef: refund.orderRef as Hex, from: getAddress(PAYOUT), to: refund.destination as Address, token: getAddress(TOKENS.USDT), amount: units,
-    });
-    if (head(this.payments) < blockNumber) this.payments.setHead(LOCAL, blockNumber);
-  }
-}
 
 describeBackends("console refunds", (backend) => {
   let h: Harness;
   let shop: TestMerchant;
   let other: TestMerchant;
   let payments: MemoryPaymentSource;
-  let source: SyntheticRefunds;
+  let source: MemoryRefundSource;
   let confirmer: Confirmer;
   const people = {} as Record<"owner" | "support" | "finance" | "developer", ConsoleBrowser>;
   const m = () => `/console/m/${shop.id}`;
@@ -63,7 +42,7 @@ describeBackends("console refunds", (backend) => {
       people[role] = await signedIn(h, `${role}@shop.test`);
     }
     payments = new MemoryPaymentSource();
-    source = new SyntheticRefunds(payments);
+    source = new MemoryRefundSource(payments);
     confirmer = new Confirmer({ db: h.db, source: payments, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
   });
   afterAll(() => h?.close());
@@ -196,7 +175,7 @@ describeBackends("console refunds", (backend) => {
     const order = await paidOrder();
     expect((await refundThroughConsole(people.owner, order.id, { amount: "3.25", reason: "damaged" })).status).toBe(303);
     const [refund] = await apiRefunds(order.id);
-    source.send(refund!, 3_250_000n, head(payments) + 1n);
+    source.send(refund!, head(payments) + 1n, { amount: 3_250_000n });
     const pass = () => confirmRefunds({ db: h.db, source, chains: h.chains, publicBaseUrl: h.config.publicBaseUrl, now: h.clock.now });
     expect(await pass()).toBe(1);
     expect((await apiRefunds(order.id))[0]!.status).toBe("submitted");
