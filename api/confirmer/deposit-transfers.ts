@@ -25,6 +25,8 @@ import type { IndexedPayment, PaymentSource, SourceRead } from "./payment-source
 
 /** New blocks a pass reads in full (every transfer, matched here); beyond that, the watched addresses are sent instead. */
 export const MAX_NEW_BLOCKS = 32n;
+/** The most scanned blocks the indexer's `/deposit-transfers` takes in `seen` (its `MAX_SEEN`). */
+export const MAX_SEEN_BLOCKS = 10_000;
 
 type TransferRow = {
   chainId: number;
@@ -118,10 +120,14 @@ export async function readDepositTransfers(options: DepositTransferOptions, wind
   const since = new Date(now().getTime() - watchSeconds * 1000);
   const [stored, known] = await Promise.all([loadScan(db, chainId), knownDepositAddresses(db, chainId, fromBlock)]);
   const scannedTo = stored ? BigInt(stored.through) : undefined;
-  const incremental = scannedTo !== undefined && toBlock - (scannedTo > fromBlock - 1n ? scannedTo : fromBlock - 1n) <= MAX_NEW_BLOCKS;
+  const storedSeen = (stored?.blocks ?? []).filter(([height]) => BigInt(height) >= fromBlock).map(([height, hash]) => `${height}:${hash}`);
+  // A window longer than the indexer takes scanned blocks for (a merchant's very high confirmations on a busy chain)
+  // is read in full each pass, as if nothing were stored: slower, never a refused read.
+  const incremental =
+    scannedTo !== undefined && toBlock - (scannedTo > fromBlock - 1n ? scannedTo : fromBlock - 1n) <= MAX_NEW_BLOCKS && storedSeen.length <= MAX_SEEN_BLOCKS;
   const watched = incremental ? new Map<string, Hex>() : await watchedDepositAddresses(db, chainId, since);
   const refs = new Map([...watched, ...known]);
-  const seen = incremental ? stored!.blocks.filter(([height]) => BigInt(height) >= fromBlock).map(([height, hash]) => `${height}:${hash}`) : undefined;
+  const seen = incremental ? storedSeen : undefined;
   const answer = await fetchDepositTransfers(indexerUrl, { ...window, addresses: [...refs.keys()], seen });
   // The new blocks' recipients: which are watched deposit addresses (the rest are someone else's transfers).
   const recipients = [...new Set(answer.transfers.map((row) => row.to.toLowerCase()).filter((to) => !refs.has(to)))];

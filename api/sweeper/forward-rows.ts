@@ -71,6 +71,21 @@ export async function recordSent(
   }
 }
 
+/** Items the sweeper will not send (their address is another factory's): `failed` with `error`, retried from `retryAt`. */
+export async function recordRefused(
+  tx: Transaction,
+  { chainId, items, error, retryAt }: { chainId: number; items: ForwardItem[]; error: string; retryAt: Date },
+): Promise<void> {
+  for (const table of tables) {
+    for (const item of items) {
+      await tx
+        .update(table)
+        .set({ forwardStatus: "failed", forwardAttempts: sql`${table.forwardAttempts} + 1`, forwardError: error, forwardRetryAt: retryAt })
+        .where(and(itemRows(table, chainId, item), inArray(table.forwardStatus, ["pending", "failed"])));
+    }
+  }
+}
+
 export const openTransactions = (db: Queryable, chainId: number) =>
   db.select().from(sweeperTransactions).where(and(eq(sweeperTransactions.chainId, chainId), eq(sweeperTransactions.status, "sent")));
 

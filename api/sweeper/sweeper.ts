@@ -6,7 +6,8 @@
  * Exactly once across crashes: a forward transaction is signed first, written to `sweeper_transactions` with its
  * nonce (and its transfers marked `sent`) in one fenced database transaction, and only then broadcast. After a crash
  * the open row is found mined (settled from its receipt) or not known to the node (the same signed bytes are sent
- * again: same nonce, same hash), never replaced by a second transaction. One forward transaction is open at a time.
+ * again: same nonce, same hash), never replaced by a second transaction. One forward transaction is in the pool at a
+ * time; a mined one stays open until its block has the chain's confirmations, without holding up the next.
  */
 import {
   type Account,
@@ -20,9 +21,11 @@ import {
   parseEventLogs,
   type PublicClient,
   type TransactionReceipt,
+  TransactionReceiptNotFoundError,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { depositFactoryAbi } from "../../contracts/abi/DepositFactory.js";
+import { depositAddress } from "../../contracts/deposit-address.js";
 import type { Database, Transaction } from "../db/client.js";
 import type { SweeperConfig } from "../config.js";
 import {
@@ -31,6 +34,7 @@ import {
   type ItemOutcome,
   type OpenTransaction,
   openTransactions,
+  recordRefused,
   recordSent,
   settleFailed,
   settleMined,
@@ -72,19 +76,47 @@ export class ChainSweeper {
     return this.#o.chainId;
   }
 
-  /** One pass: settle the open forward transaction, then (policy permitting, or `force`) send the next. */
+  /**
+   * One pass: settle the open forward transactions, then (policy permitting, or `force`) send the next. One is in the
+   * pool at a time; mined ones wait for their confirmations without holding up the next.
+   */
   async sweep({ force = false }: { force?: boolean } = {}): Promise<SweepResult> {
     await this.#checkBalance();
     const open = await openTransactions(this.#o.db, this.#o.chainId);
     let settled = 0;
-    for (const row of open) if (await this.#settle(row)) settled += 1;
-    if (open.length > settled) return { settled, sent: null };
+    let unmined = 0;
+    for (const row of open) {
+      const state = await this.#settle(row);
+      if (state === "settled") settled += 1;
+      if (state === "unmined") unmined += 1;
+    }
+    if (unmined > 0) return { settled, sent: null };
     if (this.#o.settings.policy === "manual" && !force) return { settled, sent: null };
     const now = this.#now();
     const due = await dueForwards(this.#o.db, { chainId: this.#o.chainId, confirmations: this.#o.confirmations, now });
     if (due.items.length === 0 || (!force && !this.#batchReady(due.items.length, due.oldestDueAt, now))) return { settled, sent: null };
-    const items = due.items.slice(0, this.#o.settings.policy === "batch" ? this.#o.settings.batchSize : 200);
+    const items = (await this.#ours(due.items, now)).slice(0, this.#o.settings.policy === "batch" ? this.#o.settings.batchSize : 200);
+    if (items.length === 0) return { settled, sent: null };
     return { settled, sent: { txHash: await this.#send(items), items: items.length } };
+  }
+
+  /**
+   * The items whose deposit address is this factory's for their payout and order reference. One made by another
+   * factory (the deployment record changed since the order was made) would find nothing here: it is failed, saying
+   * so, and retried later, never shown forwarded while its funds wait at the old address.
+   */
+  async #ours(items: ForwardItem[], now: Date): Promise<ForwardItem[]> {
+    const factory = this.#o.factory;
+    const foreign = items.filter((item) => !same(depositAddress({ factory, payout: item.payout, orderRef: item.orderRef }), item.depositAddress));
+    if (foreign.length === 0) return items;
+    const error = `the deposit address was not made by this chain's DepositFactory ${factory}: forward it through the factory that made it`;
+    const retryAt = new Date(now.getTime() + this.#o.settings.retryMs);
+    await this.#o.db.transaction(async (tx) => {
+      await this.#o.fence?.(tx);
+      await recordRefused(tx, { chainId: this.#o.chainId, items: foreign, error, retryAt });
+    });
+    for (const item of foreign) this.#o.log(`sweeper: chain ${this.#o.chainId}: not forwarding ${item.depositAddress}: ${error}`);
+    return items.filter((item) => !foreign.includes(item));
   }
 
   #batchReady(count: number, oldestDueAt: Date | undefined, now: Date): boolean {
@@ -142,10 +174,10 @@ export class ChainSweeper {
    * block has fewer than the chain's confirmations. Until then a reorg can take the forward out again (the funds back
    * at the deposit addresses): the row stays `sent`, and if the node forgot the transaction its same bytes go again.
    */
-  async #settle(row: OpenTransaction): Promise<boolean> {
+  async #settle(row: OpenTransaction): Promise<"settled" | "mined" | "unmined"> {
     const txHash = row.txHash as Hex;
-    const receipt = await this.#client.getTransactionReceipt({ hash: txHash }).catch(() => null);
-    if (receipt && !(await this.#final(receipt.blockNumber))) return false;
+    const receipt = await this.#receipt(txHash);
+    if (receipt && !(await this.#final(receipt.blockNumber))) return "mined";
     const now = this.#now();
     const retryAt = new Date(now.getTime() + this.#o.settings.retryMs);
     const write = (work: (tx: Transaction) => Promise<void>) =>
@@ -163,18 +195,28 @@ export class ChainSweeper {
         await write((tx) => settleFailed(tx, { chainId: row.chainId, txHash, error: "the forward transaction reverted", now, retryAt }));
         this.#o.log(`sweeper: chain ${row.chainId}: ${txHash} reverted; its forwards are retried later`);
       }
-      return true;
+      return "settled";
     }
     const latest = await this.#client.getTransactionCount({ address: this.account.address, blockTag: "latest" });
     if (latest > row.nonce) {
       // Its nonce was used and it has no receipt: another transaction of this account replaced it.
       await write((tx) => settleFailed(tx, { chainId: row.chainId, txHash, error: "the forward transaction was dropped", now, retryAt }));
       this.#o.log(`sweeper: chain ${row.chainId}: ${txHash} was dropped (nonce ${row.nonce} used); its forwards are retried later`);
-      return true;
+      return "settled";
     }
     const known = await this.#client.getTransaction({ hash: txHash }).catch(() => null);
     if (!known) await this.#broadcast(row.rawTx as Hex);
-    return false;
+    return "unmined";
+  }
+
+  /** The receipt, or null when the node has none; any other failure (the RPC down) is thrown, never read as "dropped". */
+  async #receipt(hash: Hex): Promise<TransactionReceipt | null> {
+    try {
+      return await this.#client.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (error instanceof TransactionReceiptNotFoundError) return null;
+      throw error;
+    }
   }
 
   /** Whether a block has the chain's confirmations (at least its own: a chain that needs none settles on inclusion). */

@@ -5,7 +5,8 @@
  * exchange does; the order goes confirming -> paid, the sweeper forwards the funds, the merchant's wallet grows.
  * Also: partial transfers adding up, a transfer after a cancel (paid late), a wrong token (unmatched, forwarded all
  * the same), a reorg that removes a transfer, a refused forward (blacklisted payout), a reorg that removes a mined
- * forward, kill -9 of the API in the middle of a batch forward, and a reorg of a block the deposit scan had passed.
+ * forward, an address another factory made, kill -9 of the API in the middle of a batch forward, and a reorg of a
+ * block the deposit scan had passed.
  */
 import { and, eq } from "drizzle-orm";
 import { type Address, createPublicClient, createWalletClient, erc20Abi, getAddress, type Hash, http, parseEther, parseUnits } from "viem";
@@ -13,9 +14,10 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../api/db/client.js";
-import { confirmerCursors, payments, sweeperTransactions, unmatchedPayments } from "../../api/db/schema.js";
+import { confirmerCursors, orders, payments, sweeperTransactions, unmatchedPayments } from "../../api/db/schema.js";
 import { orderSchema, paymentSchema } from "../../api/orders/views.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { depositAddress } from "../../contracts/deposit-address.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
 import { hexOf } from "../support/api-client.js";
 import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
@@ -257,6 +259,22 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     const all = (await handle.db.select().from(sweeperTransactions)).filter((tx) =>
       tx.items.some((item) => item.depositAddress.toLowerCase() === order.depositAddress!.toLowerCase()));
     expect(all).toEqual([expect.objectContaining({ txHash: sent!.txHash, status: "mined" })]);
+  }, 180_000);
+
+  it("a deposit address another factory made (the record changed since the order) is failed, saying so, never shown forwarded", async () => {
+    const order = await createOrder("6");
+    // As if the order had been made under an earlier DepositFactory: its address is that factory's, not the record's.
+    const earlierFactory = privateKeyToAccount(generatePrivateKey()).address;
+    const foreign = depositAddress({ factory: earlierFactory, payout, orderRef: hexOf(order.orderRef) });
+    await handle.db.update(orders).set({ depositAddress: foreign }).where(eq(orders.id, order.id));
+    await transfer(foreign, "6");
+    await mine(url(), CONFIRMATIONS - 1);
+    const failed = await waitForForward(order.id, "its forward refused", (o) => o.payments[0]?.forward?.status === "failed");
+    expect(failed.status).toBe("paid");
+    expect(failed.payments[0]!.forward!.error).toMatch(/not made by this chain's DepositFactory/);
+    expect(await balanceOf(foreign)).toBe(parseUnits("6", 6)); // in place, visible, for the factory that made it
+    const sent = (await handle.db.select().from(sweeperTransactions)).filter((tx) => tx.items.some((item) => item.depositAddress.toLowerCase() === foreign.toLowerCase()));
+    expect(sent).toEqual([]);
   }, 180_000);
 
   it("kill -9 during a batch forward, then a restart: every address forwarded exactly once, no funds lost", async () => {

@@ -46,7 +46,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     "api/webhooks/outbox-signal.ts",
     "indexer/ponder.schema.ts",
   ],
-  "api/sweeper/": ["api/db/", "api/chains/", "api/lib/", "api/config.ts", "contracts/abi/"],
+  "api/sweeper/": ["api/db/", "api/chains/", "api/lib/", "api/config.ts", "contracts/abi/", "contracts/deposit-address.ts"],
   "api/checkout/": ["api/orders/", "api/chains/", "api/db/", "api/lib/", "contracts/"],
   "api/refund-pages/": ["api/refunds/", "api/checkout/", "api/orders/", "api/db/", "api/chains/", "api/lib/", "contracts/"],
   "api/rate-limits/": ["api/db/", "api/lib/"],
