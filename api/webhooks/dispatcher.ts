@@ -375,8 +375,15 @@ export class WebhookDispatcher {
           lockedUntil: null,
           lastError: result.error ?? null,
         })
-        // A late failure (this attempt's lease lapsed meanwhile) never undoes another attempt's success.
-        .where(and(eq(webhookDeliveries.id, delivery.id), ne(webhookDeliveries.status, "delivered")));
+        // A late failure (this attempt's lease lapsed meanwhile) never undoes another attempt's success, nor frees the
+        // lease another dispatcher has taken since (that attempt is in flight: a third must not start beside it).
+        .where(
+          and(
+            eq(webhookDeliveries.id, delivery.id),
+            ne(webhookDeliveries.status, "delivered"),
+            delivery.lockedUntil ? eq(webhookDeliveries.lockedUntil, delivery.lockedUntil) : isNull(webhookDeliveries.lockedUntil),
+          ),
+        );
       await this.#noteEndpointFailure(tx, { endpoint, attemptedAt, result, gaveUp: !next && !result.gone });
     });
   }

@@ -437,6 +437,35 @@ describeBackends("webhook delivery", (backend) => {
     expect(delivery!.attemptLog).toHaveLength(1);
   });
 
+  it("a late failure, after its lease lapsed and another dispatcher took the delivery, leaves that lease alone", async () => {
+    const held: import("node:http").ServerResponse[] = [];
+    const r = await receiver((_, res) => void held.push(res)); // every request waits for the test to answer it
+    const { merchant } = await merchantWithEndpoint(r.url);
+    const eventId = await cancelledEvent(merchant);
+    const config = { ...h.config.webhooks, timeoutMs: 60_000, secretsKey: h.config.webhooks.secretsKey! };
+
+    const first = dispatcher({ config });
+    const firstRun = first.runOnce();
+    await waitFor("the first attempt at the receiver", () => r.requests.length === 1);
+    // Its lease lapses (the dispatcher stalled); another dispatcher takes the delivery and attempts it.
+    const later = () => new Date(Date.now() + first.leaseMs + 1_000);
+    const secondRun = dispatcher({ config, now: later }).runOnce();
+    await waitFor("the second attempt at the receiver", () => r.requests.length === 2);
+
+    // The first attempt's answer comes at last, a 500: its failure is recorded, and the second attempt's lease stays.
+    held[0]!.statusCode = 500;
+    held[0]!.end("no");
+    await firstRun;
+    expect((await dispatcher({ config, now: later }).claim(100)).map((c) => c.eventId)).not.toContain(eventId);
+
+    held[1]!.end("ok");
+    await secondRun;
+    const [delivery] = await deliveries(merchant, eventId);
+    expect(delivery).toMatchObject({ status: "delivered", attempts: 2 });
+    expect(delivery!.attemptLog.map((a) => a.outcome).sort()).toEqual(["delivered", "failed"]);
+    expect(r.requests).toHaveLength(2);
+  });
+
   it("records an attempt cut by a crash as unknown once its lease lapses, attempts it again, and dates delivery by the 2xx", async () => {
     let hold = true;
     const r = await receiver((_, res) => {
