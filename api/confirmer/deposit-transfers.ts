@@ -145,6 +145,9 @@ export function withDepositTransfers(source: PaymentSource, options: DepositTran
     if (!factory) return { payments: await source.payments(query) };
     // Side by side: the router payments' read and the deposit read are independent.
     const [routed, deposits] = await Promise.all([source.payments(query), readDepositTransfers(options, query, factory)]);
+    // An indexer that restarted while it answered (crash recovery re-indexing) may have shown a block in part: such an
+    // answer credits what it has, but stores no scan, so the next pass reads those blocks in full again.
+    if (!(await source.isReady().catch(() => false))) return { payments: [...routed, ...deposits.payments] };
     return { payments: [...routed, ...deposits.payments], persist: deposits.persist };
   };
   return {

@@ -32,6 +32,8 @@ type Request = { fromBlock: string; toBlock: string; addresses: string[]; seen?:
 class FakeIndexer {
   readonly transfers: Transfer[] = [];
   readonly requests: Request[] = [];
+  /** Runs as each request arrives (a test's way to change the world while the indexer answers). */
+  onRequest?: () => void;
   /** Rows Ponder's crash recovery has deleted and not indexed again yet: left out of every answer. */
   hidden = new Set<Transfer>();
   #server!: Server;
@@ -44,6 +46,7 @@ class FakeIndexer {
       req.on("end", () => {
         const request = JSON.parse(body) as Request;
         this.requests.push(request);
+        this.onRequest?.();
         res.setHeader("content-type", "application/json");
         res.end(JSON.stringify(this.answer(request)));
       });
@@ -210,6 +213,24 @@ describeBackends("deposit scan: new blocks in full, the window for known address
     // A fresh process (the restart): the rows are back, the block was never scanned, the transfer is credited.
     expect(await pass(instance())).toMatchObject({ credited: 1 });
     expect(lastRequest().seen).toBeDefined();
+    expect(await paymentsOf(order)).toHaveLength(1);
+  });
+
+  it("a block an indexer shows in part while it restarts is never taken as scanned: that pass stores no scan", async () => {
+    const order = await createOrder();
+    const [t] = mineBlock([{ to: order.depositAddress! }]);
+    // Ready when the pass starts; restarting (re-indexing, the deposit row not back yet) while it answers.
+    indexer.hidden.add(indexer.transfers.find((row) => row.txHash === t!.txHash)!);
+    indexer.onRequest = () => void (chain.ready = false);
+    try {
+      expect(await pass(instance())).toMatchObject({ credited: 0 });
+    } finally {
+      indexer.onRequest = undefined;
+      chain.ready = true;
+      indexer.hidden.clear();
+    }
+    expect((await storedScan())?.blocks.some(([height]) => height === String(block)) ?? false).toBe(false);
+    expect(await pass(instance())).toMatchObject({ credited: 1 });
     expect(await paymentsOf(order)).toHaveLength(1);
   });
 
