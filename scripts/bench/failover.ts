@@ -13,6 +13,7 @@
  */
 import { loadavg } from "node:os";
 import { sql } from "drizzle-orm";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { findPostgres } from "../../test/support/postgres-server.js";
 import { waitFor } from "../../test/support/wait.js";
 import { type Cluster, type Instance, startCluster, startPaymentFlow } from "../../test/support/cluster.js";
@@ -193,7 +194,7 @@ async function main() {
     }
     const orders = await flow.stop();
     for (const order of orders) {
-      await waitFor(`order ${order.id} paid`, async () => (await cluster.call<{ status: string }>("GET", `/v1/orders/${order.id}`)).status === "paid");
+      await waitFor(`order ${order.id} paid`, async () => (await cluster.read(orderRoutes.getOrder, 200, `/v1/orders/${order.id}`)).status === "paid");
     }
     const [check] = await rows<{ orders: string; wrong: string }>(
       cluster,

@@ -8,6 +8,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithPostgres } from "../support/database.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { waitFor } from "../support/wait.js";
 import { type Cluster, type Instance, startCluster, startPaymentFlow } from "../support/cluster.js";
 
@@ -65,7 +66,7 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
 
     // Every order paid once: one payment each, the exact amount, one order.paid event.
     for (const order of orders) {
-      await waitFor(`order ${order.id} paid`, async () => (await cluster.call<{ status: string }>("GET", `/v1/orders/${order.id}`)).status === "paid");
+      await waitFor(`order ${order.id} paid`, async () => (await cluster.read(orderRoutes.getOrder, 200, `/v1/orders/${order.id}`)).status === "paid");
     }
     const perOrder = await rows<{ order_id: string; payments: string; received: string; amount: string; paid_events: string }>(sql`
       select o.id as order_id, o.amount_received::text as received, o.amount::text as amount,

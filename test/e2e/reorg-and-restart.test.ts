@@ -6,97 +6,58 @@
  * - The indexer is killed (SIGKILL) in the middle of a burst of payments and restarted on its data: Ponder's crash
  *   recovery deletes and re-indexes its unfinalized rows, which is no reorg: nothing is reverted, nothing doubled.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type Address, createWalletClient, encodeFunctionData, type Hash, type Hex, http, parseGwei, parseUnits } from "viem";
+import { createWalletClient, encodeFunctionData, type Hash, http, parseGwei, parseUnits } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as admin from "../../api/admin/commands.js";
-import { openDatabase } from "../../api/db/client.js";
-import { migrate } from "../../api/db/migrate.js";
-import { ChainCatalog } from "../../api/chains/catalog.js";
 import { paymentRouterAbi } from "../../contracts/abi/PaymentRouter.js";
+import * as balanceRoutes from "../../api/routes/balance/balance.routes.js";
+import * as eventRoutes from "../../api/routes/events/events.routes.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
-import { freePort } from "../../scripts/stack/ports.js";
-import { TEST_SECRETS_KEY } from "../support/harness.js";
+import { hexOf } from "../support/api-client.js";
 import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
-import { describeWithPostgres, openTestDatabase, type TestDatabaseKind } from "../support/database.js";
+import { describeWithPostgres, type TestDatabaseKind } from "../support/database.js";
+import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder, startGateway } from "../support/gateway.js";
 import { DEV_ACCOUNTS, pay, paymentLogsOf, tokenBySymbol } from "../support/payments.js";
-import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
-import { type ApiProcess, startApiProcess } from "../support/api-process.js";
 
-const CHAIN = 31337;
 const CONFIRMATIONS = 3;
 /** Hardhat's public development mnemonic: its accounts #1 and #2 are the stack's payers. */
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const [payer, otherPayer] = DEV_ACCOUNTS.payers;
 
-type Order = {
-  id: string;
-  status: string;
-  amount: string;
-  amountReceived: string;
-  orderRef: Hex;
-  payments: { txHash: Hex; logIndex: number; amount: string; state: string }[];
-};
+type Order = GatewayOrder;
+/** The order as `GET /v1/contract-payment` answers it: status and payments. */
+type OrderStatus = Awaited<ReturnType<typeof getOrder>>;
 
-/** The API's database: PGlite in a directory, or a Postgres database of its own (the indexer has another). */
-async function apiDatabase(kind: TestDatabaseKind) {
-  if (kind === "postgres") {
-    const database = await openTestDatabase("postgres");
-    return { db: database.handle.db, env: { DATABASE_URL: database.url, SECRETS_KEY: TEST_SECRETS_KEY }, close: async () => {}, drop: database.drop };
-  }
-  const dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-e2e-reorg-"));
-  const handle = await openDatabase({ dataDir });
-  await migrate(handle.db);
-  return {
-    db: handle.db,
-    env: { API_DATA_DIR: dataDir, DATABASE_URL: undefined },
-    close: () => handle.close(),
-    drop: () => rm(dataDir, { recursive: true, force: true }),
-  };
-}
+const getOrder = (merchant: GatewayMerchant, id: string) =>
+  merchant.read(orderRoutes.contractPayment, 200, `/v1/contract-payment?orderId=${id}`);
 
 function suite(kind: TestDatabaseKind) {
-  let stack: TestStack;
+  let gateway: Gateway;
   let indexer: RunningIndexer;
-  let api: ApiProcess;
-  let database: Awaited<ReturnType<typeof apiDatabase>>;
   /** A merchant paid at 0 confirmations (as a local chain allows), and one with the chain's 3. */
-  const keys = { instant: "", standard: "" };
+  let instant: GatewayMerchant;
+  let standard: GatewayMerchant;
 
-  const url = () => stack.chain(CHAIN).url;
-  const record = () => stack.chain(CHAIN).record;
+  const stack = () => gateway.stack;
+  const url = () => stack().chain(CHAIN).url;
+  const record = () => stack().chain(CHAIN).record;
   const usdt = () => tokenBySymbol(record(), "USDT");
-  const call = async <T,>(key: string, method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${api.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as T;
-    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
-  let count = 0;
-  const createOrder = (key: string, amount: string) =>
-    call<Order>(key, "POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `reorg-${++count}` });
-  const getOrder = (key: string, id: string) => call<Order>(key, "GET", `/v1/contract-payment?orderId=${id}`);
-  const waitForOrder = (key: string, id: string, what: string, test: (order: Order) => boolean) =>
+  const createOrder = (merchant: GatewayMerchant, amount: string) => merchant.createOrder(amount);
+  const waitForOrder = (merchant: GatewayMerchant, id: string, what: string, test: (order: OrderStatus) => boolean) =>
     waitFor(`order ${id}: ${what}`, async () => {
-      const order = await getOrder(key, id);
+      const order = await getOrder(merchant, id);
       return test(order) ? order : undefined;
     }, { intervalMs: 150, timeoutMs: 60_000 });
-  const received = async (key: string) => {
-    const { balances } = await call<{ balances: { chainId: number; symbol: string; received: string }[] }>(key, "GET", "/v1/balance");
+  const received = async (merchant: GatewayMerchant) => {
+    const { balances } = await merchant.read(balanceRoutes.getBalance, 200, "/v1/balance");
     return parseUnits(balances.find((b) => b.chainId === CHAIN && b.symbol === "USDT")?.received ?? "0", 6);
   };
-  const eventsOf = async (key: string, query: string) =>
-    (await call<{ data: { type: string; orderId: string | null }[] }>(key, "GET", `/v1/events?limit=100&${query}`)).data;
+  const eventsOf = async (merchant: GatewayMerchant, query: string) =>
+    (await merchant.read(eventRoutes.listEvents, 200, `/v1/events?limit=100&${query}`)).data;
 
   /** A wallet that signs locally: its raw transactions can be sent again, byte for byte, after a reorg. */
   const wallet = (addressIndex: number) =>
@@ -107,47 +68,35 @@ function suite(kind: TestDatabaseKind) {
     data: encodeFunctionData({
       abi: paymentRouterAbi,
       functionName: "pay",
-      args: [usdt().address, parseUnits(amount, 6), DEV_ACCOUNTS.merchant, order.orderRef],
+      args: [usdt().address, parseUnits(amount, 6), DEV_ACCOUNTS.merchant, hexOf(order.orderRef)],
     }),
   });
 
   beforeAll(async () => {
-    stack = await startTestStack({ database: kind, payers: [payer!, otherPayer!] });
-    indexer = await stack.startIndexer();
-    database = await apiDatabase(kind);
-    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir, confirmations: { [CHAIN]: CONFIRMATIONS } });
-    for (const [name, confirmations] of [["instant", { [String(CHAIN)]: 0 }], ["standard", undefined]] as const) {
-      const merchant = await admin.createMerchant(database.db, { name, confirmations });
-      await admin.setPayoutAddress(database.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
-      keys[name] = (await admin.issueApiKey(database.db, { merchantId: merchant.id })).key;
-    }
-    await database.close();
-    api = await startApiProcess(
-      {
-        ...database.env,
-        DEPLOYMENTS_DIR: stack.deploymentsDir,
-        INDEXER_URL: indexer.url,
-        CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}`,
-        CONFIRMER_INTERVAL_MS: "100",
-        AUTH_CACHE_MS: "0",
-        RATE_LIMIT_PER_MINUTE: "100000",
-      },
-      await freePort(),
-    );
+    gateway = await startGateway({
+      database: kind,
+      payers: [payer!, otherPayer!],
+      merchants: [
+        { name: "instant", payout: DEV_ACCOUNTS.merchant, confirmations: { [String(CHAIN)]: 0 } },
+        { name: "standard", payout: DEV_ACCOUNTS.merchant },
+      ],
+      confirmations: CONFIRMATIONS,
+      apiEnv: { CONFIRMER_INTERVAL_MS: "100" },
+    });
+    [instant, standard] = [gateway.merchants[0]!, gateway.merchants[1]!];
+    indexer = gateway.indexer;
   });
 
   afterAll(async () => {
-    if (process.env.E2E_DEBUG) console.log(api?.output());
-    await api?.stop();
-    await stack?.stop();
-    await database?.drop();
+    if (process.env.E2E_DEBUG) console.log(gateway?.api.output());
+    await gateway?.stop();
   });
 
   it("credits a signed payment once when a reorg re-includes it after another transaction (its log index moved)", async () => {
     expect(wallet(1).account.address).toBe(payer);
-    const order = await createOrder(keys.instant, "7");
-    const marker = await createOrder(keys.instant, "1");
-    const balance = await received(keys.instant);
+    const order = await createOrder(instant, "7");
+    const marker = await createOrder(instant, "1");
+    const balance = await received(instant);
 
     const beforePayment = await snapshot(url());
     const raw = await wallet(1).signTransaction(
@@ -155,7 +104,7 @@ function suite(kind: TestDatabaseKind) {
     );
     const hash = await rpc<Hash>(url(), "eth_sendRawTransaction", [raw]);
     const [first] = await paymentLogsOf(url(), record(), [hash]);
-    await waitForOrder(keys.instant, order.id, "paid", (o) => o.status === "paid");
+    await waitForOrder(instant, order.id, "paid", (o) => o.status === "paid");
 
     // A one-block reorg: the new block has another payment first (a higher tip), then the same signed bytes.
     await revertTo(url(), beforePayment);
@@ -171,42 +120,42 @@ function suite(kind: TestDatabaseKind) {
     expect(again!.logIndex).toBeGreaterThan(first!.logIndex);
     expect(again!.blockNumber).toBe(first!.blockNumber);
 
-    await waitForOrder(keys.instant, marker.id, "paid", (o) => o.status === "paid");
-    const moved = await waitForOrder(keys.instant, order.id, "its payment at the new log index", (o) =>
+    await waitForOrder(instant, marker.id, "paid", (o) => o.status === "paid");
+    const moved = await waitForOrder(instant, order.id, "its payment at the new log index", (o) =>
       o.payments.some((p) => p.logIndex === again!.logIndex && p.state === "confirmed"),
     );
     expect(moved).toMatchObject({ status: "paid", amountReceived: "7" });
     expect(moved.payments).toHaveLength(1);
-    expect(await received(keys.instant)).toBe(balance + parseUnits("8", 6));
-    const types = (await eventsOf(keys.instant, `orderId=${order.id}`)).map((e) => e.type);
+    expect(await received(instant)).toBe(balance + parseUnits("8", 6));
+    const types = (await eventsOf(instant, `orderId=${order.id}`)).map((e) => e.type);
     expect(types).not.toContain("order.overpaid");
     expect(types.filter((t) => t === "order.paid").length).toBeGreaterThanOrEqual(1);
   }, 180_000);
 
   it("reverts nothing and credits each payment once when the indexer is killed mid-burst and restarted on its data", async () => {
-    const orders = await Promise.all(Array.from({ length: 12 }, (_, i) => createOrder(keys.standard, `${i + 1}.5`)));
-    const balance = await received(keys.standard);
+    const orders = await Promise.all(Array.from({ length: 12 }, (_, i) => createOrder(standard, `${i + 1}.5`)));
+    const balance = await received(standard);
     const payOne = (order: Order) =>
-      pay(url(), record(), { token: usdt().address, amount: parseUnits(order.amount, 6), orderRef: order.orderRef, payer: payer! });
+      pay(url(), record(), { token: usdt().address, amount: parseUnits(order.amount, 6), orderRef: hexOf(order.orderRef), payer: payer! });
     for (const order of orders.slice(0, 6)) await payOne(order);
     // The API has seen the burst so far: the last ones wait for their confirmations when the indexer dies.
-    await waitForOrder(keys.standard, orders[5]!.id, "confirming", (o) => o.status === "confirming");
+    await waitForOrder(standard, orders[5]!.id, "confirming", (o) => o.status === "confirming");
 
     const port = indexer.port;
     indexer.process.kill("SIGKILL");
     await indexer.exited;
     for (const order of orders.slice(6)) await payOne(order);
-    indexer = await stack.startIndexer({ port, waitFor: "listening" });
+    indexer = await stack().startIndexer({ port, waitFor: "listening" });
     await mine(url(), CONFIRMATIONS);
 
     for (const order of orders) {
-      const paid = await waitForOrder(keys.standard, order.id, "paid", (o) => o.status === "paid");
+      const paid = await waitForOrder(standard, order.id, "paid", (o) => o.status === "paid");
       expect(paid.amountReceived).toBe(order.amount);
       expect(paid.payments.map((p) => p.state)).toEqual(["confirmed"]);
     }
-    expect((await eventsOf(keys.standard, "type=payment.reverted")).map((e) => [e.type, e.orderId])).toEqual([]);
+    expect((await eventsOf(standard, "type=payment.reverted")).map((e) => [e.type, e.orderId])).toEqual([]);
     const total = orders.reduce((sum, o) => sum + parseUnits(o.amount, 6), 0n);
-    expect(await received(keys.standard)).toBe(balance + total);
+    expect(await received(standard)).toBe(balance + total);
   }, 240_000);
 }
 

@@ -5,11 +5,17 @@
  * balancer's health check would route them. Used by test/e2e/failover.test.ts and `npm run bench:failover`.
  */
 import { randomUUID } from "node:crypto";
-import { type Address, type Hex, parseUnits } from "viem";
+import { parseUnits } from "viem";
+import { z } from "zod";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { CONFIRMER_LEASE } from "../../api/confirmer/leader.js";
 import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
 import { leaderLeases } from "../../api/db/schema.js";
+import { errorSchema } from "../../api/lib/errors.js";
+import * as healthRoutes from "../../api/routes/health/health.routes.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import * as endpointRoutes from "../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
+import { type JsonOf, type RouteLike, hexOf, readAs } from "./api-client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
@@ -25,7 +31,8 @@ import { type VerifyingReceiver, startVerifyingReceiver } from "./webhook-receiv
 export const CHAIN = 31337;
 const SECRETS_KEY = Buffer.alloc(32, 9).toString("base64");
 
-export type Order = { id: string; status: string; amount: string; amountReceived: string; orderRef: Hex; paidAt?: number };
+/** An order as the API made it, and when its payment was mined. */
+export type Order = JsonOf<typeof orderRoutes.createQrOrder, 201> & { paidAt?: number };
 export type InstanceState = "running" | "frozen" | "dead";
 
 export class Instance {
@@ -47,8 +54,11 @@ export interface Cluster {
   /** The API's database, opened from the test (as `npm run admin` would). */
   db: DatabaseHandle["db"];
   instances: Instance[];
-  /** An API call through a running instance, in turn. */
-  call<T = Record<string, unknown>>(method: string, route: string, body?: unknown): Promise<T>;
+  /**
+   * `path` called with `route`'s method through a running instance, in turn; the answer read with `readAs`: the
+   * status must be `status`, the body is parsed with the route's documented schema and comes back typed.
+   */
+  read<R extends RouteLike, S extends keyof R["responses"] & number>(route: R, status: S, path: string, body?: unknown): Promise<JsonOf<R, S>>;
   /** The running instance whose `/health` says it leads; undefined while none does. */
   leader(): Promise<Instance | undefined>;
   kill(instance: Instance): Promise<void>;
@@ -90,10 +100,10 @@ export async function startCluster({ size = 3, env = {} }: { size?: number; env?
       const name = `api-${i}`;
       instances.push(new Instance(name, await startApiProcess(envOf(name), await freePort())));
     }
-    const call = caller(instances, apiKey);
-    const endpoint = await call<{ secret: string }>("POST", "/v1/webhook-endpoints", { url: receiver.url });
+    const read = reader(instances, apiKey);
+    const endpoint = await read(endpointRoutes.createEndpoint, 201, "/v1/webhook-endpoints", { url: receiver.url });
     receiver.useSecret(endpoint.secret);
-    return { stack, indexer, receiver, db: handle.db, instances, call, ...controls(instances, envOf, handle), createAndPay: payer(stack, call), stop };
+    return { stack, indexer, receiver, db: handle.db, instances, read, ...controls(instances, envOf, handle), createAndPay: payer(stack, read), stop };
   } catch (error) {
     await stop();
     throw error;
@@ -128,19 +138,23 @@ function apiEnv({ id, databaseUrl, stack, indexer, extra }: { id: string; databa
   };
 }
 
+/** What a `duplicate_merchant_order_id` error's details name: the order the merchant order id already has. */
+const duplicateDetails = z.object({ orderId: z.string() });
+
 /** API calls through the running instances in turn. */
-function caller(instances: Instance[], apiKey: string): Cluster["call"] {
+function reader(instances: Instance[], apiKey: string): Cluster["read"] {
   let turn = 0;
-  return async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+  return async (route, status, path, body) => {
+    const method = route.method.toUpperCase();
     // A request to an instance that dies under it is retried on another, as a client behind a balancer would,
     // with the same Idempotency-Key, so a retried create makes one order. A key whose first request died with its
     // instance stays "in progress" (the idempotency lease is the `hardening` work): then a new key.
     let idempotencyKey = randomUUID();
-    return waitFor(`${method} ${route}`, async () => {
+    return waitFor(`${method} ${path}`, async () => {
       const live = instances.filter((i) => i.state === "running");
       const instance = live[turn++ % live.length];
       if (!instance) return undefined;
-      const response = await fetch(`${instance.api.url}${route}`, {
+      const response = await fetch(`${instance.api.url}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${apiKey}`,
@@ -150,20 +164,20 @@ function caller(instances: Instance[], apiKey: string): Cluster["call"] {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(5_000),
       });
-      const json = (await response.json()) as T;
+      const json: unknown = await response.json();
       if (response.status === 409 && JSON.stringify(json).includes("idempotency_in_progress")) idempotencyKey = randomUUID();
       // The request under the first key did make the order after all (its answer was lost with a frozen or killed
-      // instance): that order it is, not a second one.
-      const existing = (json as { error?: { code?: string; details?: { orderId?: string } } }).error;
-      if (response.status === 409 && existing?.code === "duplicate_merchant_order_id" && existing.details?.orderId) {
-        const order = await fetch(`${instance.api.url}/v1/orders/${existing.details.orderId}`, {
+      // instance): that order it is, not a second one (GET /v1/orders/{id} answers the create's own order schema).
+      const existing = errorSchema.safeParse(json).data?.error;
+      const orderId = duplicateDetails.safeParse(existing?.details).data?.orderId;
+      if (response.status === 409 && existing?.code === "duplicate_merchant_order_id" && orderId) {
+        const order = await fetch(`${instance.api.url}/v1/orders/${orderId}`, {
           headers: { authorization: `Bearer ${apiKey}` },
           signal: AbortSignal.timeout(5_000),
         });
-        if (order.ok) return (await order.json()) as T;
+        if (order.ok) return readAs({ status, json: () => order.json() }, route, status);
       }
-      if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-      return json;
+      return readAs({ status: response.status, json: async () => json }, route, status);
     }, { timeoutMs: 30_000, intervalMs: 100 });
   };
 }
@@ -183,7 +197,7 @@ function controls(instances: Instance[], envOf: (id: string) => Record<string, s
           .map(async (instance) => {
             try {
               const response = await fetch(`${instance.api.url}/health`, { signal: AbortSignal.timeout(1_000) });
-              const health = (await response.json()) as { confirmerLeader: boolean; instanceId: string };
+              const health = await readAs(response, healthRoutes.getHealth, 200);
               return health.confirmerLeader && health.instanceId === lease?.holder ? instance : undefined;
             } catch {
               return undefined;
@@ -214,15 +228,15 @@ function controls(instances: Instance[], envOf: (id: string) => Record<string, s
   };
 }
 
-function payer(stack: TestStack, call: Cluster["call"]): Cluster["createAndPay"] {
+function payer(stack: TestStack, read: Cluster["read"]): Cluster["createAndPay"] {
   const usdt = tokenBySymbol(stack.chain(CHAIN).record, "USDT");
   let orderCount = 0;
   return async (amount) => {
-    const order = await call<Order>("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `fo-${++orderCount}` });
+    const order = await read(orderRoutes.createQrOrder, 201, "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `fo-${++orderCount}` });
     await pay(stack.chain(CHAIN).url, stack.chain(CHAIN).record, {
-      token: usdt.address as Address,
+      token: usdt.address,
       amount: parseUnits(amount, usdt.decimals),
-      orderRef: order.orderRef,
+      orderRef: hexOf(order.orderRef),
     });
     // When its block was mined (within the receipt's 50 ms polling).
     return { ...order, paidAt: Date.now() };

@@ -19,7 +19,7 @@ import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "./
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import type { OrderView } from "../../api/orders/views.js";
 import { type JsonOf, type RouteLike, readAs } from "./api-client.js";
-import { setUpMerchant } from "./merchants.js";
+import { type MerchantSetUp, setUpMerchant } from "./merchants.js";
 import { DEV_ACCOUNTS } from "./payments.js";
 import { type TestStack, startTestStack } from "./stack.js";
 import { type ApiProcess, startApiProcess } from "./api-process.js";
@@ -68,10 +68,13 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** A merchant to set up: its name, its payout wallet on the local chain, and its own settings if any (e.g. confirmations). */
+export type GatewayMerchantSetUp = { name: string; payout: Address } & Omit<MerchantSetUp, "name" | "payouts">;
+
 export type GatewayOptions = {
   database?: TestDatabaseKind;
   payers: readonly Address[];
-  merchants: { name: string; payout: Address }[];
+  merchants: GatewayMerchantSetUp[];
   /** Blocks a payment needs on the local chain (CHAIN_CONFIRMATIONS); the chain's default otherwise. */
   confirmations?: number;
   apiEnv?: Record<string, string | undefined>;
@@ -176,7 +179,7 @@ async function chainAccess(stack: TestStack, { rpc = false, sweeper }: Pick<Gate
 async function setUpMerchants(
   store: ApiDatabase,
   deploymentsDir: string,
-  wanted: { name: string; payout: Address }[],
+  wanted: GatewayMerchantSetUp[],
   confirmations: number | undefined,
 ): Promise<MerchantKey[]> {
   const handle = await openDatabase({ url: store.env.DATABASE_URL, dataDir: store.dataDir ?? ".data/unused" });
@@ -184,7 +187,9 @@ async function setUpMerchants(
     await migrate(handle.db);
     const chains = await ChainCatalog.load({ dir: deploymentsDir, confirmations: confirmations === undefined ? {} : { [CHAIN]: confirmations } });
     const keys: MerchantKey[] = [];
-    for (const { name, payout } of wanted) keys.push({ ...(await setUpMerchant(handle.db, chains, { name, payouts: [{ chainId: CHAIN, address: payout }] })), payout });
+    for (const { payout, ...merchant } of wanted) {
+      keys.push({ ...(await setUpMerchant(handle.db, chains, { ...merchant, payouts: [{ chainId: CHAIN, address: payout }] })), payout });
+    }
     return keys;
   } finally {
     await handle.close();
