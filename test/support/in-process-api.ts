@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { parseConfig } from "../../api/config.js";
-import { openDatabase } from "../../api/db/client.js";
+import { type Database, openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { type RunningApi, startApi } from "../../api/main.js";
 import { freePort } from "../../scripts/stack/ports.js";
@@ -19,7 +19,18 @@ export type InProcessApi = { api: RunningApi; dataDir: string; merchants: { id: 
 
 export async function startInProcessApi(
   stack: TestStack,
-  { indexerUrl, merchants, env }: { indexerUrl: string; merchants: MerchantSetUp[]; env: Record<string, string> },
+  {
+    indexerUrl,
+    merchants,
+    env,
+    prepare,
+  }: {
+    indexerUrl: string;
+    merchants: MerchantSetUp[];
+    env: Record<string, string>;
+    /** More operator set-up in the API's database before it starts (console users, say). */
+    prepare?: (db: Database, setUp: { dataDir: string; merchants: { id: string; key: string }[] }) => Promise<void>;
+  },
 ): Promise<InProcessApi> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-in-process-api-"));
   try {
@@ -29,6 +40,7 @@ export async function startInProcessApi(
       await migrate(handle.db);
       const chains = await ChainCatalog.load({ dir: stack.deploymentsDir });
       for (const merchant of merchants) keys.push(await setUpMerchant(handle.db, chains, merchant));
+      await prepare?.(handle.db, { dataDir, merchants: keys });
     } finally {
       await handle.close();
     }
