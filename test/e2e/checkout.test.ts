@@ -4,23 +4,17 @@
  * test wallet announced through EIP-6963 that signs with a funded dev account. The page only ever shows what the
  * confirmer decided.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContextOptions, chromium, type Page, type Request } from "playwright-core";
 import { type Address, createPublicClient, createWalletClient, erc20Abi, http, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import * as admin from "../../api/admin/commands.js";
 import { streamSettings } from "../../api/checkout/status-stream.js";
-import { parseConfig } from "../../api/config.js";
-import { openDatabase } from "../../api/db/client.js";
-import { migrate } from "../../api/db/migrate.js";
-import { ChainCatalog } from "../../api/chains/catalog.js";
-import { type RunningApi, startApi } from "../../api/main.js";
-import { freePort } from "../../scripts/stack/ports.js";
+import type { RunningApi } from "../../api/main.js";
+import { type InProcessApi, startInProcessApi } from "../support/in-process-api.js";
 import { DEV_ACCOUNTS, pay as payOnChain, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
@@ -50,7 +44,7 @@ describe("hosted checkout in Chromium", () => {
   let stack: TestStack;
   let api: RunningApi;
   let apiKey: string;
-  let dataDir: string;
+  let inProcess: InProcessApi;
   let shop: Server;
   let shopUrl: string;
   /** The merchant's server: hears the signed webhooks, verified with `standardwebhooks`. */
@@ -137,32 +131,18 @@ describe("hosted checkout in Chromium", () => {
     stack = await startTestStack({ payers: [payer, otherPayer] });
     const indexer = await stack.startIndexer();
 
-    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-checkout-"));
-    const handle = await openDatabase({ dataDir });
-    await migrate(handle.db);
-    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir });
-    const merchant = await admin.createMerchant(handle.db, { name: "Acme Coffee" });
-    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
-    apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
-    const slow = await admin.createMerchant(handle.db, { name: "Careful Books", confirmations: { [CHAIN]: 3 } });
-    await admin.setPayoutAddress(handle.db, chains, { merchantId: slow.id, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
-    slowKey = (await admin.issueApiKey(handle.db, { merchantId: slow.id })).key;
-    await handle.close();
-
-    const config = parseConfig({
-      API_HOST: "127.0.0.1",
-      API_PORT: String(await freePort()),
-      API_DATA_DIR: dataDir,
-      PUBLIC_BASE_URL,
-      DEPLOYMENTS_DIR: stack.deploymentsDir,
-      INDEXER_URL: indexer.url,
-      CHAIN_CONFIRMATIONS: `${CHAIN}=1`,
-      CONFIRMER_INTERVAL_MS: "100",
-      EXPIRY_INTERVAL_MS: "200",
-      AUTH_CACHE_MS: "0",
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    const payouts = [{ chainId: CHAIN, address: DEV_ACCOUNTS.merchant }];
+    inProcess = await startInProcessApi(stack, {
+      indexerUrl: indexer.url,
+      merchants: [
+        { name: "Acme Coffee", payouts },
+        { name: "Careful Books", confirmations: { [CHAIN]: 3 }, payouts },
+      ],
+      env: { PUBLIC_BASE_URL, CHAIN_CONFIRMATIONS: `${CHAIN}=1`, EXPIRY_INTERVAL_MS: "200" },
     });
-    api = await startApi(config, { log: () => {} });
+    ({ api } = inProcess);
+    apiKey = inProcess.merchants[0]!.key;
+    slowKey = inProcess.merchants[1]!.key;
     receiver = await startVerifyingReceiver();
     const endpoint = await fetch(`${api.url}/v1/webhook-endpoints`, {
       method: "POST",
@@ -196,9 +176,8 @@ describe("hosted checkout in Chromium", () => {
     await browser?.close();
     if (shop) await new Promise((resolve) => shop.close(resolve));
     await receiver?.stop();
-    await api?.stop();
+    await inProcess?.stop();
     await stack?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("serves a page with the order's public facts only, strict security headers, a QR code and a friendly 404", async () => {

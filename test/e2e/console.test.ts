@@ -6,8 +6,7 @@
  * payout address with a signature from the EIP-6963 test wallet; support never sees API keys. Every page passes
  * axe-core (no serious or critical violation) and is photographed at desktop and phone size into test/artifacts/.
  */
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
@@ -15,17 +14,12 @@ import { eq } from "drizzle-orm";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as admin from "../../api/admin/commands.js";
 import { currentTotp, newTotpSecret } from "../../api/console/access/totp.js";
 import { createUser, setMembership } from "../../api/console/access/users.js";
-import { parseConfig } from "../../api/config.js";
-import { openDatabase } from "../../api/db/client.js";
-import { migrate } from "../../api/db/migrate.js";
 import { consoleUsers, type ConsoleRole } from "../../api/db/schema.js";
-import { ChainCatalog } from "../../api/chains/catalog.js";
-import { type RunningApi, startApi } from "../../api/main.js";
+import type { RunningApi } from "../../api/main.js";
+import { type InProcessApi, startInProcessApi } from "../support/in-process-api.js";
 import { encryptSecret, loadOrCreateKeyFile } from "../../api/webhooks/secret-box.js";
-import { freePort } from "../../scripts/stack/ports.js";
 import { DEV_ACCOUNTS, pay, randomOrderRef, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
@@ -46,7 +40,7 @@ describe("console in Chromium", () => {
   let api: RunningApi;
   let apiKey: string;
   let merchantId: string;
-  let dataDir: string;
+  let inProcess: InProcessApi;
   let receiver: VerifyingReceiver;
   let browser: Browser;
   const people = {} as Record<ConsoleRole | "operator", Person>;
@@ -115,38 +109,26 @@ describe("console in Chromium", () => {
     await mkdir(ARTIFACTS, { recursive: true });
     stack = await startTestStack({ payers: [payer] });
     const indexer = await stack.startIndexer();
-    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-console-"));
-    const secretsKey = await loadOrCreateKeyFile(dataDir);
-    const handle = await openDatabase({ dataDir });
-    await migrate(handle.db);
-    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir });
-    const merchant = await admin.createMerchant(handle.db, { name: "Acme Coffee" });
-    merchantId = merchant.id;
-    await admin.setPayoutAddress(handle.db, chains, { merchantId, chainId: CHAIN, address: DEV_ACCOUNTS.merchant });
-    apiKey = (await admin.issueApiKey(handle.db, { merchantId, label: "e2e" })).key;
-    for (const role of ["owner", "developer", "support", "finance", "operator"] as const) {
-      const email = `${role}@acme.test`;
-      const { user } = await createUser(handle.db, { email, password: PASSWORD, isOperator: role === "operator" });
-      if (role !== "operator") await setMembership(handle.db, { userId: user.id, merchantId, role });
-      // Enrolled already (the owner enrols through the page in its own test): the TOTP secret an authenticator holds.
-      const secret = newTotpSecret();
-      if (role !== "owner") await handle.db.update(consoleUsers).set({ totpSecretEncrypted: encryptSecret(secretsKey, secret), totpEnabledAt: new Date() }).where(eq(consoleUsers.id, user.id));
-      people[role] = { email, secret };
-    }
-    await handle.close();
-
-    const config = parseConfig({
-      API_HOST: "127.0.0.1",
-      API_PORT: String(await freePort()),
-      API_DATA_DIR: dataDir,
-      DEPLOYMENTS_DIR: stack.deploymentsDir,
-      INDEXER_URL: indexer.url,
-      CHAIN_CONFIRMATIONS: `${CHAIN}=1`,
-      CONFIRMER_INTERVAL_MS: "100",
-      AUTH_CACHE_MS: "0",
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    inProcess = await startInProcessApi(stack, {
+      indexerUrl: indexer.url,
+      merchants: [{ name: "Acme Coffee", payouts: [{ chainId: CHAIN, address: DEV_ACCOUNTS.merchant }], keyLabel: "e2e" }],
+      env: { CHAIN_CONFIRMATIONS: `${CHAIN}=1` },
+      prepare: async (db, { dataDir, merchants }) => {
+        const secretsKey = await loadOrCreateKeyFile(dataDir);
+        merchantId = merchants[0]!.id;
+        apiKey = merchants[0]!.key;
+        for (const role of ["owner", "developer", "support", "finance", "operator"] as const) {
+          const email = `${role}@acme.test`;
+          const { user } = await createUser(db, { email, password: PASSWORD, isOperator: role === "operator" });
+          if (role !== "operator") await setMembership(db, { userId: user.id, merchantId, role });
+          // Enrolled already (the owner enrols through the page in its own test): the TOTP secret an authenticator holds.
+          const secret = newTotpSecret();
+          if (role !== "owner") await db.update(consoleUsers).set({ totpSecretEncrypted: encryptSecret(secretsKey, secret), totpEnabledAt: new Date() }).where(eq(consoleUsers.id, user.id));
+          people[role] = { email, secret };
+        }
+      },
     });
-    api = await startApi(config, { log: () => {} });
+    ({ api } = inProcess);
     receiver = await startVerifyingReceiver();
     const endpoint = await call("POST", "/v1/webhook-endpoints", { url: receiver.url });
     receiver.useSecret(endpoint.secret as string);
@@ -178,9 +160,8 @@ describe("console in Chromium", () => {
     for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     await receiver?.stop();
-    await api?.stop();
+    await inProcess?.stop();
     await stack?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("an owner signs in for the first time: enrols TOTP from the QR page, gets recovery codes, and is in", async () => {

@@ -7,20 +7,18 @@
  * `refund.destination_set` and `refund.succeeded` webhooks. Screenshots of every state in test/artifacts/
  * (desktop, phone, dark), axe-core after each state change.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { type Address, createPublicClient, createWalletClient, erc20Abi, getAddress, http, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import * as admin from "../../api/admin/commands.js";
-import { parseConfig } from "../../api/config.js";
-import { openDatabase } from "../../api/db/client.js";
-import { migrate } from "../../api/db/migrate.js";
-import { ChainCatalog } from "../../api/chains/catalog.js";
-import { type RunningApi, startApi } from "../../api/main.js";
-import { freePort } from "../../scripts/stack/ports.js";
+import type { RunningApi } from "../../api/main.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import * as refundRoutes from "../../api/routes/refunds/refunds.routes.js";
+import * as endpointRoutes from "../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
+import { hexOf, type JsonOf, readAs } from "../support/api-client.js";
+import { type InProcessApi, startInProcessApi } from "../support/in-process-api.js";
 import { mine } from "../support/chain.js";
 import { launchChromium } from "../support/chromium.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
@@ -40,27 +38,23 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const ARTIFACTS = path.join(root, "test/artifacts");
 const PUBLIC_BASE_URL = "https://pay.acme-coffee.test";
 
-type Refund = { id: string; status: string; orderId: string; claimUrl: string | null; refundUrl: string; destination: string | null };
+type Refund = JsonOf<typeof refundRoutes.createRefund, 201>;
 
 describe("refund page and claim link in Chromium", () => {
   let stack: TestStack;
   let api: RunningApi;
   let apiKey: string;
-  let dataDir: string;
+  let inProcess: InProcessApi;
   let receiver: VerifyingReceiver;
   let browser: Browser;
   const pages: Page[] = [];
 
-  const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${api.url}${route}`, {
+  const request = (method: string, route: string, body?: unknown) =>
+    fetch(`${api.url}${route}`, {
       method,
       headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await response.json()) as T;
-    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
   const usdt = () => tokenBySymbol(stack.chain(CHAIN).record, "USDT");
   const rpc = () => stack.chain(CHAIN).url;
   const balanceOf = (owner: Address) =>
@@ -70,10 +64,14 @@ describe("refund page and claim link in Chromium", () => {
 
   let count = 0;
   const paidOrder = async (amount: string) => {
-    const order = await call<{ id: string; orderRef: `0x${string}` }>("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `refund-page-${++count}` });
-    await pay(rpc(), stack.chain(CHAIN).record, { token: usdt().address, amount: parseUnits(amount, 6), orderRef: order.orderRef, payer });
+    const order = await readAs(
+      await request("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `refund-page-${++count}` }),
+      orderRoutes.createQrOrder,
+      201,
+    );
+    await pay(rpc(), stack.chain(CHAIN).record, { token: usdt().address, amount: parseUnits(amount, 6), orderRef: hexOf(order.orderRef), payer });
     await mine(rpc(), CONFIRMATIONS);
-    await waitFor(`order ${order.id} paid`, async () => (await call<{ status: string }>("GET", `/v1/orders/${order.id}`)).status === "paid", { intervalMs: 150 });
+    await waitFor(`order ${order.id} paid`, async () => (await readAs(await request("GET", `/v1/orders/${order.id}`), orderRoutes.getOrder, 200)).status === "paid", { intervalMs: 150 });
     return order;
   };
 
@@ -101,29 +99,19 @@ describe("refund page and claim link in Chromium", () => {
   beforeAll(async () => {
     stack = await startTestStack({ payers: [payer] });
     const indexer = await stack.startIndexer();
-    dataDir = await mkdtemp(path.join(tmpdir(), "stablegate-refund-page-"));
-    const handle = await openDatabase({ dataDir });
-    await migrate(handle.db);
-    const chains = await ChainCatalog.load({ dir: stack.deploymentsDir });
-    const merchant = await admin.createMerchant(handle.db, { name: "Acme Coffee" });
-    await admin.setPayoutAddress(handle.db, chains, { merchantId: merchant.id, chainId: CHAIN, address: merchantWallet });
-    apiKey = (await admin.issueApiKey(handle.db, { merchantId: merchant.id })).key;
-    await handle.close();
-    const config = parseConfig({
-      API_HOST: "127.0.0.1",
-      API_PORT: String(await freePort()),
-      API_DATA_DIR: dataDir,
-      PUBLIC_BASE_URL,
-      DEPLOYMENTS_DIR: stack.deploymentsDir,
-      INDEXER_URL: indexer.url,
-      CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}`,
-      CONFIRMER_INTERVAL_MS: "100",
-      AUTH_CACHE_MS: "0",
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    inProcess = await startInProcessApi(stack, {
+      indexerUrl: indexer.url,
+      merchants: [{ name: "Acme Coffee", payouts: [{ chainId: CHAIN, address: merchantWallet }] }],
+      env: { PUBLIC_BASE_URL, CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}` },
     });
-    api = await startApi(config, { log: () => {} });
+    ({ api } = inProcess);
+    apiKey = inProcess.merchants[0]!.key;
     receiver = await startVerifyingReceiver();
-    const endpoint = await call<{ secret: string }>("POST", "/v1/webhook-endpoints", { url: receiver.url, eventTypes: ["refund.destination_set", "refund.succeeded"] });
+    const endpoint = await readAs(
+      await request("POST", "/v1/webhook-endpoints", { url: receiver.url, eventTypes: ["refund.destination_set", "refund.succeeded"] }),
+      endpointRoutes.createEndpoint,
+      201,
+    );
     receiver.useSecret(endpoint.secret);
     browser = await launchChromium();
   });
@@ -135,14 +123,17 @@ describe("refund page and claim link in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await receiver?.stop();
-    await api?.stop();
+    await inProcess?.stop();
     await stack?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   it("claim link filled in, refund sent from the refund page by the payout wallet, succeeded, webhooks verified", async () => {
     const order = await paidOrder("12");
-    const refund = await call<Refund>("POST", `/v1/orders/${order.id}/refunds`, { amount: "12", reason: "Paid from an exchange", destination: "claim" });
+    const refund = await readAs(
+      await request("POST", `/v1/orders/${order.id}/refunds`, { amount: "12", reason: "Paid from an exchange", destination: "claim" }),
+      refundRoutes.createRefund,
+      201,
+    );
     expect(refund).toMatchObject({ status: "pending", destination: null, claimUrl: expect.stringContaining(`${PUBLIC_BASE_URL}/claim/`) });
 
     // The refund page before the claim: nothing to send, the claim link to copy.
@@ -169,8 +160,8 @@ describe("refund page and claim link in Chromium", () => {
     const approvals = wallet.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => (c.params[0] as { to: string; data: string }).to.toLowerCase());
     expect(approvals).toEqual([usdt().address.toLowerCase(), usdt().address.toLowerCase(), stack.chain(CHAIN).record.refundRouter!.toLowerCase()]);
 
-    expect(await call<{ status: string }>("GET", `/v1/refunds/${refund.id}`)).toMatchObject({ status: "succeeded", destination: CUSTOMER });
-    expect(await call<{ amountRefunded: string }>("GET", `/v1/orders/${order.id}`)).toMatchObject({ amountRefunded: "12" });
+    expect(await readAs(await request("GET", `/v1/refunds/${refund.id}`), refundRoutes.getRefund, 200)).toMatchObject({ status: "succeeded", destination: CUSTOMER });
+    expect(await readAs(await request("GET", `/v1/orders/${order.id}`), orderRoutes.getOrder, 200)).toMatchObject({ amountRefunded: "12" });
     const events = await waitFor("refund.succeeded at the receiver", () => {
       const mine = receiver.delivered.filter((e) => e.refund?.id === refund.id);
       return mine.some((e) => e.type === "refund.succeeded") ? mine : undefined;
@@ -252,8 +243,12 @@ describe("refund page and claim link in Chromium", () => {
 
   it("shows a cancelled refund's claim link as closed, and its refund page offers nothing", async () => {
     const order = await paidOrder("3");
-    const refund = await call<Refund>("POST", `/v1/orders/${order.id}/refunds`, { amount: "3", reason: "Changed mind", destination: "claim" });
-    await call("POST", `/v1/refunds/${refund.id}/cancel`);
+    const refund = await readAs(
+      await request("POST", `/v1/orders/${order.id}/refunds`, { amount: "3", reason: "Changed mind", destination: "claim" }),
+      refundRoutes.createRefund,
+      201,
+    );
+    await readAs(await request("POST", `/v1/refunds/${refund.id}/cancel`), refundRoutes.cancelRefund, 200);
     const claim = await open(refund.claimUrl!);
     expect(await claim.page.locator("#status").textContent()).toBe("Closed");
     expect(await claim.page.locator("#claim-card").isVisible()).toBe(false);
