@@ -3,6 +3,8 @@
  * Counted with Drizzle's logger on a second Drizzle instance over the harness's own connection (PGlite client or
  * Postgres pool), so the confirmer runs exactly as in production.
  */
+import { readAs } from "../support/api-client.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import { drizzle as drizzlePostgres } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { eq, inArray } from "drizzle-orm";
@@ -41,7 +43,7 @@ describeBackends("confirmer queries per pass", (backend) => {
   /** `n` orders paid in full in one new block; the statements of the one pass that credits and confirms them. */
   const passOver = async (n: number) => {
     const created: OrderView[] = [];
-    for (let i = 0; i < n; i++) created.push((await (await m.call("POST", "/v1/orders", { body: orderBody({ amount: "5" }) })).json()) as OrderView);
+    for (let i = 0; i < n; i++) created.push(await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "5" }) }), ordersRoutes.createQrOrder, 201));
     block += 1n;
     created.forEach((order, logIndex) => source.payOrder(order, { amount: 5_000_000n, blockNumber: block, blockTimestamp: h.clock.now(), logIndex }));
     statements.length = 0;

@@ -6,6 +6,8 @@
  * is checked against the real Ponder in test/indexer), with the chain's blocks from the MemoryPaymentSource: a reorg
  * drops the transfers above its ancestor and gives those heights new blocks, as Ponder does.
  */
+import { readAs } from "../support/api-client.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
@@ -102,7 +104,7 @@ describeBackends("deposit scan: new blocks in full, the window for known address
       ...(fence ? { fence } : {}),
     });
   const pass = async (confirmer = instance()) => (await confirmer.confirmAll()).find((p) => p.chainId === LOCAL)!;
-  const createOrder = async () => (await (await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) })).json()) as OrderView;
+  const createOrder = async () => await readAs(await m.call("POST", "/v1/orders", { body: orderBody({ amount: "10" }) }), ordersRoutes.createQrOrder, 201);
   /** A block of `unrelated` transfers (someone else's) at the next height, plus the given ones (returned). */
   const mineBlock = (deposits: Deposit[] = [], unrelated = 5) => {
     block += 1n;

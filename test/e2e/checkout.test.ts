@@ -4,6 +4,9 @@
  * test wallet announced through EIP-6963 that signs with a funded dev account. The page only ever shows what the
  * confirmer decided.
  */
+import { hexOf, readAs } from "../support/api-client.js";
+import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import type { OrderView } from "../../api/orders/views.js";
 import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -38,7 +41,7 @@ const PUBLIC_BASE_URL = "https://pay.acme-coffee.test";
 const balanceOf = async (url: string, token: Address, holder: Address) =>
   await createPublicClient({ transport: http(url) }).readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [holder] });
 
-type Order = { id: string; status: string; cashierUrl: string; toAddress: Address; orderRef: `0x${string}` };
+type Order = OrderView;
 
 describe("hosted checkout in Chromium", () => {
   let stack: TestStack;
@@ -62,9 +65,7 @@ describe("hosted checkout in Chromium", () => {
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ chainId: CHAIN, symbol, amount, merchantOrderId: `checkout-${++orderCount}`, ...extra }),
     });
-    const body = await response.json();
-    if (response.status !== 201) throw new Error(`create order: ${response.status} ${JSON.stringify(body)}`);
-    return body as Order;
+    return readAs(response, ordersRoutes.createQrOrder, 201);
   };
   /** The checkout as this machine reaches it: the cashierUrl's path on the API (the public base URL is not served here). */
   const checkoutPath = (order: Order) => new URL(order.cashierUrl).pathname;
@@ -74,7 +75,7 @@ describe("hosted checkout in Chromium", () => {
   const payOutside = async (order: Order, symbol: string, amount: string) => {
     const { record, url } = stack.chain(CHAIN);
     const token = tokenBySymbol(record, symbol);
-    return payOnChain(url, record, { token: token.address, amount: parseUnits(amount, token.decimals), orderRef: order.orderRef, payer: otherPayer });
+    return payOnChain(url, record, { token: token.address, amount: parseUnits(amount, token.decimals), orderRef: hexOf(order.orderRef), payer: otherPayer });
   };
   const cancel = async (order: Order) => {
     const response = await fetch(`${api.url}/v1/orders/${order.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
@@ -322,7 +323,7 @@ describe("hosted checkout in Chromium", () => {
     const { record, url } = stack.chain(CHAIN);
     const usdt = tokenBySymbol(record, "USDT");
     const order = await createOrder("USDT", "12.5");
-    const deposit = depositAddress({ factory: record.depositFactory!, payout: DEV_ACCOUNTS.merchant, orderRef: order.orderRef });
+    const deposit = depositAddress({ factory: record.depositFactory!, payout: DEV_ACCOUNTS.merchant, orderRef: hexOf(order.orderRef) });
     const status = (await (await fetch(`${localCheckout(order)}/status`)).json()) as { depositAddress: string; depositUri: string };
     expect(status.depositAddress).toBe(deposit);
     // The QR code's URI, read as MetaMask reads it: a plain transfer of 12.5 USDT (base units) to the deposit address.
