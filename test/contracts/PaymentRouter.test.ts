@@ -24,6 +24,7 @@ import { binancePegUSDAbi } from "../../contracts/abi/BinancePegUSD.js";
 import { paymentRouterAbi } from "../../contracts/abi/PaymentRouter.js";
 import { permitUSDAbi } from "../../contracts/abi/PermitUSD.js";
 import { tetherUSDAbi } from "../../contracts/abi/TetherUSD.js";
+import { permitTypes } from "../../contracts/eip2612.js";
 
 const { viem, networkHelpers } = await network.create();
 
@@ -181,15 +182,7 @@ async function signPermit(f: Fixture, value: bigint, deadline: bigint) {
       chainId: await f.publicClient.getChainId(),
       verifyingContract: f.permitUsd.address,
     },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: permitTypes,
     primaryType: "Permit",
     message: { owner, spender: f.router.address, value, nonce, deadline },
   });
