@@ -56,17 +56,7 @@ describeBackends("confirmer", (backend) => {
   /** A payment log for `order` in the next block, as the router would emit it. */
   const pay = (order: OrderView, amount: bigint, overrides: Partial<Parameters<MemoryPaymentSource["pay"]>[0]> = {}) => {
     block += 1n;
-    return source.pay({
-      chainId: order.chainId,
-      router: order.toAddress as Address,
-      orderRef: order.orderRef as Hex,
-      merchant: order.payoutAddress as Address,
-      token: order.token.address as Address,
-      amount,
-      blockNumber: block,
-      blockTimestamp: h.clock.now(),
-      ...overrides,
-    });
+    return source.payOrder(order, { amount, blockNumber: block, blockTimestamp: h.clock.now(), ...overrides });
   };
 
   /** Mines `n` empty blocks on the local chain. */
