@@ -22,7 +22,7 @@ export default createConfig({
   chains: Object.fromEntries(
     chains.map((chain) => [
       chain.name,
-      { id: chain.chainId, rpc: chain.rpcUrl, pollingInterval: chain.pollingInterval, disableCache: chain.disableCache },
+      { id: chain.chainId, rpc: chain.rpcUrl, ws: chain.wsUrl, pollingInterval: chain.pollingInterval, disableCache: chain.disableCache },
     ]),
   ),
   contracts: {

@@ -16,13 +16,14 @@ import { eventData, type OrderEventType } from "./events.js";
 import { confirmedAmount, deriveStatus, isExtraPayment, statusEvent } from "./status.js";
 import type { OrderRow, PaymentRow, ViewContext } from "./views.js";
 
-export type OrderUpdate = { order: OrderRow; from: OrderStatus; events: { id: string; type: OrderEventType }[] };
+export type OrderUpdate = { order: OrderRow; from: OrderStatus; events: { type: OrderEventType }[] };
 
 /** What a step is about: a payment a reorg just removed, or one just confirmed (see `updateOrder`). */
 export type OrderStep = { reverted?: PaymentRow | undefined; confirmed?: string | undefined };
 
 type Held = { written: OrderRow; order: OrderRow; payments: PaymentRow[] };
 type EventRow = typeof events.$inferInsert & { id: string; merchantId: string; type: OrderEventType };
+type PendingEvent = Omit<EventRow, "id">;
 
 /** As `orderPayments` reads them: in chain order. */
 const chainOrder = (a: PaymentRow, b: PaymentRow) =>
@@ -33,7 +34,7 @@ export class OrderBatch {
   readonly #ctx: ViewContext;
   readonly #held = new Map<string, Held>();
   readonly #byRef = new Map<string, string>();
-  #events: EventRow[] = [];
+  #events: PendingEvent[] = [];
 
   constructor({ now, ctx }: { now: Date; ctx: ViewContext }) {
     this.#now = now;
@@ -94,25 +95,39 @@ export class OrderBatch {
     const extra = confirmed ? paymentRows.find((p) => p.id === confirmed) : undefined;
     if (extra && isExtraPayment(order, paymentRows, extra)) types.push({ type: "payment.received", payment: extra });
 
-    const written = types.map(({ type, payment }) => {
-      const id = newId("evt", this.#now.getTime());
-      const data = eventData(updated, paymentRows, this.#ctx, payment);
-      this.#events.push({ id, merchantId: order.merchantId, type, orderId, data, createdAt: this.#now });
-      return { id, type };
-    });
-    return { order: updated, from: order.status, events: written };
+    for (const { type, payment } of types) {
+      this.#events.push({ merchantId: order.merchantId, type, orderId, data: eventData(updated, paymentRows, this.#ctx, payment), createdAt: this.#now });
+    }
+    return { order: updated, from: order.status, events: types.map(({ type }) => ({ type })) };
   }
 
-  /** Writes what changed since the last write: order statuses, then events, then their deliveries. Returns the orders changed. */
+  /**
+   * Writes what changed since the last write: order statuses, then events, then their deliveries. Returns the orders
+   * changed. An order's events keep their order, and go out together (ids are given here, in that order): in a block
+   * of 50 payments each order's `order.confirming` is followed by its `order.paid`, not by 49 other orders'
+   * `order.confirming`, so the dispatcher (oldest first) brings the `order.paid` of the median order a third sooner.
+   */
   async write(tx: Transaction): Promise<string[]> {
     const changed = [...this.#held.values()].filter((held) => held.order !== held.written);
     for (const rows of chunked(changed, 500)) await writeStatuses(tx, rows.map((held) => held.order));
-    for (const rows of chunked(this.#events, 500)) await tx.insert(events).values(rows);
-    await enqueueDeliveriesFor(tx, this.#events, { now: this.#now });
+    const written: EventRow[] = groupedByOrder(this.#events).map((event) => ({ ...event, id: newId("evt", this.#now.getTime()) }));
+    for (const rows of chunked(written, 500)) await tx.insert(events).values(rows);
+    await enqueueDeliveriesFor(tx, written, { now: this.#now });
     for (const held of changed) held.written = held.order;
     this.#events = [];
     return changed.map((held) => held.order.id);
   }
+}
+
+/** Each order's events in the order they came, the orders in the order of their first event. */
+function groupedByOrder(pending: readonly PendingEvent[]): PendingEvent[] {
+  const byOrder = new Map<string | null | undefined, PendingEvent[]>();
+  for (const event of pending) {
+    const list = byOrder.get(event.orderId);
+    if (list) list.push(event);
+    else byOrder.set(event.orderId, [event]);
+  }
+  return [...byOrder.values()].flat();
 }
 
 /** One UPDATE for many orders' status, amount received and update time. */

@@ -57,6 +57,18 @@ describeBackends("confirmer queries per pass", (backend) => {
       const deliveries = await h.db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.eventId, written.map((e) => e.id)));
       expect(deliveries).toHaveLength(2);
     }
+    // Each order's two events go out side by side (oldest first): the median order.paid is not behind every other
+    // order's order.confirming.
+    const ids = created.map((o) => o.id);
+    const inIdOrder = await h.db.select({ orderId: events.orderId }).from(events).where(inArray(events.orderId, ids)).orderBy(events.id);
+    expect(inIdOrder.map((e) => e.orderId)).toEqual(created.flatMap((o) => [o.id, o.id]));
+    const queued = await h.db
+      .select({ orderId: events.orderId })
+      .from(webhookDeliveries)
+      .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+      .where(inArray(events.orderId, ids))
+      .orderBy(webhookDeliveries.nextAttemptAt, webhookDeliveries.id);
+    expect(queued.map((d) => d.orderId)).toEqual(created.flatMap((o) => [o.id, o.id]));
     return statements.length;
   };
 

@@ -39,6 +39,7 @@ describe("indexedChains", () => {
         router: local.router,
         transferTokens: [],
         startBlock: 2,
+        wsUrl: undefined,
         pollingInterval: LOCAL_POLLING_INTERVAL_MS,
         disableCache: true,
       },
@@ -49,6 +50,7 @@ describe("indexedChains", () => {
         router: mainnet.router,
         transferTokens: [],
         startBlock: 21_000_000,
+        wsUrl: undefined,
         pollingInterval: undefined,
         disableCache: false,
       },
@@ -66,6 +68,14 @@ describe("indexedChains", () => {
     const attempt = () => indexedChains([local, mainnet], { RPC_URL_31337: "http://127.0.0.1:8545", RPC_URL_1: " " });
     expect(attempt).toThrow(MissingRpcUrlError);
     expect(attempt).toThrow(/RPC_URL_1 is not set.*chain 1 \(Chain 1\)/);
+  });
+
+  it("takes new heads over WS_URL_<chainId> when it is set, a ws:// or wss:// URL (named, not repeated, when wrong)", () => {
+    const env = { RPC_URL_31337: "http://127.0.0.1:8545", RPC_URL_1: "https://eth.example", WS_URL_1: "wss://eth.example/ws" };
+    expect(indexedChains([local, mainnet], env).map((chain) => chain.wsUrl)).toEqual([undefined, "wss://eth.example/ws"]);
+    expect(indexedChains([local], { ...env, WS_URL_31337: "ws://127.0.0.1:8545" })[0]!.wsUrl).toBe("ws://127.0.0.1:8545");
+    const wrong = () => indexedChains([mainnet], { ...env, WS_URL_1: "https://eth.example/v3/secret-key" });
+    expect(wrong).toThrow(/^WS_URL_1 must be a ws:\/\/ or wss:\/\/ URL$/);
   });
 
   it("narrows the chains to INDEXER_CHAIN_IDS", () => {

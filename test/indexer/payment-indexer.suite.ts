@@ -133,12 +133,14 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
     const wallet = createWalletClient({ transport: http(chain.url) });
     const send = (to: Address, amount: bigint) =>
       wallet.writeContract({ account: DEV_ACCOUNTS.payers[0]!, chain: null, address: token.address, abi: erc20Abi, functionName: "transfer", args: [to, amount] });
-    // Two transfers in one block (x and y), one more in the next (z).
+    // Two transfers in one block (x and y), one more in the next (z), beside a payment through the router (its
+    // transfer, to the merchant, is a payment row, not a transfer row).
     await setAutomine(chain.url, false);
     try {
       const [hx] = [await send(x, 1_000_000n), await send(y, 2_000_000n)];
       await mine(chain.url, 1);
       await send(z, 3_000_000n);
+      const [routed] = await sendPayments(chain.url, chain.record, [{ token: token.address, amount: 4_000_000n, orderRef: randomOrderRef(), merchant: randomAddress() }]);
       await mine(chain.url, 1);
       const head = BigInt(await blockNumber(chain.url));
       await caughtUp();
@@ -164,6 +166,7 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
       // Nothing seen: every transfer of the window, in chain order.
       const all = await ask({ ...window, addresses: [], seen: [] });
       expect(all.body.transfers.map((t) => t.to)).toEqual([x, y, z].map((a) => a.toLowerCase()));
+      expect((await indexedPayments(indexer.url)).filter((p) => p.txHash === routed)).toHaveLength(1);
       expect((await ask({ ...window, addresses: [], seen: ["12:0xnothex"] })).status).toBe(400);
     } finally {
       await setAutomine(chain.url, true);
