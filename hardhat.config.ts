@@ -25,14 +25,14 @@ export default defineConfig({
     profiles: {
       default: {
         compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: SOLC_SETTINGS }],
-        // The deposit factory through the IR pipeline: the operator pays its forwards on every order (see README).
-        overrides: {
-          "contracts/DepositFactory.sol": {
-            version: SOLC_VERSION,
-            path: SOLC_PATH,
-            settings: { ...SOLC_SETTINGS, viaIR: true },
-          },
-        },
+        // Through the IR pipeline: the deposit factory (the operator pays its forwards on every order) and the two
+        // routers, whose shared permit step (contracts/libraries/TokenPermit.sol) it inlines (see README).
+        overrides: Object.fromEntries(
+          ["contracts/DepositFactory.sol", "contracts/PaymentRouter.sol", "contracts/RefundRouter.sol"].map((file) => [
+            file,
+            { version: SOLC_VERSION, path: SOLC_PATH, settings: { ...SOLC_SETTINGS, viaIR: true } },
+          ]),
+        ),
       },
     },
   },

@@ -3,6 +3,7 @@
  * the Ponder indexer over HTTP (`@ponder/client` for rows, `/status` for heads); tests feed synthetic rows.
  */
 import type { Address, Hex } from "viem";
+import type { IndexedLog } from "../chains/indexed-log.js";
 import type { Transaction } from "../db/client.js";
 
 /**
@@ -11,17 +12,9 @@ import type { Transaction } from "../db/client.js";
  * then `router` is the DepositFactory, `merchant` the deposit address, `payer` the sender and `orderRef` the order
  * whose deposit address it is.
  */
-export type IndexedPayment = {
+export type IndexedPayment = IndexedLog & {
   /** Absent: `router`. */
   method?: "router" | "transfer";
-  chainId: number;
-  router: Address;
-  txHash: Hex;
-  logIndex: number;
-  blockNumber: bigint;
-  blockHash: Hex;
-  /** Unix seconds. */
-  blockTimestamp: bigint;
   orderRef: Hex;
   merchant: Address;
   payer: Address;

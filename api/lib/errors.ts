@@ -53,9 +53,12 @@ export class ApiError extends BaseError {
   }
 }
 
+/** The message of an error made of field errors: `field: message`, `; ` between them (`(body)` for the body itself). */
+export const fieldErrorsMessage = (fields: readonly FieldError[]): string =>
+  fields.map((f) => `${f.field || "(body)"}: ${f.message}`).join("; ");
+
 export function validationFailed(fields: FieldError[]): ApiError {
-  const message = fields.map((f) => `${f.field || "(body)"}: ${f.message}`).join("; ");
-  return new ApiError(422, "validation_failed", message, { details: fields });
+  return new ApiError(422, "validation_failed", fieldErrorsMessage(fields), { details: fields });
 }
 
 const TARGETS: Record<string, FieldError["in"]> = { json: "body", form: "body", query: "query", param: "path", header: "header" };

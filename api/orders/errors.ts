@@ -2,7 +2,7 @@
  * What can go wrong in the order domain, as classes: the domain says what happened; the HTTP app decides the status
  * (`app.ts` `toApiError`).
  */
-import type { FieldError } from "../lib/errors.js";
+import { fieldErrorsMessage, type FieldError } from "../lib/errors.js";
 import { BaseError } from "../lib/base-error.js";
 
 export class OrderError extends BaseError {
@@ -16,12 +16,20 @@ export class OrderError extends BaseError {
   }
 }
 
-/** The order's terms do not fit this gateway (a chain, token or amount it does not accept; an expiry too soon). */
-export class InvalidOrderError extends OrderError {
-  override name = "InvalidOrderError";
+/** An error about fields of the request: they are its `details`, and its message says `field: why` for each. */
+export class FieldsError extends OrderError {
+  override name = "FieldsError";
   declare readonly details: FieldError[];
+  constructor(code: string, fields: FieldError[]) {
+    super(code, fieldErrorsMessage(fields), { details: fields });
+  }
+}
+
+/** The order's terms do not fit this gateway (a chain, token or amount it does not accept; an expiry too soon). */
+export class InvalidOrderError extends FieldsError {
+  override name = "InvalidOrderError";
   constructor(fields: FieldError[]) {
-    super("validation_failed", fields.map((f) => `${f.field || "(body)"}: ${f.message}`).join("; "), { details: fields });
+    super("validation_failed", fields);
   }
 }
 
@@ -43,16 +51,32 @@ export class DuplicateMerchantOrderIdError extends OrderError {
   }
 }
 
-export class OrderNotFoundError extends OrderError {
-  override name = "OrderNotFoundError";
-  constructor() {
-    super("not_found", "Order not found");
+/** What was asked for by id (an order, a refund) is not this merchant's, or does not exist: the API's 404. */
+export class NotFoundError extends OrderError {
+  override name = "NotFoundError";
+  constructor(what: "Order" | "Refund") {
+    super("not_found", `${what} not found`);
   }
 }
 
-export class OrderNotCancellableError extends OrderError {
+/** Only a pending order or refund can be cancelled: the API's 409. */
+export class NotCancellableError extends OrderError {
+  override name = "NotCancellableError";
+  constructor(what: "order" | "refund", status: string) {
+    super(`${what}_not_cancellable`, `Only a pending ${what} can be cancelled; this one is ${status}`);
+  }
+}
+
+export class OrderNotFoundError extends NotFoundError {
+  override name = "OrderNotFoundError";
+  constructor() {
+    super("Order");
+  }
+}
+
+export class OrderNotCancellableError extends NotCancellableError {
   override name = "OrderNotCancellableError";
   constructor(status: string) {
-    super("order_not_cancellable", `Only a pending order can be cancelled; this one is ${status}`);
+    super("order", status);
   }
 }

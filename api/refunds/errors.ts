@@ -2,12 +2,12 @@
  * What can go wrong with a refund. They are order-domain errors (`OrderError`), so the HTTP app maps them like the
  * order's: not found 404, conflicts 409, anything else 422.
  */
-import { OrderError } from "../orders/errors.js";
+import { FieldsError, NotCancellableError, NotFoundError, OrderError } from "../orders/errors.js";
 
-export class RefundNotFoundError extends OrderError {
+export class RefundNotFoundError extends NotFoundError {
   override name = "RefundNotFoundError";
   constructor() {
-    super("not_found", "Refund not found");
+    super("Refund");
   }
 }
 
@@ -21,17 +21,17 @@ export class RefundExceedsReceivedError extends OrderError {
   }
 }
 
-export class RefundDestinationRequiredError extends OrderError {
+export class RefundDestinationRequiredError extends FieldsError {
   override name = "RefundDestinationRequiredError";
   constructor(why: string) {
-    super("validation_failed", `destination: ${why}`, { details: [{ field: "destination", in: "body", message: why }] });
+    super("validation_failed", [{ field: "destination", in: "body", message: why }]);
   }
 }
 
-export class RefundNotCancellableError extends OrderError {
+export class RefundNotCancellableError extends NotCancellableError {
   override name = "RefundNotCancellableError";
   constructor(status: string) {
-    super("refund_not_cancellable", `Only a pending refund can be cancelled; this one is ${status}`);
+    super("refund", status);
   }
 }
 
@@ -54,10 +54,10 @@ export class RefundDestinationAlreadySetError extends OrderError {
 }
 
 /** The address the customer entered cannot receive this refund (zero, the merchant's own wallet, a contract of ours). */
-export class RefundClaimAddressError extends OrderError {
+export class RefundClaimAddressError extends FieldsError {
   override name = "RefundClaimAddressError";
   constructor(why: string) {
-    super("validation_failed", `address: ${why}`, { details: [{ field: "address", in: "body", message: why }] });
+    super("validation_failed", [{ field: "address", in: "body", message: why }]);
   }
 }
 
@@ -80,10 +80,10 @@ export class RefundTxAlreadyUsedError extends OrderError {
 }
 
 /** The transaction, read on-chain, does not pay the refund; `code` names why (verify-tx.ts). */
-export class RefundTxMismatchError extends OrderError {
+export class RefundTxMismatchError extends FieldsError {
   override name = "RefundTxMismatchError";
   constructor(reason: string, why: string) {
-    super(reason, `txHash: ${why}`, { details: [{ field: "txHash", in: "body", message: why }] });
+    super(reason, [{ field: "txHash", in: "body", message: why }]);
   }
 }
 

@@ -3,16 +3,10 @@
  * (api/confirmer/refund-source.ts), synthetic rows in tests. A log a reorg removed is simply absent.
  */
 import type { Address, Hex } from "viem";
+import type { IndexedLog } from "../chains/indexed-log.js";
 
 /** One `RefundSent` log as the indexer stores it (indexer/ponder.schema.ts, table `refund`). */
-export type IndexedRefund = {
-  chainId: number;
-  router: Address;
-  txHash: Hex;
-  logIndex: number;
-  blockNumber: bigint;
-  blockHash: Hex;
-  blockTimestamp: bigint;
+export type IndexedRefund = IndexedLog & {
   refundRef: Hex;
   orderRef: Hex;
   from: Address;

@@ -150,6 +150,14 @@ contract RefundRouterTest is BaseTest {
         router.refundWithPermit(address(permitUsd), customer, 25e6, REFUND_REF, ORDER_REF, deadline, v, r, s);
     }
 
+    /// @notice A token address without code is refused by name before the permit is tried.
+    function test_refundWithPermit_revertsOnTokenWithoutCode() public {
+        uint256 deadline = block.timestamp + 1 hours;
+        vm.prank(merchant);
+        vm.expectRevert(abi.encodeWithSelector(IRefundRouter.InvalidToken.selector, customer));
+        router.refundWithPermit(customer, customer, 25e6, REFUND_REF, ORDER_REF, deadline, 27, bytes32(0), bytes32(0));
+    }
+
     /// @notice A permit signed by another key fails, and without an allowance the refund reverts by name.
     function test_refundWithPermit_revertsOnWrongSigner() public {
         (, uint256 otherKey) = makeAddrAndKey("someone else");
