@@ -23,13 +23,12 @@ import { createHarness, describeBackends, type Harness, type TestMerchant } from
 function examples(node: unknown, pointer = ""): { pointer: string; example: unknown }[] {
   if (node === null || typeof node !== "object") return [];
   const found: { pointer: string; example: unknown }[] = [];
-  const object = node as Record<string, unknown>;
-  if ("example" in object) {
+  if ("example" in node) {
     // A parameter's or media type's example belongs to its `schema`; a schema's to itself.
-    const target = "schema" in object ? `${pointer}/schema` : pointer;
-    found.push({ pointer: target, example: object.example });
+    const target = "schema" in node ? `${pointer}/schema` : pointer;
+    found.push({ pointer: target, example: node.example });
   }
-  for (const [key, value] of Object.entries(object)) {
+  for (const [key, value] of Object.entries(node)) {
     if (key === "example") continue;
     found.push(...examples(value, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`));
   }
@@ -59,7 +58,9 @@ describe("OpenAPI document", () => {
     await writeFile(file, JSON.stringify(doc));
     const bin = path.resolve("node_modules/.bin/redocly");
     const { stdout } = await promisify(execFile)(bin, ["lint", file, "--format", "json"], { timeout: 120_000 }).catch((error) => error);
-    const report = JSON.parse(String(stdout)) as { totals: { errors: number }; problems: { ruleId: string; severity: string; message: string }[] };
+    const report = z
+      .object({ totals: z.object({ errors: z.number() }), problems: z.array(z.looseObject({ ruleId: z.string(), severity: z.string(), message: z.string() })) })
+      .parse(JSON.parse(String(stdout)));
     expect(report.problems.filter((p) => p.severity === "error")).toEqual([]);
     expect(report.totals.errors).toBe(0);
   });
