@@ -66,8 +66,11 @@ describe("operator CLI", () => {
     const failed = await exec(path.join(root, "node_modules/.bin/tsx"), ["api/admin/cli.ts", "key:revoke", "key_nope"], {
       cwd: root,
       env: { ...process.env, ...cli.env, DATABASE_URL: "" },
-    }).catch((error: { code: number; stderr: string }) => error);
-    expect((failed as { code: number }).code).toBe(1);
-    expect((failed as { stderr: string }).stderr.trim()).toBe("no active key key_nope");
+    }).then(
+      () => expect.fail("key:revoke of an unknown key succeeded"),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trim()).toBe("no active key key_nope");
   });
 });

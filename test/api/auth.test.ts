@@ -2,7 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as admin from "../../api/admin/commands.js";
 import { purgeExpired } from "../../api/confirmer/housekeeping.js";
 import { SIGNATURE_WINDOW_SECONDS, signRequest } from "../../api/lib/request-signature.js";
-import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { readAs, readError } from "../support/api-client.js";
+import { createHarness, describeBackends, orderBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 const RATE_LIMIT = 5;
 
@@ -15,7 +17,7 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
   // Each test starts in a fresh rate-limit window: the limit is small here so its own test stays short.
   beforeEach(() => h.clock.advance(60_000));
 
-  const code = async (res: Response) => ((await res.json()) as ErrorBody).error.code;
+  const code = async (res: Response, status: number) => (await readError(res, status)).error.code;
 
   describe("API keys", () => {
     it.each([
@@ -25,9 +27,8 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
       ["an empty bearer", "Bearer "],
     ])("answers %s with 401", async (_name, authorization) => {
       const res = await h.app.request("/v1/orders", { headers: authorization ? { authorization } : {} });
-      expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toContain("Bearer");
-      expect(await code(res)).toBe("unauthorized");
+      expect(await code(res, 401)).toBe("unauthorized");
     });
 
     it("stores only the hash, shows a prefix, and stops a revoked key at once", async () => {
@@ -52,14 +53,14 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
       const alice = await h.merchant({ name: "Alice" });
       const bob = await h.merchant({ name: "Bob" });
       const res = await alice.call("POST", "/v1/orders", { body: orderBody({ merchantOrderId: "SHARED" }) });
-      const order = (await res.json()) as { id: string };
+      const order = await readAs(res, orderRoutes.createQrOrder, 201);
       for (const path of [`/v1/orders/${order.id}`, `/v1/orders/${order.id}/payments`, `/v1/contract-payment?orderId=${order.id}`, "/v1/contract-payment?merchantOrderId=SHARED"]) {
         const answer = await bob.call("GET", path);
         expect(answer.status, path).toBe(404);
       }
       expect((await bob.call("POST", `/v1/orders/${order.id}/cancel`)).status).toBe(404);
       h.clock.advance(60_000);
-      const list = (await (await bob.call("GET", "/v1/orders")).json()) as { data: unknown[] };
+      const list = await readAs(await bob.call("GET", "/v1/orders"), orderRoutes.listOrders, 200);
       expect(list.data).toHaveLength(0);
     });
   });
@@ -97,8 +98,7 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
 
     it("refuses an unsigned request with 403", async () => {
       const res = await m.call("GET", "/v1/orders");
-      expect(res.status).toBe(403);
-      expect(await code(res)).toBe("signature_required");
+      expect(await code(res, 403)).toBe("signature_required");
     });
 
     it.each([
@@ -114,8 +114,7 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
         ...("signature" in change ? { signature: change.signature } : {}),
       };
       const res = await signed("GET", "/v1/orders", "", options);
-      expect(res.status).toBe(401);
-      expect(await code(res)).toBe("invalid_signature");
+      expect(await code(res, 401)).toBe("invalid_signature");
     });
 
     it("accepts the edges of the 30 s window", async () => {
@@ -138,8 +137,7 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
       const signature = signRequest(secret, { timestamp, method: "GET", path: "/v1/balance", body: "" });
       expect((await signed("GET", "/v1/balance", "", { timestamp, signature })).status).toBe(200);
       const replay = await signed("GET", "/v1/balance", "", { timestamp, signature });
-      expect(replay.status).toBe(401);
-      expect(((await replay.json()) as ErrorBody).error.message).toMatch(/replay/);
+      expect((await readError(replay, 401)).error.message).toMatch(/replay/);
     });
 
     it("refuses a replay at any time its timestamp is still accepted, even after housekeeping (61 s after first use)", async () => {
@@ -151,8 +149,7 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
       h.clock.current = new Date((firstUse + 2 * SIGNATURE_WINDOW_SECONDS) * 1000 + 900);
       await purgeExpired(h.db, h.clock.now());
       const replay = await signed("GET", "/v1/balance?edge=future", "", { timestamp, signature });
-      expect(replay.status).toBe(401);
-      expect(((await replay.json()) as ErrorBody).error.message).toMatch(/replay/);
+      expect((await readError(replay, 401)).error.message).toMatch(/replay/);
     });
 
     it("accepts identical requests in one second when each carries its own signed Stablegate-Nonce", async () => {
@@ -169,13 +166,11 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
       expect((await send("nonce-0001")).status).toBe(200);
       expect((await send("nonce-0002")).status).toBe(200);
       const replay = await send("nonce-0002");
-      expect(replay.status).toBe(401);
-      expect(((await replay.json()) as ErrorBody).error.message).toMatch(/replay/);
+      expect((await readError(replay, 401)).error.message).toMatch(/replay/);
       // The nonce is part of what is signed, and has a shape.
       expect((await send("nonce-0003", null)).status).toBe(401);
       const malformed = await send("bad nonce!");
-      expect(malformed.status).toBe(401);
-      expect(((await malformed.json()) as ErrorBody).error.message).toMatch(/Stablegate-Nonce/);
+      expect((await readError(malformed, 401)).error.message).toMatch(/Stablegate-Nonce/);
     });
 
     it("rotating the secret invalidates the old one; turning it off accepts bearer-only again", async () => {
@@ -199,8 +194,7 @@ describeBackends("auth, signed requests, isolation, rate limits", (backend) => {
         expect(res.headers.get("ratelimit-remaining")).toBe(String(RATE_LIMIT - i - 1));
       }
       const limited = await m.call("GET", "/v1/orders");
-      expect(limited.status).toBe(429);
-      expect(await code(limited)).toBe("rate_limited");
+      expect(await code(limited, 429)).toBe("rate_limited");
       expect(limited.headers.get("ratelimit-remaining")).toBe("0");
       expect(limited.headers.get("x-request-id")).toBeTruthy();
       const retryAfter = Number(limited.headers.get("retry-after"));

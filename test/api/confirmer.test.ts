@@ -5,8 +5,9 @@ import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { startConfirmerLoops } from "../../api/confirmer/runner.js";
 import { confirmerCursors, events, orders, payments, unmatchedPayments } from "../../api/db/schema.js";
 import type { OrderView } from "../../api/orders/views.js";
+import * as balanceRoutes from "../../api/routes/balance/balance.routes.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
-import { readAs } from "../support/api-client.js";
+import { orderEventDataOf, readAs } from "../support/api-client.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
 import {
   BASE,
@@ -66,16 +67,11 @@ describeBackends("confirmer", (backend) => {
   };
 
   const status = async (order: OrderView) => {
-    const res = await m.call("GET", `/v1/contract-payment?orderId=${order.id}`);
-    return (await res.json()) as {
-      status: string;
-      amountReceived: string;
-      payments: { state: string; confirmations: number; amount: string; logIndex: number; blockHash: string; revertReason?: string | null }[];
-    };
+    return readAs(await m.call("GET", `/v1/contract-payment?orderId=${order.id}`), orderRoutes.contractPayment, 200);
   };
   /** The merchant's confirmed USDT on the local chain, from `GET /v1/balance`, in base units. */
   const localBalance = async () => {
-    const { balances } = (await (await m.call("GET", "/v1/balance")).json()) as { balances: { chainId: number; symbol: string; received: string }[] };
+    const { balances } = await readAs(await m.call("GET", "/v1/balance"), balanceRoutes.getBalance, 200);
     const usdt = balances.find((b) => b.chainId === LOCAL && b.symbol === "USDT");
     return parseUnits(usdt?.received ?? "0", 6);
   };
@@ -99,7 +95,7 @@ describeBackends("confirmer", (backend) => {
     expect(await eventTypes(order)).toEqual(["order.confirming", "order.paid"]);
 
     const [paid] = await h.db.select().from(events).where(and(eq(events.orderId, order.id), eq(events.type, "order.paid")));
-    const snapshot = paid!.data as { order: OrderView & { payments: { txHash: string; blockHash: string; confirmations: number }[] } };
+    const snapshot = orderEventDataOf(paid!.data);
     expect(snapshot.order).toMatchObject({ id: order.id, status: "paid", amount: "10", amountReceived: "10", chainId: LOCAL, merchantOrderId: order.merchantOrderId });
     expect(snapshot.order.payments[0]).toMatchObject({ confirmations: 3 });
     expect(snapshot.order.payments[0]!.txHash).toMatch(/^0x[0-9a-f]{64}$/);
@@ -220,7 +216,7 @@ describeBackends("confirmer", (backend) => {
     expect(reverted).toMatchObject({ status: "pending", amountReceived: "0", payments: [{ state: "reverted", confirmations: 0 }] });
     expect(await eventTypes(order)).toEqual(["order.confirming", "payment.reverted"]);
     const [event] = await h.db.select().from(events).where(and(eq(events.orderId, order.id), eq(events.type, "payment.reverted")));
-    expect((event!.data as { payment: { txHash: string; state: string } }).payment).toMatchObject({ txHash: log.txHash, state: "reverted" });
+    expect(orderEventDataOf(event!.data).payment).toMatchObject({ txHash: log.txHash, state: "reverted" });
 
     // The same transaction is mined again on the new branch.
     block += 1n;
@@ -368,7 +364,7 @@ describeBackends("confirmer", (backend) => {
     });
     expect(pass).toMatchObject({ reverted: 1, revertedAfterConfirmation: 1 });
     const [event] = await h.db.select().from(events).where(and(eq(events.orderId, order.id), eq(events.type, "payment.reverted")));
-    expect((event!.data as { payment: { txHash: string; revertReason: string } }).payment).toMatchObject({
+    expect(orderEventDataOf(event!.data).payment).toMatchObject({
       txHash: log.txHash,
       revertReason: "reorged_after_confirmation",
     });
@@ -434,7 +430,7 @@ describeBackends("confirmer", (backend) => {
     expect(view.payments.map((p) => [p.amount, p.state])).toEqual([["10", "confirmed"], ["0.000001", "confirmed"], ["0.000001", "confirmed"]]);
     expect(await eventTypes(order)).toEqual(["order.confirming", "order.paid", "payment.received", "payment.received"]);
     const received = await h.db.select().from(events).where(and(eq(events.orderId, order.id), eq(events.type, "payment.received")));
-    expect(received.map((e) => (e.data as { payment: { amount: string } }).payment.amount)).toEqual(["0.000001", "0.000001"]);
+    expect(received.map((e) => orderEventDataOf(e.data).payment?.amount)).toEqual(["0.000001", "0.000001"]);
   });
 
   it("fails a pass when the indexer is unreachable, changing nothing", async () => {

@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { MAX_NEW_BLOCKS, withDepositTransfers } from "../../api/confirmer/deposit-transfers.js";
 import { confirmerCursors, payments } from "../../api/db/schema.js";
@@ -28,7 +29,9 @@ const hex = (bytes: number) => `0x${randomBytes(bytes).toString("hex")}` as Hex;
 
 type Transfer = { chainId: number; token: string; txHash: string; logIndex: number; blockNumber: bigint; blockHash: string; blockTimestamp: string; from: string; to: string; amount: string };
 type Deposit = { to: string; amount?: bigint; txHash?: string; logIndex?: number };
-type Request = { fromBlock: string; toBlock: string; addresses: string[]; seen?: string[] };
+/** What the confirmer asks the indexer's `/deposit-transfers` (the rest, e.g. chainId, kept as sent). */
+const requestSchema = z.looseObject({ fromBlock: z.string(), toBlock: z.string(), addresses: z.array(z.string()), seen: z.array(z.string()).optional() });
+type Request = z.output<typeof requestSchema>;
 
 /** The indexer's `/deposit-transfers` over `transfers`, answering as its SQL does; `requests` keeps what was asked. */
 class FakeIndexer {
@@ -46,7 +49,7 @@ class FakeIndexer {
       let body = "";
       req.on("data", (chunk) => (body += chunk));
       req.on("end", () => {
-        const request = JSON.parse(body) as Request;
+        const request = requestSchema.parse(JSON.parse(body));
         this.requests.push(request);
         this.onRequest?.();
         res.setHeader("content-type", "application/json");

@@ -5,7 +5,10 @@ import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppDeps, AppEnv, Merchant } from "../../api/http/context.js";
 import { idempotency, IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_MS } from "../../api/middlewares/idempotency.js";
-import { createHarness, describeBackends, orderBody, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import * as endpointRoutes from "../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
+import { readAs, readError, readOpenApiDocument } from "../support/api-client.js";
+import { createHarness, describeBackends, orderBody, type Harness, type TestMerchant } from "../support/harness.js";
 
 describeBackends("Idempotency-Key", (backend) => {
   let h: Harness;
@@ -17,6 +20,7 @@ describeBackends("Idempotency-Key", (backend) => {
   afterAll(() => h?.close());
 
   const post = (key: string, body: unknown, path = "/v1/orders") => m.call("POST", path, { body, headers: { "Idempotency-Key": key } });
+  const ordersWith = async (merchantOrderId: string) => readAs(await m.call("GET", `/v1/orders?merchantOrderId=${merchantOrderId}`), orderRoutes.listOrders, 200);
 
   it("returns the first response to a retry with the same key and body, creating one order", async () => {
     const body = orderBody();
@@ -32,15 +36,14 @@ describeBackends("Idempotency-Key", (backend) => {
     expect(retry.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
     expect(Number(retry.headers.get("ratelimit-remaining"))).toBe(Number(first.headers.get("ratelimit-remaining")) - 1);
     expect(await retry.text()).toBe(firstBody);
-    const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${body.merchantOrderId}`)).json()) as { data: unknown[] };
+    const list = await ordersWith(body.merchantOrderId);
     expect(list.data).toHaveLength(1);
   });
 
   it("refuses the same key with a different body or path (422)", async () => {
     await post("key-diff", orderBody());
     const other = await post("key-diff", orderBody());
-    expect(other.status).toBe(422);
-    expect(((await other.json()) as ErrorBody).error.code).toBe("idempotency_key_reused");
+    expect((await readError(other, 422)).error.code).toBe("idempotency_key_reused");
     const otherPath = await post("key-diff", {}, "/v1/orders/ord_00000000000000000000000000/cancel");
     expect(otherPath.status).toBe(422);
   });
@@ -53,11 +56,10 @@ describeBackends("Idempotency-Key", (backend) => {
     for (const res of results.filter((r) => !ran.includes(r))) {
       if (res.status === 201) expect(res.headers.get("idempotent-replayed")).toBe("true");
       else {
-        expect(res.status).toBe(409);
-        expect(((await res.json()) as ErrorBody).error.code).toBe("idempotency_in_progress");
+        expect((await readError(res, 409)).error.code).toBe("idempotency_in_progress");
       }
     }
-    const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${body.merchantOrderId}`)).json()) as { data: unknown[] };
+    const list = await ordersWith(body.merchantOrderId);
     expect(list.data).toHaveLength(1);
   });
 
@@ -72,8 +74,7 @@ describeBackends("Idempotency-Key", (backend) => {
       expiresAt: new Date(h.clock.current.getTime() + IDEMPOTENCY_TTL_MS),
     });
     const res = await post("key-in-flight", body);
-    expect(res.status).toBe(409);
-    expect(((await res.json()) as ErrorBody).error.code).toBe("idempotency_in_progress");
+    expect((await readError(res, 409)).error.code).toBe("idempotency_in_progress");
     expect(Number(res.headers.get("retry-after"))).toBe(IDEMPOTENCY_LEASE_MS / 1000);
   });
 
@@ -97,7 +98,7 @@ describeBackends("Idempotency-Key", (backend) => {
     const again = await post("key-crashed", body);
     expect(again.status).toBe(201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    const list = (await (await m.call("GET", `/v1/orders?merchantOrderId=${order.merchantOrderId}`)).json()) as { data: unknown[] };
+    const list = await ordersWith(order.merchantOrderId);
     expect(list.data).toHaveLength(1);
   });
 
@@ -134,11 +135,9 @@ describeBackends("Idempotency-Key", (backend) => {
 
   it("keeps the webhook secrets of endpoint creation and rotation out of the stored replay, and replays them", async () => {
     const created = await post("key-endpoint", { url: "https://shop.example.com/hooks" }, "/v1/webhook-endpoints");
-    expect(created.status).toBe(201);
-    const endpoint = (await created.json()) as { id: string; secret: string };
+    const endpoint = await readAs(created, endpointRoutes.createEndpoint, 201);
     const rotated = await post("key-rotate", undefined, `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`);
-    expect(rotated.status).toBe(200);
-    const { secret: newSecret } = (await rotated.json()) as { secret: string };
+    const { secret: newSecret } = await readAs(rotated, endpointRoutes.rotateSecret, 200);
 
     const rows = await h.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.merchantId, m.id));
     const stored = rows.filter((row) => row.key === "key-endpoint" || row.key === "key-rotate");
@@ -151,10 +150,10 @@ describeBackends("Idempotency-Key", (backend) => {
 
     const replayCreate = await post("key-endpoint", { url: "https://shop.example.com/hooks" }, "/v1/webhook-endpoints");
     expect(replayCreate.headers.get("idempotent-replayed")).toBe("true");
-    expect(((await replayCreate.json()) as { secret: string }).secret).toBe(endpoint.secret);
+    expect((await readAs(replayCreate, endpointRoutes.createEndpoint, 201)).secret).toBe(endpoint.secret);
     const replayRotate = await post("key-rotate", undefined, `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`);
     expect(replayRotate.headers.get("idempotent-replayed")).toBe("true");
-    expect(((await replayRotate.json()) as { secret: string }).secret).toBe(newSecret);
+    expect((await readAs(replayRotate, endpointRoutes.rotateSecret, 200)).secret).toBe(newSecret);
   });
 
   it("keeps business outcomes (409 duplicate) but frees the key after a validation failure", async () => {
@@ -181,7 +180,7 @@ describeBackends("Idempotency-Key", (backend) => {
   });
 
   it("applies to cancel as well", async () => {
-    const order = (await (await m.call("POST", "/v1/orders", { body: orderBody() })).json()) as { id: string };
+    const order = await readAs(await m.call("POST", "/v1/orders", { body: orderBody() }), orderRoutes.createQrOrder, 201);
     const first = await post("key-cancel", undefined, `/v1/orders/${order.id}/cancel`);
     expect(first.status).toBe(200);
     const retry = await post("key-cancel", undefined, `/v1/orders/${order.id}/cancel`);
@@ -191,18 +190,17 @@ describeBackends("Idempotency-Key", (backend) => {
 
   it("refuses a malformed key with 422 naming the header", async () => {
     const res = await post("x".repeat(256), orderBody());
-    expect(res.status).toBe(422);
-    expect(((await res.json()) as ErrorBody).error.details).toEqual([expect.objectContaining({ field: "Idempotency-Key", in: "header" })]);
+    expect((await readError(res, 422)).error.details).toEqual([expect.objectContaining({ field: "Idempotency-Key", in: "header" })]);
   });
 
   it("runs on every POST the OpenAPI document lists (each one checks the key before anything else)", async () => {
-    const doc = (await (await h.app.request("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = await readOpenApiDocument(h.app);
     const posts = Object.entries(doc.paths).filter(([, methods]) => "post" in methods).map(([path]) => path.replace(/\{[^}]+\}/g, "x_none"));
     expect(posts.length).toBeGreaterThanOrEqual(5);
     for (const path of posts) {
       const res = await post("not a valid key", {}, path);
       expect(res.status, path).toBe(422);
-      expect(((await res.json()) as ErrorBody).error.details, path).toEqual([expect.objectContaining({ field: "Idempotency-Key", in: "header" })]);
+      expect((await readError(res, 422)).error.details, path).toEqual([expect.objectContaining({ field: "Idempotency-Key", in: "header" })]);
     }
   });
 });

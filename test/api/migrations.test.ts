@@ -3,9 +3,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
 import { openDatabase } from "../../api/db/client.js";
 import { migrate, MIGRATIONS_DIR, readMigrations } from "../../api/db/migrate.js";
 import { describeBackends, openTestDatabase, type OpenTestDatabase } from "../support/database.js";
+
+/** drizzle-kit's journal, as much of it as the tests change; the rest is written back as it was. */
+const journalSchema = z.looseObject({ entries: z.array(z.looseObject({ tag: z.string() })) });
+/** The rows of a raw `execute`, checked to have the selected columns. */
+const rowsOf = <T extends z.ZodType>(row: T, result: unknown) => z.object({ rows: z.array(row) }).parse(result).rows;
 
 describeBackends("migrations", (backend) => {
   let database: OpenTestDatabase;
@@ -16,7 +22,7 @@ describeBackends("migrations", (backend) => {
 
   it("applies once and records every migration", async () => {
     expect(await migrate(database.handle.db)).toEqual([]);
-    const { rows } = (await database.handle.db.execute(sql`select tag from stablegate.migrations order by tag`)) as unknown as { rows: { tag: string }[] };
+    const rows = rowsOf(z.object({ tag: z.string() }), await database.handle.db.execute(sql`select tag from stablegate.migrations order by tag`));
     expect(rows.map((r) => r.tag)).toContain("0000_initial");
   });
 
@@ -38,7 +44,7 @@ describeBackends("migrations", (backend) => {
       await fresh.handle.db.execute(sql`drop schema stablegate cascade`);
       await cp(MIGRATIONS_DIR, dir, { recursive: true });
       const journalFile = path.join(dir, "meta", "_journal.json");
-      const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { tag: string }[] };
+      const journal = journalSchema.parse(JSON.parse(await readFile(journalFile, "utf8")));
       journal.entries = journal.entries.filter((e) => e.tag < "0003_checkout_token");
       await writeFile(journalFile, JSON.stringify(journal));
       await migrate(fresh.handle.db, dir);
@@ -49,9 +55,7 @@ describeBackends("migrations", (backend) => {
           overpayment_tolerance_bps, expires_at) values (${id}, 'mch_old', ${id}, ${id}, 31337, '0x1', 'USDT', '0x2', 6, '0x3', 1, 'pending', 0, 0, 0, now())`);
       }
       expect(await migrate(fresh.handle.db)).toContain("0003_checkout_token");
-      const { rows } = (await fresh.handle.db.execute(sql`select checkout_token from stablegate.orders order by id`)) as unknown as {
-        rows: { checkout_token: string }[];
-      };
+      const rows = rowsOf(z.object({ checkout_token: z.string() }), await fresh.handle.db.execute(sql`select checkout_token from stablegate.orders order by id`));
       expect(rows).toHaveLength(2);
       for (const { checkout_token } of rows) expect(checkout_token).toMatch(/^[0-9a-f]{64}$/);
       expect(rows[0]!.checkout_token).not.toBe(rows[1]!.checkout_token);
@@ -69,7 +73,7 @@ describeBackends("migrations", (backend) => {
       await fresh.handle.db.execute(sql`drop schema stablegate cascade`);
       await cp(MIGRATIONS_DIR, dir, { recursive: true });
       const journalPath = path.join(dir, "meta", "_journal.json");
-      const journal = JSON.parse(await readFile(journalPath, "utf8")) as { entries: { tag: string }[] };
+      const journal = journalSchema.parse(JSON.parse(await readFile(journalPath, "utf8")));
       journal.entries = journal.entries.filter((e) => e.tag < "0007");
       await writeFile(journalPath, JSON.stringify(journal));
       await migrate(fresh.handle.db, dir);
@@ -86,9 +90,10 @@ describeBackends("migrations", (backend) => {
       }
       // 0007 and whatever came after it, nothing before.
       expect(await migrate(db)).toEqual((await readMigrations()).map((m) => m.tag).filter((tag) => tag >= "0007"));
-      const { rows } = (await db.execute(
-        sql`select id, log_ordinal, revert_reason from stablegate.payments order by id`,
-      )) as unknown as { rows: { id: string; log_ordinal: number; revert_reason: string | null }[] };
+      const rows = rowsOf(
+        z.looseObject({ id: z.string(), log_ordinal: z.number(), revert_reason: z.string().nullable() }),
+        await db.execute(sql`select id, log_ordinal, revert_reason from stablegate.payments order by id`),
+      );
       expect(rows).toEqual([
         { id: "pay_1", log_ordinal: 1, revert_reason: null },
         { id: "pay_2", log_ordinal: 0, revert_reason: null },

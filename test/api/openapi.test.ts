@@ -13,24 +13,22 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { serve, type ServerType } from "@hono/node-server";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, describeBackends, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
-
-type Operation = { operationId: string; parameters?: { name: string; in: string; schema?: unknown; example?: unknown }[]; responses: Record<string, unknown> };
-type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+import { z } from "zod";
+import { type OpenApiDocument, readError, readOpenApiDocument } from "../support/api-client.js";
+import { launchChromium } from "../support/chromium.js";
+import { createHarness, describeBackends, type Harness, type TestMerchant } from "../support/harness.js";
 
 /** Every `example` in the document with the JSON pointer of the schema (or parameter) it belongs to. */
 function examples(node: unknown, pointer = ""): { pointer: string; example: unknown }[] {
   if (node === null || typeof node !== "object") return [];
   const found: { pointer: string; example: unknown }[] = [];
-  const object = node as Record<string, unknown>;
-  if ("example" in object) {
+  if ("example" in node) {
     // A parameter's or media type's example belongs to its `schema`; a schema's to itself.
-    const target = "schema" in object ? `${pointer}/schema` : pointer;
-    found.push({ pointer: target, example: object.example });
+    const target = "schema" in node ? `${pointer}/schema` : pointer;
+    found.push({ pointer: target, example: node.example });
   }
-  for (const [key, value] of Object.entries(object)) {
+  for (const [key, value] of Object.entries(node)) {
     if (key === "example") continue;
     found.push(...examples(value, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`));
   }
@@ -39,11 +37,11 @@ function examples(node: unknown, pointer = ""): { pointer: string; example: unkn
 
 describe("OpenAPI document", () => {
   let h: Harness;
-  let doc: Document;
+  let doc: OpenApiDocument;
   let dir: string;
   beforeAll(async () => {
     h = await createHarness("pglite");
-    doc = (await (await h.app.request("/openapi.json")).json()) as Document;
+    doc = await readOpenApiDocument(h.app);
     dir = await mkdtemp(path.join(tmpdir(), "stablegate-openapi-"));
   });
   afterAll(async () => {
@@ -60,7 +58,9 @@ describe("OpenAPI document", () => {
     await writeFile(file, JSON.stringify(doc));
     const bin = path.resolve("node_modules/.bin/redocly");
     const { stdout } = await promisify(execFile)(bin, ["lint", file, "--format", "json"], { timeout: 120_000 }).catch((error) => error);
-    const report = JSON.parse(String(stdout)) as { totals: { errors: number }; problems: { ruleId: string; severity: string; message: string }[] };
+    const report = z
+      .object({ totals: z.object({ errors: z.number() }), problems: z.array(z.looseObject({ ruleId: z.string(), severity: z.string(), message: z.string() })) })
+      .parse(JSON.parse(String(stdout)));
     expect(report.problems.filter((p) => p.severity === "error")).toEqual([]);
     expect(report.totals.errors).toBe(0);
   });
@@ -79,9 +79,10 @@ describe("OpenAPI document", () => {
   });
 
   it("gives merchantOrderId and customerId a pattern that README's example matches, read with or without the u flag", () => {
-    const create = doc.components.schemas.CreateQrOrderRequest as { properties: Record<string, { pattern: string }> };
-    for (const field of ["merchantOrderId", "customerId"]) {
-      const pattern = create.properties[field]!.pattern;
+    const withPattern = z.object({ pattern: z.string() });
+    const create = z.object({ properties: z.object({ merchantOrderId: withPattern, customerId: withPattern }) }).parse(doc.components.schemas.CreateQrOrderRequest);
+    for (const field of ["merchantOrderId", "customerId"] as const) {
+      const pattern = create.properties[field].pattern;
       for (const flags of ["", "u"]) {
         const regex = new RegExp(pattern, flags);
         expect(regex.test("A-1001"), `${field} /${flags}`).toBe(true);
@@ -101,7 +102,7 @@ describe("OpenAPI document", () => {
         expect(operation.responses, operation.operationId).toHaveProperty("422");
         const res = await m.call(method.toUpperCase(), route.replace(/\{[^}]+\}/g, "x%00y"), method === "get" || method === "delete" ? {} : { body: {} });
         expect(res.status, `${method} ${route}`).toBe(422);
-        expect(((await res.json()) as ErrorBody).error.details, `${method} ${route}`).toEqual([expect.objectContaining({ in: "path" })]);
+        expect((await readError(res, 422)).error.details, `${method} ${route}`).toEqual([expect.objectContaining({ in: "path" })]);
         checked.push(operation.operationId);
       }
     }
@@ -125,7 +126,7 @@ describe("OpenAPI document", () => {
     ] as const) {
       const res = await m.call("GET", query);
       expect(res.status, query).toBe(422);
-      expect(((await res.json()) as ErrorBody).error.details, query).toEqual([expect.objectContaining({ field, in: "query" })]);
+      expect((await readError(res, 422)).error.details, query).toEqual([expect.objectContaining({ field, in: "query" })]);
     }
     expect((await m.call("GET", "/v1/orders?limit=16")).status).toBe(200);
     expect((await m.call("GET", "/v1/payments?chainId=31337&limit=5")).status).toBe(200);
@@ -157,7 +158,7 @@ describeBackends("/docs in a browser", (backend) => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(await (await fetch(`${base}/docs/init.js`)).text()).toContain("persistAuthorization: false");
 
-    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+    const browser = await launchChromium();
     try {
       const tab = await browser.newPage();
       const violations: string[] = [];

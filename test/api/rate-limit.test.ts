@@ -8,7 +8,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp, type App } from "../../api/app.js";
 import { openDatabase, type DatabaseHandle } from "../../api/db/client.js";
-import { createHarness, describeBackends, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
+import { readError } from "../support/api-client.js";
+import { createHarness, describeBackends, TestClock, type Harness, type TestMerchant } from "../support/harness.js";
 
 const LIMIT = 10;
 const INTERVAL_MS = 60_000 / LIMIT;
@@ -39,8 +40,7 @@ describeBackends("rate limits", (backend) => {
     }
     for (const app of [h.app, other]) {
       const refused = await get(app, m);
-      expect(refused.status).toBe(429);
-      expect(((await refused.json()) as ErrorBody).error.code).toBe("rate_limited");
+      expect((await readError(refused, 429)).error.code).toBe("rate_limited");
       expect(refused.headers.get("retry-after")).toBe(String(INTERVAL_MS / 1000));
     }
   });
@@ -131,7 +131,7 @@ describeBackends("rate limits on the unauthenticated routes, per client address,
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(refused.headers.get("ratelimit-remaining")).toBe("0");
-    expect(((await refused.json()) as ErrorBody).error.code).toBe("rate_limited");
+    expect((await readError(refused, 429)).error.code).toBe("rate_limited");
     // Another client behind the same proxy has its own budget.
     expect((await fetch(`${base}/openapi.json`, { headers: { "x-forwarded-for": "198.51.100.8" } })).status).toBe(200);
     // Health checks are not limited.

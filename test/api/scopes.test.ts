@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as admin from "../../api/admin/commands.js";
-import { API_SCOPES, type ApiScope } from "../../api/lib/scopes.js";
-import { createHarness, describeBackends, type ErrorBody, type Harness, type TestMerchant } from "../support/harness.js";
+import { API_SCOPES, isApiScope, type ApiScope } from "../../api/lib/scopes.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { readAs, readError, readOpenApiDocument } from "../support/api-client.js";
+import { createHarness, describeBackends, type Harness, type TestMerchant } from "../support/harness.js";
 
 type Operation = { method: string; path: string; operationId: string; scopes: string[] };
-const ALL = Object.keys(API_SCOPES) as ApiScope[];
+const ALL = Object.keys(API_SCOPES).filter(isApiScope);
 
 describeBackends("API key scopes", (backend) => {
   let h: Harness;
@@ -13,9 +15,7 @@ describeBackends("API key scopes", (backend) => {
   beforeAll(async () => {
     h = await createHarness(backend);
     m = await h.merchant();
-    const doc = (await (await h.app.request("/openapi.json")).json()) as {
-      paths: Record<string, Record<string, { operationId: string; security?: { bearerAuth?: string[] }[] }>>;
-    };
+    const doc = await readOpenApiDocument(h.app);
     operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, op]) => ({
         method: method.toUpperCase(),
@@ -41,7 +41,7 @@ describeBackends("API key scopes", (backend) => {
     expect(v1.length).toBeGreaterThanOrEqual(18);
     for (const op of v1) {
       if (op.operationId === "listChains") expect(op.scopes, op.operationId).toEqual([]);
-      else expect(op.scopes.length === 1 && ALL.includes(op.scopes[0] as ApiScope), `${op.operationId}: ${op.scopes}`).toBe(true);
+      else expect(op.scopes.length === 1 && op.scopes.every(isApiScope), `${op.operationId}: ${op.scopes}`).toBe(true);
     }
     expect(new Set(v1.flatMap((op) => op.scopes))).toEqual(new Set(ALL));
   });
@@ -49,10 +49,11 @@ describeBackends("API key scopes", (backend) => {
   it("refuses every operation to a key with all other scopes (403 insufficient_scope), and lets one with only its scope in", async () => {
     const scoped = operations.filter((op) => op.path.startsWith("/v1/") && op.scopes.length === 1);
     for (const op of scoped) {
-      const needed = op.scopes[0] as ApiScope;
+      const needed = op.scopes[0]!;
+      if (!isApiScope(needed)) throw new Error(`${op.operationId}: unknown scope ${needed}`);
       const refused = await call(await keyWith(ALL.filter((s) => s !== needed)), op);
       expect(refused.status, `${op.operationId} without ${needed}`).toBe(403);
-      const body = (await refused.json()) as ErrorBody;
+      const body = await readError(refused, 403);
       expect(body.error.code).toBe("insufficient_scope");
       expect(body.error.message).toContain(needed);
       expect(body.error.details).toMatchObject({ required: needed });
@@ -71,7 +72,7 @@ describeBackends("API key scopes", (backend) => {
       body: JSON.stringify({ chainId: 31337, symbol: "USDT", amount: "5", merchantOrderId: "SCOPED-1" }),
     });
     expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: string };
+    const { id } = await readAs(created, orderRoutes.createQrOrder, 201);
     expect((await h.app.request(`/v1/orders/${id}`, { headers })).status).toBe(403);
     expect((await h.app.request("/v1/payments", { headers })).status).toBe(403);
     expect((await h.app.request("/v1/webhook-endpoints", { headers })).status).toBe(403);

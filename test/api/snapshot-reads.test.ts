@@ -4,13 +4,15 @@
  * wholly in the answer or not at all. Postgres only: there the pass runs on another connection while the view's
  * reads are in flight (PGlite has one connection, and the tear shows only by chance).
  */
+import { hc } from "hono/client";
 import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import type { OrderView } from "../../api/orders/views.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
 import * as paymentsRoutes from "../../api/routes/payments/payments.routes.js";
-import { readAs } from "../support/api-client.js";
+import type { checkoutRouter } from "../../api/routes/checkout/checkout.index.js";
+import { bodyOf, readAs } from "../support/api-client.js";
 import { describeWithPostgres } from "../support/database.js";
 import { BASE, createHarness, orderBody, PAYOUT, ROUTER, TOKENS, type Harness, type TestMerchant } from "../support/harness.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
@@ -128,11 +130,9 @@ describeWithPostgres("views read from one snapshot [postgres]", () => {
 
   it("the checkout's status: the customer never sees 'confirming' beside a confirmed payment", async () => {
     const token = new URL(order.cashierUrl).pathname.split("/").pop()!;
-    const status = await withPassBetween(async () => {
-      const res = await h.app.request(`/pay/${token}/status`);
-      expect(res.status).toBe(200);
-      return (await res.json()) as { status: string; amountDue: string; payments: { state: string; confirmations: number }[] };
-    });
+    // The checkout's JSON through Hono's typed client: typed as its handler returns it.
+    const checkout = hc<typeof checkoutRouter>("http://localhost", { fetch: (input: RequestInfo | URL, init?: RequestInit) => h.app.request(input, init) });
+    const status = await withPassBetween(async () => bodyOf(await checkout.pay[":token"].status.$get({ param: { token } }), 200));
     expect(status.status).toBe("confirming");
     expect(status.payments).toEqual([expect.objectContaining({ state: "confirming", confirmations: 1 })]);
   });

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DeploymentRecord, writeDeploymentRecord } from "../../contracts/deployments/record.js";
 import {
@@ -18,10 +19,10 @@ import { databaseConfig } from "../../indexer/config/database.js";
 import { INDEXER_ROOT, startIndexer } from "../../scripts/stack/indexer-process.js";
 
 const token = { symbol: "USDT", name: "Tether USD", decimals: 6, permit: false };
-const record = (chainId: number, router: string, deployBlock: number): DeploymentRecord => ({
+const record = (chainId: number, router: Address, deployBlock: number): DeploymentRecord => ({
   chainId,
   chainName: `Chain ${chainId}`,
-  router: router as DeploymentRecord["router"],
+  router,
   deployBlock,
   tokens: [{ ...token, address: "0xdAC17F958D2ee523a2206206994597C13D831ec7" }],
 });
@@ -59,7 +60,7 @@ describe("indexedChains", () => {
   });
 
   it("indexes the accepted tokens' transfers only on chains whose record names a DepositFactory", () => {
-    const withFactory = { ...local, depositFactory: "0x00000000000000000000000000000000000000F1" as DeploymentRecord["router"] };
+    const withFactory: DeploymentRecord = { ...local, depositFactory: "0x00000000000000000000000000000000000000F1" };
     const [chain] = indexedChains([withFactory], { RPC_URL_31337: "http://127.0.0.1:8545" });
     expect(chain!.transferTokens).toEqual(["0xdAC17F958D2ee523a2206206994597C13D831ec7"]);
   });

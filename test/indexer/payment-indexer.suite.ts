@@ -6,8 +6,8 @@
 import { eq } from "@ponder/client";
 import { type Address, createPublicClient, createWalletClient, erc20Abi, type Hash, type Hex, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import type { DepositTransfersAnswer } from "../../api/confirmer/deposit-transfers.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { z } from "zod";
 import { payment } from "../../indexer/ponder.schema.js";
 import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
@@ -31,6 +31,11 @@ import { waitFor } from "../support/wait.js";
 const MAIN = 31337;
 const randomAddress = () => privateKeyToAccount(generatePrivateKey()).address;
 const SECOND = 1337;
+
+// The indexer's own answers (outside the gateway's OpenAPI document), checked as the suite reads them.
+const statusAnswer: z.ZodType<IndexerStatus> = z.record(z.string(), z.object({ id: z.number(), block: z.object({ number: z.number(), timestamp: z.number() }) }));
+const paymentsAnswer = z.object({ data: z.object({ payments: z.object({ totalCount: z.number(), items: z.array(z.object({ orderRef: z.string(), amount: z.string() })) }) }) });
+const depositTransfersAnswer = z.object({ transfers: z.array(z.looseObject({ to: z.string() })), blocks: z.array(z.looseObject({ number: z.string(), hash: z.string() })) });
 
 export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
   let stack: TestStack;
@@ -105,7 +110,7 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
 
   it("serves /status per chain, /ready, /health, /metrics and /graphql", async () => {
     await caughtUp();
-    const status = (await (await fetch(`${indexer.url}/status`)).json()) as IndexerStatus;
+    const status = statusAnswer.parse(await (await fetch(`${indexer.url}/status`)).json());
     expect(Object.keys(status).sort()).toEqual([`chain${SECOND}`, `chain${MAIN}`]);
     for (const chain of stack.chains) {
       const head = status[`chain${chain.chainId}`]!;
@@ -122,7 +127,7 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: "{ payments(limit: 1000) { totalCount items { orderRef amount } } }" }),
     });
-    const { data } = (await graphql.json()) as { data: { payments: { totalCount: number; items: { orderRef: string; amount: string }[] } } };
+    const { data } = paymentsAnswer.parse(await graphql.json());
     expect(data.payments.totalCount).toBe((await indexedPayments(indexer.url)).length);
   });
 
@@ -145,27 +150,29 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
       const head = BigInt(await blockNumber(chain.url));
       await caughtUp();
       const receipt = await createPublicClient({ transport: http(chain.url) }).getTransactionReceipt({ hash: hx });
-      const ask = async (body: Record<string, unknown>) => {
-        const response = await fetch(`${indexer.url}/deposit-transfers`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-        return { status: response.status, body: (await response.json()) as DepositTransfersAnswer & { error?: string } };
+      const ask = (body: Record<string, unknown>) =>
+        fetch(`${indexer.url}/deposit-transfers`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const transfers = async (body: Record<string, unknown>) => {
+        const response = await ask(body);
+        expect(response.status).toBe(200);
+        return depositTransfersAnswer.parse(await response.json());
       };
       const window = { chainId: MAIN, fromBlock: String(receipt.blockNumber), toBlock: String(head) };
-      const only = await ask({ ...window, addresses: [x] });
-      expect(only.status).toBe(200);
-      expect(only.body.transfers).toEqual([
+      const only = await transfers({ ...window, addresses: [x] });
+      expect(only.transfers).toEqual([
         expect.objectContaining({ chainId: MAIN, txHash: hx, blockNumber: String(receipt.blockNumber), blockHash: receipt.blockHash, to: x.toLowerCase(), amount: "1000000" }),
       ]);
-      expect(only.body.blocks).toEqual([
+      expect(only.blocks).toEqual([
         { number: String(receipt.blockNumber), hash: receipt.blockHash },
         { number: String(head), hash: (await rpc<{ hash: Hex }>(chain.url, "eth_getBlockByNumber", [`0x${head.toString(16)}`, false])).hash },
       ]);
       // The first block seen: of it only x's (an address asked); the next block in full.
       const seen = [`${receipt.blockNumber}:${receipt.blockHash}`];
-      const incremental = await ask({ ...window, addresses: [x], seen });
-      expect(incremental.body.transfers.map((t) => t.to)).toEqual([x.toLowerCase(), z.toLowerCase()]);
+      const incremental = await transfers({ ...window, addresses: [x], seen });
+      expect(incremental.transfers.map((t) => t.to)).toEqual([x.toLowerCase(), z.toLowerCase()]);
       // Nothing seen: every transfer of the window, in chain order.
-      const all = await ask({ ...window, addresses: [], seen: [] });
-      expect(all.body.transfers.map((t) => t.to)).toEqual([x, y, z].map((a) => a.toLowerCase()));
+      const all = await transfers({ ...window, addresses: [], seen: [] });
+      expect(all.transfers.map((t) => t.to)).toEqual([x, y, z].map((a) => a.toLowerCase()));
       expect((await indexedPayments(indexer.url)).filter((p) => p.txHash === routed)).toHaveLength(1);
       expect((await ask({ ...window, addresses: [], seen: ["12:0xnothex"] })).status).toBe(400);
     } finally {

@@ -6,6 +6,7 @@
 import { type Hex, isHex } from "viem";
 import { z } from "zod";
 import { errorSchema, fieldErrorSchema } from "../../api/lib/errors.js";
+import { orderSchema, paymentSchema } from "../../api/orders/views.js";
 
 type JsonResponse = { content: { "application/json": { schema: z.ZodType } } };
 export type RouteLike = { method: string; path: string; responses: Record<number, unknown> };
@@ -61,4 +62,30 @@ type TypedAnswer = { status: number; json(): Promise<unknown>; text(): Promise<s
 export async function bodyOf<R extends TypedAnswer, S extends R["status"]>(res: R, status: S): Promise<Awaited<ReturnType<Extract<R, { status: S }>["json"]>>> {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${await res.text()}`);
   return (await res.json()) as Awaited<ReturnType<Extract<R, { status: S }>["json"]>>;
+}
+
+/** An order event's `data` (the events list, webhook bodies, stored events): the order with its payments, and for payment.* the payment. */
+const orderEventDataSchema = z.object({ order: orderSchema.extend({ payments: z.array(paymentSchema) }), payment: paymentSchema.optional() });
+export const orderEventDataOf = (data: unknown) => orderEventDataSchema.parse(data);
+
+/** What the tests read of the served OpenAPI document; every other key is kept as served (`looseObject`). */
+const operationSchema = z.looseObject({
+  operationId: z.string(),
+  parameters: z.array(z.looseObject({ name: z.string(), in: z.string() })).optional(),
+  security: z.array(z.record(z.string(), z.array(z.string()))).optional(),
+  responses: z.record(z.string(), z.unknown()),
+});
+const documentSchema = z.looseObject({
+  openapi: z.string(),
+  paths: z.record(z.string(), z.record(z.string(), operationSchema)),
+  components: z.looseObject({ schemas: z.record(z.string(), z.unknown()), securitySchemes: z.record(z.string(), z.unknown()) }),
+});
+
+export type OpenApiDocument = z.output<typeof documentSchema>;
+
+/** The app's `/openapi.json`, checked to be one (200, paths of operations) and typed. */
+export async function readOpenApiDocument(app: { request(path: string): Response | Promise<Response> }): Promise<OpenApiDocument> {
+  const res = await app.request("/openapi.json");
+  if (res.status !== 200) throw new Error(`GET /openapi.json: expected 200, got ${res.status}`);
+  return documentSchema.parse(await res.json());
 }

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PERMISSIONS } from "../../../api/console/access/roles.js";
 import { SESSION_COOKIE } from "../../../api/console/access/sessions.js";
 import { consoleRoles, type ConsoleRole } from "../../../api/db/schema.js";
+import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import { readAs } from "../../support/api-client.js";
 import { createHarness, orderBody, type Harness, type TestMerchant } from "../../support/harness.js";
 import { ConsoleBrowser, consolePerson, PASSWORD, signedIn } from "./support.js";
 
@@ -22,8 +24,8 @@ beforeAll(async () => {
   h = await createHarness("pglite");
   shop = await h.merchant({ name: "Shop" });
   other = await h.merchant({ name: "Other shop" });
-  orderId = ((await (await shop.call("POST", "/v1/orders", { body: orderBody() })).json()) as { id: string }).id;
-  otherOrderId = ((await (await other.call("POST", "/v1/orders", { body: orderBody() })).json()) as { id: string }).id;
+  orderId = (await readAs(await shop.call("POST", "/v1/orders", { body: orderBody() }), orderRoutes.createQrOrder, 201)).id;
+  otherOrderId = (await readAs(await other.call("POST", "/v1/orders", { body: orderBody() }), orderRoutes.createQrOrder, 201)).id;
   for (const role of consoleRoles) {
     await consolePerson(h, `${role}@shop.test`, { merchantId: shop.id, role });
     browsers[role] = await signedIn(h, `${role}@shop.test`);

@@ -8,6 +8,9 @@ import { eq } from "drizzle-orm";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, confirmerCursors, events, orders, payments, unmatchedPayments, webhookDeliveries } from "../../../api/db/schema.js";
+import * as balanceRoutes from "../../../api/routes/balance/balance.routes.js";
+import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import { readAs } from "../../support/api-client.js";
 import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, ROUTER, TOKENS, type Harness, type TestMerchant } from "../../support/harness.js";
 import { consolePerson, signedIn, type ConsoleBrowser } from "./support.js";
 
@@ -44,7 +47,7 @@ describeBackends("console features", (backend) => {
     };
   }
   async function createOrder(extra: Record<string, unknown> = {}) {
-    return (await (await shop.call("POST", "/v1/orders", { body: orderBody(extra) })).json()) as { id: string; orderRef: string };
+    return await readAs(await shop.call("POST", "/v1/orders", { body: orderBody(extra) }), orderRoutes.createQrOrder, 201);
   }
 
   describe("developers", () => {
@@ -142,7 +145,7 @@ describeBackends("console features", (backend) => {
 
   describe("finance", () => {
     it("the range totals, the all-time table and the payments CSV all equal GET /v1/balance", async () => {
-      const balance = (await (await shop.call("GET", "/v1/balance")).json()) as { balances: { chainId: number; symbol: string; received: string }[] };
+      const balance = await readAs(await shop.call("GET", "/v1/balance"), balanceRoutes.getBalance, 200);
       expect(balance.balances.length).toBeGreaterThan(0);
       const day = h.clock.now().toISOString().slice(0, 10);
       const page = await finance.get(`${m()}/finance?from=2029-01-01&to=${day}`);

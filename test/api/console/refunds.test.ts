@@ -10,11 +10,12 @@ import { getAddress, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { auditLog, refunds } from "../../../api/db/schema.js";
+import * as balanceRoutes from "../../../api/routes/balance/balance.routes.js";
 import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
+import * as refundRoutes from "../../../api/routes/refunds/refunds.routes.js";
 import { readAs } from "../../support/api-client.js";
 import { formatAmount, parseAmount } from "../../../api/lib/amount.js";
 import { confirmRefunds } from "../../../api/refunds/confirm.js";
-import type { RefundView } from "../../../api/refunds/views.js";
 import { MemoryPaymentSource } from "../../support/memory-source.js";
 import { MemoryRefundSource } from "../../support/memory-refunds.js";
 import { createHarness, describeBackends, LOCAL, orderBody, PAYOUT, REFUND_ROUTER, ROUTER, TOKENS, type Harness, type TestMerchant } from "../../support/harness.js";
@@ -58,7 +59,7 @@ describeBackends("console refunds", (backend) => {
     expect(paid.amountReceived).toBe("10");
     return paid;
   }
-  const apiRefunds = async (orderId: string) => ((await (await shop.call("GET", `/v1/refunds?orderId=${orderId}`)).json()) as { data: RefundView[] }).data;
+  const apiRefunds = async (orderId: string) => (await readAs(await shop.call("GET", `/v1/refunds?orderId=${orderId}`), refundRoutes.listRefunds, 200)).data;
   async function refundThroughConsole(who: ConsoleBrowser, orderId: string, fields: Record<string, string>) {
     await who.get(`${m()}/orders/${orderId}`);
     return who.post(`${m()}/orders/${orderId}/refund`, fields);
@@ -183,7 +184,7 @@ describeBackends("console refunds", (backend) => {
     payments.setHead(LOCAL, head(payments) + 2n);
     expect(await pass()).toBe(1);
     expect((await apiRefunds(order.id))[0]!.status).toBe("succeeded");
-    const balance = (await (await shop.call("GET", "/v1/balance")).json()) as { balances: { chainId: number; symbol: string; received: string; refunded: string }[] };
+    const balance = await readAs(await shop.call("GET", "/v1/balance"), balanceRoutes.getBalance, 200);
     const usdt = balance.balances.find((b) => b.chainId === LOCAL && b.symbol === "USDT")!;
     expect(usdt.refunded).toBe("3.25");
     // The default range, the last 30 days, holds every payment and refund of this test.

@@ -9,28 +9,24 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Confirmer } from "../../../api/confirmer/confirmer.js";
 import { webhookAttempts, webhookDeliveries } from "../../../api/db/schema.js";
-import type { OrderView } from "../../../api/orders/views.js";
+import * as eventRoutes from "../../../api/routes/events/events.routes.js";
 import * as orderRoutes from "../../../api/routes/orders/orders.routes.js";
-import { readAs } from "../../support/api-client.js";
+import * as endpointRoutes from "../../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
+import { readAs, readError } from "../../support/api-client.js";
 import { WebhookDispatcher, type DispatcherOptions } from "../../../api/webhooks/dispatcher.js";
 import { waitFor } from "../../support/wait.js";
-import { createHarness, describeBackends, LOCAL, orderBody, TestClock, type ErrorBody, type Harness, type TestMerchant } from "../../support/harness.js";
+import { createHarness, describeBackends, LOCAL, orderBody, TestClock, type Harness, type TestMerchant } from "../../support/harness.js";
 import { MemoryPaymentSource } from "../../support/memory-source.js";
 import { closedPort, startReceiver, type ReceivedRequest, type Receiver } from "../../support/webhook-receiver.js";
 import { fakeResolver } from "../../support/resolver.js";
 
 const SCHEDULE_MS = [300, 600];
-type Endpoint = { id: string; url: string; secret: string; eventTypes: string[] | null; enabled: boolean; disabledReason: string | null };
-type Delivery = {
-  id: string;
-  eventId: string;
-  status: string;
-  attempts: number;
-  attemptLog: { outcome: string; responseStatus: number | null; error: string | null; attemptedAt: string }[];
-};
 
-const verify = (secret: string, request: ReceivedRequest) =>
-  new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as { id: string; type: string; data: { order: OrderView } };
+/** A delivery's verified payload: the event as the events list shows it. */
+const verify = (secret: string, request: ReceivedRequest) => {
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
+  return eventRoutes.eventSchema.parse(new Webhook(secret).verify(request.body, headers));
+};
 
 describeBackends("webhook delivery", (backend) => {
   let h: Harness;
@@ -73,9 +69,7 @@ describeBackends("webhook delivery", (backend) => {
     return r;
   };
   const createEndpoint = async (merchant: TestMerchant, body: Record<string, unknown>) => {
-    const res = await merchant.call("POST", "/v1/webhook-endpoints", { body });
-    expect(res.status).toBe(201);
-    return (await res.json()) as Endpoint;
+    return await readAs(await merchant.call("POST", "/v1/webhook-endpoints", { body }), endpointRoutes.createEndpoint, 201);
   };
   /** A fresh merchant whose only endpoint is `url`: its events go nowhere else. */
   const merchantWithEndpoint = async (url: string, body: Record<string, unknown> = {}) => {
@@ -86,15 +80,12 @@ describeBackends("webhook delivery", (backend) => {
   const cancelledEvent = async (merchant: TestMerchant) => {
     const created = await readAs(await merchant.call("POST", "/v1/orders", { body: orderBody() }), orderRoutes.createQrOrder, 201);
     expect((await merchant.call("POST", `/v1/orders/${created.id}/cancel`)).status).toBe(200);
-    const res = await merchant.call("GET", `/v1/events?orderId=${created.id}`);
-    const [event] = ((await res.json()) as { data: { id: string; type: string }[] }).data;
+    const [event] = (await readAs(await merchant.call("GET", `/v1/events?orderId=${created.id}`), eventRoutes.listEvents, 200)).data;
     expect(event!.type).toBe("order.cancelled");
     return event!.id;
   };
   const deliveries = async (merchant: TestMerchant, eventId: string) => {
-    const res = await merchant.call("GET", `/v1/events/${eventId}/deliveries`);
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { data: Delivery[] }).data;
+    return (await readAs(await merchant.call("GET", `/v1/events/${eventId}/deliveries`), eventRoutes.listEventDeliveries, 200)).data;
   };
 
   describe("endpoints API", () => {
@@ -106,23 +97,25 @@ describeBackends("webhook delivery", (backend) => {
 
       const got = await (await merchant.call("GET", `/v1/webhook-endpoints/${created.id}`)).json();
       expect(got).not.toHaveProperty("secret");
-      const list = (await (await merchant.call("GET", "/v1/webhook-endpoints")).json()) as { data: Endpoint[] };
+      // Read raw first: the schema's parse would drop a secret that leaked.
+      const listed = await merchant.call("GET", "/v1/webhook-endpoints");
+      expect(await listed.clone().text()).not.toContain(created.secret);
+      const list = await readAs(listed, endpointRoutes.listEndpoints, 200);
       expect(list.data.map((e) => e.id)).toEqual([created.id]);
-      expect(JSON.stringify(list)).not.toContain(created.secret);
 
       const patched = await merchant.call("PATCH", `/v1/webhook-endpoints/${created.id}`, { body: { eventTypes: null, enabled: false } });
-      expect(await patched.json()).toMatchObject({ eventTypes: null, enabled: false, disabledReason: "disabled by the merchant" });
+      expect(await readAs(patched, endpointRoutes.updateEndpoint, 200)).toMatchObject({ eventTypes: null, enabled: false, disabledReason: "disabled by the merchant" });
       const enabled = await merchant.call("PATCH", `/v1/webhook-endpoints/${created.id}`, { body: { enabled: true, url: "https://shop.example.com/v2" } });
-      expect(await enabled.json()).toMatchObject({ enabled: true, url: "https://shop.example.com/v2", disabledReason: null });
+      expect(await readAs(enabled, endpointRoutes.updateEndpoint, 200)).toMatchObject({ enabled: true, url: "https://shop.example.com/v2", disabledReason: null });
 
-      const rotated = (await (await merchant.call("POST", `/v1/webhook-endpoints/${created.id}/rotate-secret`)).json()) as Endpoint & { previousSecretExpiresAt: string };
+      const rotated = await readAs(await merchant.call("POST", `/v1/webhook-endpoints/${created.id}/rotate-secret`), endpointRoutes.rotateSecret, 200);
       expect(rotated.secret).toMatch(/^whsec_/);
       expect(rotated.secret).not.toBe(created.secret);
       expect(rotated.previousSecretExpiresAt).not.toBeNull();
 
       expect((await merchant.call("DELETE", `/v1/webhook-endpoints/${created.id}`)).status).toBe(204);
       expect((await merchant.call("GET", `/v1/webhook-endpoints/${created.id}`)).status).toBe(404);
-      expect(((await (await merchant.call("GET", "/v1/webhook-endpoints")).json()) as { data: unknown[] }).data).toEqual([]);
+      expect((await readAs(await merchant.call("GET", "/v1/webhook-endpoints"), endpointRoutes.listEndpoints, 200)).data).toEqual([]);
     });
 
     it("keeps merchants apart: another merchant's endpoint or event is a 404", async () => {
@@ -141,14 +134,13 @@ describeBackends("webhook delivery", (backend) => {
         const res = await other.call(method, path, method === "PATCH" ? { body: { enabled: false } } : {});
         expect(res.status, `${method} ${path}`).toBe(404);
       }
-      expect(((await (await other.call("GET", "/v1/webhook-endpoints")).json()) as { data: unknown[] }).data).toEqual([]);
+      expect((await readAs(await other.call("GET", "/v1/webhook-endpoints"), endpointRoutes.listEndpoints, 200)).data).toEqual([]);
     });
 
     it("validates URLs and event types", async () => {
       for (const body of [{ url: "ftp://x.example.com" }, { url: "https://user:pw@x.example.com" }, { url: "https://x.example.com", eventTypes: ["order.nope"] }]) {
         const res = await m.call("POST", "/v1/webhook-endpoints", { body });
-        expect(res.status).toBe(422);
-        expect(((await res.json()) as ErrorBody).error.code).toBe("validation_failed");
+        expect((await readError(res, 422)).error.code).toBe("validation_failed");
       }
     });
   });
@@ -178,7 +170,7 @@ describeBackends("webhook delivery", (backend) => {
     expect(all.requests.map((r) => r.headers["webhook-id"]).sort()).toEqual(received.map((e) => e.id));
     expect(paidOnly.requests.map((r) => verify(filtered.secret, r).type)).toEqual(["order.paid"]);
     // The body is the event as the events list shows it.
-    const listed = (await (await merchant.call("GET", `/v1/events?orderId=${order.id}&type=order.paid`)).json()) as { data: unknown[] };
+    const listed = await readAs(await merchant.call("GET", `/v1/events?orderId=${order.id}&type=order.paid`), eventRoutes.listEvents, 200);
     expect(listed.data).toEqual([JSON.parse(paidOnly.requests[0]!.body)]);
     // A signature made with another secret does not verify.
     expect(() => verify(filtered.secret, all.requests[0]!)).toThrow();
@@ -296,7 +288,7 @@ describeBackends("webhook delivery", (backend) => {
     expect(res.status).toBe(202);
     await waitFor("redelivered", async () => (await deliveries(merchant, eventId))[0]?.status === "delivered");
     expect(r.requests.at(-1)!.headers["webhook-id"]).toBe(eventId);
-    const endpoints = (await (await merchant.call("GET", "/v1/webhook-endpoints")).json()) as { data: { failingSince: string | null }[] };
+    const endpoints = await readAs(await merchant.call("GET", "/v1/webhook-endpoints"), endpointRoutes.listEndpoints, 200);
     expect(endpoints.data[0]!.failingSince).toBeNull();
   });
 
@@ -309,9 +301,8 @@ describeBackends("webhook delivery", (backend) => {
     expect(r.requests).toHaveLength(SCHEDULE_MS.length + 1);
 
     const res = await merchant.call("POST", `/v1/events/${eventId}/redeliver`);
-    expect(res.status).toBe(202);
     // Due again with its count started over; the dispatcher, woken by the redelivery, may have claimed it already.
-    const queued = ((await res.json()) as { data: Delivery[] }).data[0]!;
+    const queued = (await readAs(res, eventRoutes.redeliverEvent, 202)).data[0]!;
     expect(queued.status).toBe("pending");
     expect(queued.attempts).toBeLessThanOrEqual(1);
     await waitFor("given up again", async () => r.requests.length === 2 * (SCHEDULE_MS.length + 1) && (await deliveries(merchant, eventId))[0]?.status === "failed", {
@@ -328,21 +319,21 @@ describeBackends("webhook delivery", (backend) => {
     await cancelledEvent(merchant);
     dispatcher().start();
     const view = await waitFor("disabled", async () => {
-      const e = (await (await merchant.call("GET", `/v1/webhook-endpoints/${endpoint.id}`)).json()) as Endpoint;
+      const e = await readAs(await merchant.call("GET", `/v1/webhook-endpoints/${endpoint.id}`), endpointRoutes.getEndpoint, 200);
       return !e.enabled && e;
     });
     expect(view.disabledReason).toMatch(/410 Gone/);
     expect(gone.requests).toHaveLength(1);
     // No more deliveries are queued for it.
     await cancelledEvent(merchant);
-    const page = (await (await merchant.call("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`)).json()) as { data: Delivery[] };
+    const page = await readAs(await merchant.call("GET", `/v1/webhook-endpoints/${endpoint.id}/deliveries`), endpointRoutes.listEndpointDeliveries, 200);
     expect(page.data).toHaveLength(1);
   });
 
   it("signs with both secrets during a rotation's overlap, then with the new one only", async () => {
     const r = await receiver();
     const { merchant, endpoint } = await merchantWithEndpoint(r.url);
-    const rotated = (await (await merchant.call("POST", `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`)).json()) as Endpoint;
+    const rotated = await readAs(await merchant.call("POST", `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`), endpointRoutes.rotateSecret, 200);
     dispatcher().start();
     await cancelledEvent(merchant);
     await waitFor("first delivery", () => r.requests.length === 1);
@@ -361,7 +352,7 @@ describeBackends("webhook delivery", (backend) => {
   it("keeps each replaced secret signing for its own overlap: a second rotation does not drop the first", async () => {
     const r = await receiver();
     const { merchant, endpoint } = await merchantWithEndpoint(r.url);
-    const rotate = async () => ((await (await merchant.call("POST", `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`)).json()) as Endpoint).secret;
+    const rotate = async () => (await readAs(await merchant.call("POST", `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`), endpointRoutes.rotateSecret, 200)).secret;
     const second = await rotate();
     h.clock.advance(500);
     const third = await rotate();
@@ -390,7 +381,7 @@ describeBackends("webhook delivery", (backend) => {
       for (const url of ["http://127.0.0.1/hooks", "http://10.0.0.1/hooks", "http://169.254.169.254/latest", "http://[::1]/x"]) {
         const res = await merchant.call("POST", "/v1/webhook-endpoints", { body: { url } });
         expect(res.status, url).toBe(422);
-        expect(((await res.json()) as ErrorBody).error.message).toMatch(/^url:/);
+        expect((await readError(res, 422)).error.message).toMatch(/^url:/);
       }
       // A name is judged when connecting: one that resolves to loopback is refused, nothing is sent.
       const r = await receiver();
@@ -491,12 +482,7 @@ describeBackends("webhook delivery", (backend) => {
     });
     await later.runOnce();
     expect(r.requests.map((req) => req.headers["webhook-id"])).toEqual([eventId, eventId]);
-    const [delivery] = (await deliveries(merchant, eventId)) as unknown as {
-      status: string;
-      attempts: number;
-      deliveredAt: string;
-      attemptLog: { outcome: string; attemptedAt: string; finishedAt: string | null; error: string | null; responseStatus: number | null }[];
-    }[];
+    const [delivery] = await deliveries(merchant, eventId);
     expect(delivery).toMatchObject({ status: "delivered", attempts: 2 });
     expect(delivery!.attemptLog.map((a) => a.outcome)).toEqual(["unknown", "delivered"]);
     expect(delivery!.attemptLog[0]!.error).toMatch(/^unknown: the dispatcher stopped/);
@@ -504,12 +490,12 @@ describeBackends("webhook delivery", (backend) => {
     expect(second.responseStatus).toBe(200);
     // `delivered_at` is when the 2xx came back, 300 ms after the attempt started, not the start.
     expect(delivery!.deliveredAt).toBe(second.finishedAt);
-    expect(Date.parse(delivery!.deliveredAt) - Date.parse(second.attemptedAt)).toBeGreaterThanOrEqual(290);
+    expect(Date.parse(delivery!.deliveredAt!) - Date.parse(second.attemptedAt)).toBeGreaterThanOrEqual(290);
 
     // The crashed dispatcher, were it to wake and give up, changes neither record nor the delivery.
     await crashed.stop({ graceMs: 0 });
     await cutShort;
-    const [after] = (await deliveries(merchant, eventId)) as unknown as typeof delivery[];
+    const [after] = await deliveries(merchant, eventId);
     expect(after).toMatchObject({ status: "delivered", attempts: 2 });
     expect(after!.attemptLog.map((a) => a.outcome)).toEqual(["unknown", "delivered"]);
   });
@@ -528,7 +514,7 @@ describeBackends("webhook delivery", (backend) => {
     await run;
     hold = false;
     expect(await dispatcher().runOnce()).toBe(1); // no lease to wait out
-    const [delivery] = (await deliveries(merchant, eventId)) as unknown as { status: string; attempts: number; attemptLog: { outcome: string; error: string }[] }[];
+    const [delivery] = await deliveries(merchant, eventId);
     expect(delivery).toMatchObject({ status: "delivered", attempts: 2 });
     expect(delivery!.attemptLog.map((a) => a.outcome)).toEqual(["unknown", "delivered"]);
     expect(delivery!.attemptLog[0]!.error).toMatch(/shutdown/);
