@@ -19,6 +19,7 @@ import { loadavg } from "node:os";
 import { createClient } from "@ponder/client";
 import { type Address, type Hash, type Hex, parseUnits } from "viem";
 import { ponderCheckpoint } from "../../api/confirmer/indexer-wakeups.js";
+import * as eventRoutes from "../../api/routes/events/events.routes.js";
 import { LOCAL_POLLING_INTERVAL_MS } from "../../indexer/config/chains.js";
 import { mine, setAutomine } from "../../test/support/chain.js";
 import type { TestDatabaseKind } from "../../test/support/database.js";
@@ -202,10 +203,8 @@ async function counts(merchant: GatewayMerchant, delivered: DeliveredEvent[], pa
   const listed: { id: string; type: string }[] = [];
   let cursor: string | null = null;
   do {
-    const page = (await merchant.call("GET", `/v1/events?limit=100${cursor ? `&cursor=${cursor}` : ""}`)) as {
-      data: { id: string; type: string }[];
-      nextCursor: string | null;
-    };
+    const path: string = `/v1/events?limit=100${cursor ? `&cursor=${cursor}` : ""}`;
+    const page = await merchant.read(eventRoutes.listEvents, 200, path);
     listed.push(...page.data);
     cursor = page.nextCursor;
   } while (cursor);

@@ -22,12 +22,13 @@ import type { DatabaseHandle } from "../../api/db/client.js";
 import { events, webhookDeliveries, webhookEndpoints } from "../../api/db/schema.js";
 import { ChainCatalog } from "../../api/chains/catalog.js";
 import { newId } from "../../api/lib/ids.js";
-import type { OrderView } from "../../api/orders/views.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { WebhookDispatcher } from "../../api/webhooks/dispatcher.js";
 import { enqueueDeliveries } from "../../api/webhooks/fan-out.js";
 import { onOutbox } from "../../api/webhooks/outbox-signal.js";
 import { encryptSecret } from "../../api/webhooks/secret-box.js";
 import { generateSecret } from "../../api/webhooks/signing.js";
+import { readAs } from "../../test/support/api-client.js";
 import { MemoryPaymentSource } from "../../test/support/memory-source.js";
 import { writeBenchResult } from "./results.js";
 import { requirePostgres } from "../../test/support/postgres-server.js";
@@ -101,7 +102,7 @@ async function run(backend: "pglite" | "postgres", handle: DatabaseHandle, deplo
       headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
       body: JSON.stringify({ chainId: CHAIN, symbol: "USDT", amount: "1", merchantOrderId: `bench-${i}` }),
     });
-    const order = (await res.json()) as OrderView;
+    const order = await readAs(res, orderRoutes.createQrOrder, 201);
     const arrived = receiver.arrival(order.id);
     block += 1n;
     source.payOrder(order, { amount: 1_000_000n, blockNumber: block, blockTimestamp: new Date() });

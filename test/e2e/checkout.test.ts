@@ -4,20 +4,23 @@
  * test wallet announced through EIP-6963 that signs with a funded dev account. The page only ever shows what the
  * confirmer decided.
  */
-import { hexOf, readAs } from "../support/api-client.js";
+import { hexOf } from "../support/api-client.js";
 import * as ordersRoutes from "../../api/routes/orders/orders.routes.js";
+import * as endpointRoutes from "../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
 import type { OrderView } from "../../api/orders/views.js";
 import { mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContextOptions, chromium, type Page, type Request } from "playwright-core";
+import type { Browser, BrowserContextOptions, Page, Request } from "playwright-core";
 import { type Address, createPublicClient, createWalletClient, erc20Abi, http, parseUnits } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { streamSettings } from "../../api/checkout/status-stream.js";
 import type { RunningApi } from "../../api/main.js";
-import { type InProcessApi, startInProcessApi } from "../support/in-process-api.js";
+import { type InProcessApi, type InProcessMerchant, startInProcessApi } from "../support/in-process-api.js";
+import { launchChromium } from "../support/chromium.js";
+import { checkoutStatus } from "../support/gateway.js";
 import { DEV_ACCOUNTS, pay as payOnChain, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
@@ -25,7 +28,7 @@ import { parse as parseEthUrl } from "eth-url-parser";
 import QRCode from "qrcode";
 import { depositAddress } from "../../contracts/deposit-address.js";
 import { seriousA11yViolations, unusableWalletLinks, visiblePaymentOffers } from "../support/checkout-checks.js";
-import { installTestWallet, type TestWallet } from "../support/test-wallet.js";
+import { installTestWallet, sentTransactions, type TestWallet } from "../support/test-wallet.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
 const CHAIN = 31337;
@@ -46,7 +49,8 @@ type Order = OrderView;
 describe("hosted checkout in Chromium", () => {
   let stack: TestStack;
   let api: RunningApi;
-  let apiKey: string;
+  /** The merchant the orders are for, unless a test says otherwise. */
+  let merchant: InProcessMerchant;
   let inProcess: InProcessApi;
   let shop: Server;
   let shopUrl: string;
@@ -57,30 +61,21 @@ describe("hosted checkout in Chromium", () => {
   let orderCount = 0;
 
   /** A merchant that waits for 3 confirmations, so its orders stay `confirming` until the test mines blocks. */
-  let slowKey: string;
+  let slowMerchant: InProcessMerchant;
 
-  const createOrder = async (symbol: string, amount: string, extra: Record<string, unknown> = {}, key = apiKey): Promise<Order> => {
-    const response = await fetch(`${api.url}/v1/orders`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify({ chainId: CHAIN, symbol, amount, merchantOrderId: `checkout-${++orderCount}`, ...extra }),
-    });
-    return readAs(response, ordersRoutes.createQrOrder, 201);
-  };
+  const createOrder = async (symbol: string, amount: string, extra: Record<string, unknown> = {}, by = merchant): Promise<Order> =>
+    by.read(ordersRoutes.createQrOrder, 201, "/v1/orders", { chainId: CHAIN, symbol, amount, merchantOrderId: `checkout-${++orderCount}`, ...extra });
   /** The checkout as this machine reaches it: the cashierUrl's path on the API (the public base URL is not served here). */
   const checkoutPath = (order: Order) => new URL(order.cashierUrl).pathname;
   const localCheckout = (order: Order) => `${api.url}${checkoutPath(order)}`;
-  const publicOrder = async (order: Order) => (await (await fetch(`${localCheckout(order)}/status`)).json()) as { status: string; amountReceived: string };
+  const publicOrder = (order: Order) => checkoutStatus(localCheckout(order));
   const publicStatus = async (order: Order) => (await publicOrder(order)).status;
   const payOutside = async (order: Order, symbol: string, amount: string) => {
     const { record, url } = stack.chain(CHAIN);
     const token = tokenBySymbol(record, symbol);
     return payOnChain(url, record, { token: token.address, amount: parseUnits(amount, token.decimals), orderRef: hexOf(order.orderRef), payer: otherPayer });
   };
-  const cancel = async (order: Order) => {
-    const response = await fetch(`${api.url}/v1/orders/${order.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
-    expect(response.status).toBe(200);
-  };
+  const cancel = (order: Order) => merchant.read(ordersRoutes.cancelOrder, 200, `/v1/orders/${order.id}/cancel`);
   const mineBlocks = async (count: number) => {
     for (let i = 0; i < count; i++) {
       await fetch(stack.chain(CHAIN).url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: i, method: "evm_mine", params: [] }) });
@@ -142,15 +137,10 @@ describe("hosted checkout in Chromium", () => {
       env: { PUBLIC_BASE_URL, CHAIN_CONFIRMATIONS: `${CHAIN}=1`, EXPIRY_INTERVAL_MS: "200" },
     });
     ({ api } = inProcess);
-    apiKey = inProcess.merchants[0]!.key;
-    slowKey = inProcess.merchants[1]!.key;
+    [merchant, slowMerchant] = [inProcess.merchants[0]!, inProcess.merchants[1]!];
     receiver = await startVerifyingReceiver();
-    const endpoint = await fetch(`${api.url}/v1/webhook-endpoints`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ url: receiver.url, eventTypes: ["order.paid"] }),
-    });
-    receiver.useSecret(((await endpoint.json()) as { secret: string }).secret);
+    const endpoint = await merchant.read(endpointRoutes.createEndpoint, 201, "/v1/webhook-endpoints", { url: receiver.url, eventTypes: ["order.paid"] });
+    receiver.useSecret(endpoint.secret);
 
     // The merchant's shop: where the checkout sends the customer back.
     shop = createServer((req, res) => {
@@ -160,10 +150,7 @@ describe("hosted checkout in Chromium", () => {
     await new Promise<void>((resolve) => shop.listen(0, "127.0.0.1", resolve));
     shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
 
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
 
   afterEach(async () => {
@@ -199,7 +186,7 @@ describe("hosted checkout in Chromium", () => {
     expect([...html.matchAll(/data-copy="([^"]+)"/g)].map((m) => m[1])).toEqual(["deposit-amount", "deposit-address"]);
     expect(html).toContain("cannot be matched to this order and are not credited");
 
-    const status = (await (await fetch(`${localCheckout(order)}/status`)).json()) as Record<string, unknown>;
+    const status = await publicOrder(order);
     expect(status).toMatchObject({ status: "pending", amount: "3.5", amountReceived: "0", amountDue: "3.5", amountDueUnits: "3500000", toAddress: order.toAddress });
     expect(status.token).toMatchObject({ symbol: "USDT", decimals: 6, permit: false });
     expect(status).not.toHaveProperty("customerId");
@@ -270,7 +257,7 @@ describe("hosted checkout in Chromium", () => {
     await waitForPageStatus(page, "paid");
     expect(await publicStatus(order)).toBe("paid");
 
-    const sends = wallet!.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => (c.params[0] as { to: string; data: string }));
+    const sends = sentTransactions(wallet!);
     expect(sends.map((tx) => tx.to.toLowerCase())).toEqual([usdt.address, usdt.address, record.router].map((a) => a.toLowerCase()));
     expect(sends[0]!.data.slice(-64)).toBe("0".repeat(64)); // approve(router, 0) first
     expect(BigInt(`0x${sends[1]!.data.slice(-64)}`)).toBe(12_500_000n);
@@ -310,7 +297,7 @@ describe("hosted checkout in Chromium", () => {
     await expect(page.locator("#pay").textContent()).resolves.toBe("Pay 7 USDT");
     await page.click("#pay");
     await waitForPageStatus(page, "paid");
-    const sends = wallet!.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => c.params[0] as { data: string });
+    const sends = sentTransactions(wallet!);
     // The router's pay(token, amount, merchant, orderRef): the amount is the second word, and it is the rest (7 USDT).
     const payData = sends.at(-1)!.data;
     expect(BigInt(`0x${payData.slice(10 + 64, 10 + 128)}`)).toBe(7_000_000n);
@@ -324,10 +311,10 @@ describe("hosted checkout in Chromium", () => {
     const usdt = tokenBySymbol(record, "USDT");
     const order = await createOrder("USDT", "12.5");
     const deposit = depositAddress({ factory: record.depositFactory!, payout: DEV_ACCOUNTS.merchant, orderRef: hexOf(order.orderRef) });
-    const status = (await (await fetch(`${localCheckout(order)}/status`)).json()) as { depositAddress: string; depositUri: string };
+    const status = await publicOrder(order);
     expect(status.depositAddress).toBe(deposit);
     // The QR code's URI, read as MetaMask reads it: a plain transfer of 12.5 USDT (base units) to the deposit address.
-    const uri = parseEthUrl(status.depositUri);
+    const uri = parseEthUrl(status.depositUri!);
     expect(uri).toMatchObject({ target_address: usdt.address, chain_id: String(CHAIN), function_name: "transfer" });
     expect(uri.parameters).toEqual({ address: deposit, uint256: "12500000" });
 
@@ -347,7 +334,7 @@ describe("hosted checkout in Chromium", () => {
     expect(qrSrc).toBe(`${checkoutPath(order)}/transfer-qr.svg?due=12500000`);
     await waitFor("the deposit QR code to load", async () => requests.some((r) => r.url().endsWith(qrSrc)));
     const drawn = await (await fetch(`${api.url}${qrSrc}`)).text();
-    expect(drawn).toBe(await QRCode.toString(status.depositUri, { type: "svg", errorCorrectionLevel: "M", margin: 1 }));
+    expect(drawn).toBe(await QRCode.toString(status.depositUri!, { type: "svg", errorCorrectionLevel: "M", margin: 1 }));
     await snapshot(page, "deposit");
 
     await page.click('button[data-copy="deposit-address"]');
@@ -373,7 +360,7 @@ describe("hosted checkout in Chromium", () => {
     await waitForPageStatus(page, "paid");
     expect(await card.isVisible()).toBe(false); // nothing left to send
     await snapshot(page, "deposit-paid");
-    const paid = (await (await fetch(`${localCheckout(order)}/status`)).json()) as { status: string; amountReceived: string };
+    const paid = await publicOrder(order);
     expect(paid).toMatchObject({ status: "paid", amountReceived: "12.5" });
   });
 
@@ -413,7 +400,7 @@ describe("hosted checkout in Chromium", () => {
     await page.click("#pay");
     await waitForPageStatus(page, "paid");
     expect(wallet!.calls.filter((c) => c.method === "eth_signTypedData_v4")).toHaveLength(1);
-    const sends = wallet!.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => c.params[0] as { to: string });
+    const sends = sentTransactions(wallet!);
     expect(sends.map((tx) => tx.to.toLowerCase())).toEqual([record.router.toLowerCase()]);
     expect(await publicStatus(order)).toBe("paid");
     await snapshot(page, "paid-dark");
@@ -468,7 +455,7 @@ describe("hosted checkout in Chromium", () => {
   });
 
   it("shows a confirming payment as N of M confirmations with nothing to pay, then paid once the blocks arrive", async () => {
-    const order = await createOrder("USDT", "6", {}, slowKey);
+    const order = await createOrder("USDT", "6", {}, slowMerchant);
     await payOutside(order, "USDT", "6");
     await waitFor("the order to be confirming", async () => (await publicStatus(order)) === "confirming");
     const { page } = await open(order);
@@ -516,8 +503,8 @@ describe("hosted checkout in Chromium", () => {
     const reader = events.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
-    const pushed = JSON.parse(/^data: (.*)$/m.exec(first)![1]!) as Record<string, unknown>;
-    const polled = (await publicOrder(order)) as unknown as Record<string, unknown>;
+    const pushed: object = JSON.parse(/^data: (.*)$/m.exec(first)![1]!);
+    const polled = await publicOrder(order);
     expect({ ...pushed, serverTime: null }).toEqual({ ...polled, serverTime: null }); // the same customer-safe fields
 
     const { page, requests } = await open(order);
@@ -531,12 +518,8 @@ describe("hosted checkout in Chromium", () => {
       }).observe(badge, { attributes: true, childList: true, characterData: true, subtree: true });
     });
     const paidOnChain = await payOutside(order, "USDT", "3");
-    const block = await fetch(stack.chain(CHAIN).url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: [`0x${paidOnChain.blockNumber.toString(16)}`, false] }),
-    });
-    const blockTime = Number.parseInt(((await block.json()) as { result: { timestamp: string } }).result.timestamp, 16) * 1000;
+    const block = await createPublicClient({ transport: http(stack.chain(CHAIN).url) }).getBlock({ blockNumber: paidOnChain.blockNumber });
+    const blockTime = Number(block.timestamp) * 1000;
     const receiptAt = Date.now();
     await waitForPageStatus(page, "paid");
     const paidAt = (await page.evaluate(() => (window as { paidAt?: number }).paidAt))!;

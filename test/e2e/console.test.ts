@@ -11,14 +11,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import { eq } from "drizzle-orm";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentTotp, newTotpSecret } from "../../api/console/access/totp.js";
 import { createUser, setMembership } from "../../api/console/access/users.js";
 import { consoleUsers, type ConsoleRole } from "../../api/db/schema.js";
 import type { RunningApi } from "../../api/main.js";
-import { type InProcessApi, startInProcessApi } from "../support/in-process-api.js";
+import * as balanceRoutes from "../../api/routes/balance/balance.routes.js";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import * as endpointRoutes from "../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
+import { hexOf } from "../support/api-client.js";
+import { launchChromium } from "../support/chromium.js";
+import { type InProcessApi, type InProcessMerchant, startInProcessApi } from "../support/in-process-api.js";
 import { encryptSecret, loadOrCreateKeyFile } from "../../api/webhooks/secret-box.js";
 import { DEV_ACCOUNTS, pay, randomOrderRef, tokenBySymbol } from "../support/payments.js";
 import { type TestStack, startTestStack } from "../support/stack.js";
@@ -38,9 +43,10 @@ type Person = { email: string; secret: string };
 describe("console in Chromium", () => {
   let stack: TestStack;
   let api: RunningApi;
-  let apiKey: string;
   let merchantId: string;
   let inProcess: InProcessApi;
+  /** The merchant's own calls to the API, with its API key. */
+  let shop: InProcessMerchant;
   let receiver: VerifyingReceiver;
   let browser: Browser;
   const people = {} as Record<ConsoleRole | "operator", Person>;
@@ -50,14 +56,7 @@ describe("console in Chromium", () => {
   let ownerPage: Page;
   let supportPage: Page;
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${api.url}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return (await response.json()) as Record<string, unknown>;
-  };
+  const createOrder = (body: Record<string, unknown>) => shop.read(orderRoutes.createQrOrder, 201, "/v1/orders", { chainId: CHAIN, symbol: "USDT", ...body });
 
   async function openPage({ mobile = false } = {}): Promise<Page> {
     const context = await browser.newContext(mobile ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -116,7 +115,6 @@ describe("console in Chromium", () => {
       prepare: async (db, { dataDir, merchants }) => {
         const secretsKey = await loadOrCreateKeyFile(dataDir);
         merchantId = merchants[0]!.id;
-        apiKey = merchants[0]!.key;
         for (const role of ["owner", "developer", "support", "finance", "operator"] as const) {
           const email = `${role}@acme.test`;
           const { user } = await createUser(db, { email, password: PASSWORD, isOperator: role === "operator" });
@@ -129,31 +127,29 @@ describe("console in Chromium", () => {
       },
     });
     ({ api } = inProcess);
+    shop = inProcess.merchants[0]!;
     receiver = await startVerifyingReceiver();
-    const endpoint = await call("POST", "/v1/webhook-endpoints", { url: receiver.url });
-    receiver.useSecret(endpoint.secret as string);
+    const endpoint = await shop.read(endpointRoutes.createEndpoint, 201, "/v1/webhook-endpoints", { url: receiver.url });
+    receiver.useSecret(endpoint.secret);
 
     // Two paid orders, one pending, one payment nobody ordered (unmatched).
     const record = stack.chain(CHAIN).record;
     const usdt = tokenBySymbol(record, "USDT");
     const paid: { id: string; txHash: string }[] = [];
     for (const [i, amount] of [["12.5", 12_500_000n], ["3.25", 3_250_000n]] as const) {
-      const order = await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount: i, merchantOrderId: `A-${1000 + paid.length}`, customerId: "cust-7" });
-      const log = await pay(stack.chain(CHAIN).url, record, { token: usdt.address, amount, orderRef: order.orderRef as `0x${string}`, payer });
-      paid.push({ id: order.id as string, txHash: log.txHash });
+      const order = await createOrder({ amount: i, merchantOrderId: `A-${1000 + paid.length}`, customerId: "cust-7" });
+      const log = await pay(stack.chain(CHAIN).url, record, { token: usdt.address, amount, orderRef: hexOf(order.orderRef), payer });
+      paid.push({ id: order.id, txHash: log.txHash });
     }
-    await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount: "40", merchantOrderId: "A-2000" });
+    await createOrder({ amount: "40", merchantOrderId: "A-2000" });
     await pay(stack.chain(CHAIN).url, record, { token: usdt.address, amount: 1_000_000n, orderRef: randomOrderRef(), payer });
     for (const order of paid) {
-      await waitFor(`order ${order.id} paid`, async () => (await call("GET", `/v1/orders/${order.id}`)).status === "paid", { timeoutMs: 60_000, intervalMs: 200 });
+      await waitFor(`order ${order.id} paid`, async () => (await shop.read(orderRoutes.getOrder, 200, `/v1/orders/${order.id}`)).status === "paid", { timeoutMs: 60_000, intervalMs: 200 });
     }
     await waitFor("both order.paid webhooks", async () => receiver.delivered.filter((e) => e.type === "order.paid").length >= 2, { timeoutMs: 30_000, intervalMs: 100 });
     paidOrder = paid[0]!;
 
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -215,7 +211,7 @@ describe("console in Chromium", () => {
     expect(response!.status()).toBe(403);
     const text = (await page.content())!;
     expect(text).not.toContain("sk_live_");
-    expect(text).not.toContain(apiKey.slice(0, 12));
+    expect(text).not.toContain(shop.key.slice(0, 12));
   });
 
   it("finance downloads the payments CSV; its totals equal GET /v1/balance", async () => {
@@ -238,7 +234,7 @@ describe("console in Chromium", () => {
       const [whole, frac = ""] = cells[cols.indexOf("amount")]!.split(".");
       total += BigInt(whole!) * 1_000_000n + BigInt(frac.padEnd(6, "0"));
     }
-    const balance = (await call("GET", "/v1/balance")) as { balances: { symbol: string; received: string }[] };
+    const balance = await shop.read(balanceRoutes.getBalance, 200, "/v1/balance");
     const usdt = balance.balances.find((b) => b.symbol === "USDT")!;
     expect(usdt.received).toBe("15.75");
     expect(total).toBe(15_750_000n);
@@ -274,7 +270,7 @@ describe("console in Chromium", () => {
     await page.waitForURL(/\/settings\?done=payout-changed$/);
     expect(wallet.calls.map((c) => c.method)).toContain("personal_sign");
     await expect(page.locator(`td[data-chain="${CHAIN}"]`).textContent()).resolves.toBe(newPayout);
-    const order = await call("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount: "1", merchantOrderId: "after-change" });
+    const order = await createOrder({ amount: "1", merchantOrderId: "after-change" });
     expect(order.payoutAddress).toBe(newPayout);
     await page.goto(`${api.url}/console/m/${merchantId}/audit`);
     const audit = (await page.locator("#audit").textContent())!;

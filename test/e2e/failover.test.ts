@@ -5,10 +5,11 @@
  * every webhook delivered with its attempts on record, and a frozen leader that wakes gives the lead up.
  * How fast the lead moves is measured by `npm run bench:failover`, not here.
  */
-import { sql } from "drizzle-orm";
+import { and, count, eq, gt, ne, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithPostgres } from "../support/database.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import { events, orders as orderTable, payments, webhookAttempts, webhookDeliveries } from "../../api/db/schema.js";
 import { waitFor } from "../support/wait.js";
 import { type Cluster, type Instance, startCluster, startPaymentFlow } from "../support/cluster.js";
 
@@ -20,9 +21,7 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
   }, 360_000);
   afterAll(() => cluster?.stop());
 
-  const rows = async <T>(query: ReturnType<typeof sql>) => ((await cluster.db.execute(query)) as unknown as { rows: T[] }).rows;
-  const creditedSince = async (since: Date) =>
-    Number((await rows<{ n: string }>(sql`select count(*) as n from stablegate.payments where created_at > ${since.toISOString()}`))[0]!.n);
+  const creditedSince = async (since: Date) => (await cluster.db.select({ n: count() }).from(payments).where(gt(payments.createdAt, since)))[0]!.n;
   const anotherLeader = (than: Instance) =>
     waitFor(`an instance other than ${than.id} to lead`, async () => {
       const leader = await cluster.leader();
@@ -68,11 +67,15 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
     for (const order of orders) {
       await waitFor(`order ${order.id} paid`, async () => (await cluster.read(orderRoutes.getOrder, 200, `/v1/orders/${order.id}`)).status === "paid");
     }
-    const perOrder = await rows<{ order_id: string; payments: string; received: string; amount: string; paid_events: string }>(sql`
-      select o.id as order_id, o.amount_received::text as received, o.amount::text as amount,
-        (select count(*) from stablegate.payments p where p.order_id = o.id) as payments,
-        (select count(*) from stablegate.events e where e.order_id = o.id and e.type = 'order.paid') as paid_events
-      from stablegate.orders o`);
+    const perOrder = await cluster.db
+      .select({
+        order_id: orderTable.id,
+        received: sql<string>`${orderTable.amountReceived}::text`,
+        amount: sql<string>`${orderTable.amount}::text`,
+        payments: sql<string>`(select count(*) from ${payments} where ${eq(payments.orderId, orderTable.id)})`,
+        paid_events: sql<string>`(select count(*) from ${events} where ${and(eq(events.orderId, orderTable.id), eq(events.type, "order.paid"))})`,
+      })
+      .from(orderTable);
     const tracked = new Set(orders.map((o) => o.id));
     expect(perOrder.filter((row) => tracked.has(row.order_id))).toHaveLength(orders.length);
     // Every order that was paid was paid once; one created by a request cut by a kill (and made again under a new
@@ -82,7 +85,7 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
     }
 
     // Every webhook delivered (verified by the receiver), each delivery's attempts on record, none left in flight.
-    const eventIds = (await rows<{ id: string }>(sql`select id from stablegate.events`)).map((e) => e.id);
+    const eventIds = (await cluster.db.select({ id: events.id }).from(events)).map((e) => e.id);
     await waitFor(
       "every event at the receiver",
       () => {
@@ -96,14 +99,19 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
     // recorded only once its lease lapses and another instance makes it again): wait for the records to agree.
     await waitFor(
       "every delivery recorded delivered",
-      async () => Number((await rows<{ n: string }>(sql`select count(*) as n from stablegate.webhook_deliveries where status <> 'delivered'`))[0]!.n) === 0,
+      async () => (await cluster.db.select({ n: count() }).from(webhookDeliveries).where(ne(webhookDeliveries.status, "delivered")))[0]!.n === 0,
       { timeoutMs: 90_000, intervalMs: 250 },
     );
-    const deliveries = await rows<{ status: string; delivered_at: string | null; delivered_attempts: string; open_attempts: string }>(sql`
-      select d.status, d.delivered_at,
-        (select count(*) from stablegate.webhook_attempts a where a.delivery_id = d.id and a.outcome = 'delivered') as delivered_attempts,
-        (select count(*) from stablegate.webhook_attempts a where a.delivery_id = d.id and a.outcome = 'in_flight') as open_attempts
-      from stablegate.webhook_deliveries d`);
+    const attempts = (outcome: "delivered" | "in_flight") =>
+      sql<string>`(select count(*) from ${webhookAttempts} where ${and(eq(webhookAttempts.deliveryId, webhookDeliveries.id), eq(webhookAttempts.outcome, outcome))})`;
+    const deliveries = await cluster.db
+      .select({
+        status: webhookDeliveries.status,
+        delivered_at: webhookDeliveries.deliveredAt,
+        delivered_attempts: attempts("delivered"),
+        open_attempts: attempts("in_flight"),
+      })
+      .from(webhookDeliveries);
     expect(deliveries).toHaveLength(eventIds.length);
     for (const delivery of deliveries) {
       expect(delivery.status).toBe("delivered");
@@ -115,8 +123,12 @@ describeWithPostgres("three API instances on one Postgres: the confirmer's leade
     // Who led is on record: each leader logged taking the lead, and every instance has its own application_name.
     const last = await waitFor("a leader", () => cluster.leader());
     expect(last.api.output()).toMatch(new RegExp(`\\[${last.id}\\] confirmer: ${last.id} leads \\(epoch \\d+`));
-    const names = (await rows<{ application_name: string }>(sql`
-      select distinct application_name from pg_stat_activity where datname = current_database()`)).map((r) => r.application_name);
+    const names = (
+      await cluster.db
+        .selectDistinct({ application_name: sql<string>`application_name` })
+        .from(sql`pg_stat_activity`)
+        .where(sql`datname = current_database()`)
+    ).map((r) => r.application_name);
     for (const instance of cluster.instances) expect(names).toContain(`stablegate-${instance.id}`);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { type Hex, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { mine } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
 import { waitFor } from "../support/wait.js";
@@ -35,7 +36,7 @@ describe("payments pushed through in real time", () => {
       merchant: merchant.payout,
     });
   };
-  const statusOf = async (order: GatewayOrder) => ((await shop.call("GET", `/v1/orders/${order.id}`)) as { status: string }).status;
+  const statusOf = async (order: GatewayOrder) => (await shop.read(orderRoutes.getOrder, 200, `/v1/orders/${order.id}`)).status;
   const count = (text: string) => gateway.api.output().split(text).length - 1;
 
   beforeAll(async () => {

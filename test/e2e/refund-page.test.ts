@@ -17,8 +17,8 @@ import type { RunningApi } from "../../api/main.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import * as refundRoutes from "../../api/routes/refunds/refunds.routes.js";
 import * as endpointRoutes from "../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
-import { hexOf, type JsonOf, readAs } from "../support/api-client.js";
-import { type InProcessApi, startInProcessApi } from "../support/in-process-api.js";
+import { hexOf, type JsonOf } from "../support/api-client.js";
+import { type InProcessApi, type InProcessMerchant, startInProcessApi } from "../support/in-process-api.js";
 import { mine } from "../support/chain.js";
 import { launchChromium } from "../support/chromium.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
@@ -26,7 +26,7 @@ import { type TestStack, startTestStack } from "../support/stack.js";
 import { waitFor } from "../support/wait.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 import { seriousA11yViolations, visiblePaymentOffers } from "../support/checkout-checks.js";
-import { installTestWallet, type TestWallet } from "../support/test-wallet.js";
+import { installTestWallet, sentTransactions } from "../support/test-wallet.js";
 
 const CHAIN = 31337;
 const CONFIRMATIONS = 2;
@@ -43,18 +43,13 @@ type Refund = JsonOf<typeof refundRoutes.createRefund, 201>;
 describe("refund page and claim link in Chromium", () => {
   let stack: TestStack;
   let api: RunningApi;
-  let apiKey: string;
+  /** The merchant's own calls to the API, with its API key. */
+  let shop: InProcessMerchant;
   let inProcess: InProcessApi;
   let receiver: VerifyingReceiver;
   let browser: Browser;
   const pages: Page[] = [];
 
-  const request = (method: string, route: string, body?: unknown) =>
-    fetch(`${api.url}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
   const usdt = () => tokenBySymbol(stack.chain(CHAIN).record, "USDT");
   const rpc = () => stack.chain(CHAIN).url;
   const balanceOf = (owner: Address) =>
@@ -64,14 +59,10 @@ describe("refund page and claim link in Chromium", () => {
 
   let count = 0;
   const paidOrder = async (amount: string) => {
-    const order = await readAs(
-      await request("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `refund-page-${++count}` }),
-      orderRoutes.createQrOrder,
-      201,
-    );
+    const order = await shop.read(orderRoutes.createQrOrder, 201, "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `refund-page-${++count}` });
     await pay(rpc(), stack.chain(CHAIN).record, { token: usdt().address, amount: parseUnits(amount, 6), orderRef: hexOf(order.orderRef), payer });
     await mine(rpc(), CONFIRMATIONS);
-    await waitFor(`order ${order.id} paid`, async () => (await readAs(await request("GET", `/v1/orders/${order.id}`), orderRoutes.getOrder, 200)).status === "paid", { intervalMs: 150 });
+    await waitFor(`order ${order.id} paid`, async () => (await shop.read(orderRoutes.getOrder, 200, `/v1/orders/${order.id}`)).status === "paid", { intervalMs: 150 });
     return order;
   };
 
@@ -105,13 +96,12 @@ describe("refund page and claim link in Chromium", () => {
       env: { PUBLIC_BASE_URL, CHAIN_CONFIRMATIONS: `${CHAIN}=${CONFIRMATIONS}` },
     });
     ({ api } = inProcess);
-    apiKey = inProcess.merchants[0]!.key;
+    shop = inProcess.merchants[0]!;
     receiver = await startVerifyingReceiver();
-    const endpoint = await readAs(
-      await request("POST", "/v1/webhook-endpoints", { url: receiver.url, eventTypes: ["refund.destination_set", "refund.succeeded"] }),
-      endpointRoutes.createEndpoint,
-      201,
-    );
+    const endpoint = await shop.read(endpointRoutes.createEndpoint, 201, "/v1/webhook-endpoints", {
+      url: receiver.url,
+      eventTypes: ["refund.destination_set", "refund.succeeded"],
+    });
     receiver.useSecret(endpoint.secret);
     browser = await launchChromium();
   });
@@ -129,11 +119,7 @@ describe("refund page and claim link in Chromium", () => {
 
   it("claim link filled in, refund sent from the refund page by the payout wallet, succeeded, webhooks verified", async () => {
     const order = await paidOrder("12");
-    const refund = await readAs(
-      await request("POST", `/v1/orders/${order.id}/refunds`, { amount: "12", reason: "Paid from an exchange", destination: "claim" }),
-      refundRoutes.createRefund,
-      201,
-    );
+    const refund = await shop.read(refundRoutes.createRefund, 201, `/v1/orders/${order.id}/refunds`, { amount: "12", reason: "Paid from an exchange", destination: "claim" });
     expect(refund).toMatchObject({ status: "pending", destination: null, claimUrl: expect.stringContaining(`${PUBLIC_BASE_URL}/claim/`) });
 
     // The refund page before the claim: nothing to send, the claim link to copy.
@@ -157,11 +143,11 @@ describe("refund page and claim link in Chromium", () => {
     expect(await page.locator("#send-methods").isVisible()).toBe(false);
     expect(await visiblePaymentOffers(page)).toEqual([]);
     await snapshot(page, "refund-page-succeeded");
-    const approvals = wallet.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => (c.params[0] as { to: string; data: string }).to.toLowerCase());
+    const approvals = sentTransactions(wallet).map((tx) => tx.to.toLowerCase());
     expect(approvals).toEqual([usdt().address.toLowerCase(), usdt().address.toLowerCase(), stack.chain(CHAIN).record.refundRouter!.toLowerCase()]);
 
-    expect(await readAs(await request("GET", `/v1/refunds/${refund.id}`), refundRoutes.getRefund, 200)).toMatchObject({ status: "succeeded", destination: CUSTOMER });
-    expect(await readAs(await request("GET", `/v1/orders/${order.id}`), orderRoutes.getOrder, 200)).toMatchObject({ amountRefunded: "12" });
+    expect(await shop.read(refundRoutes.getRefund, 200, `/v1/refunds/${refund.id}`)).toMatchObject({ status: "succeeded", destination: CUSTOMER });
+    expect(await shop.read(orderRoutes.getOrder, 200, `/v1/orders/${order.id}`)).toMatchObject({ amountRefunded: "12" });
     const events = await waitFor("refund.succeeded at the receiver", () => {
       const mine = receiver.delivered.filter((e) => e.refund?.id === refund.id);
       return mine.some((e) => e.type === "refund.succeeded") ? mine : undefined;
@@ -238,17 +224,13 @@ describe("refund page and claim link in Chromium", () => {
     await page.click("#send");
     await waitFor("the page to show submitted", async () => (await statusOf(page)) === "submitted", { intervalMs: 150, timeoutMs: 60_000 });
     await snapshot(page, "refund-page-submitted");
-    return { page, wallet: wallet as TestWallet };
+    return { page, wallet: wallet! };
   }
 
   it("shows a cancelled refund's claim link as closed, and its refund page offers nothing", async () => {
     const order = await paidOrder("3");
-    const refund = await readAs(
-      await request("POST", `/v1/orders/${order.id}/refunds`, { amount: "3", reason: "Changed mind", destination: "claim" }),
-      refundRoutes.createRefund,
-      201,
-    );
-    await readAs(await request("POST", `/v1/refunds/${refund.id}/cancel`), refundRoutes.cancelRefund, 200);
+    const refund = await shop.read(refundRoutes.createRefund, 201, `/v1/orders/${order.id}/refunds`, { amount: "3", reason: "Changed mind", destination: "claim" });
+    await shop.read(refundRoutes.cancelRefund, 200, `/v1/refunds/${refund.id}/cancel`);
     const claim = await open(refund.claimUrl!);
     expect(await claim.page.locator("#status").textContent()).toBe("Closed");
     expect(await claim.page.locator("#claim-card").isVisible()).toBe(false);

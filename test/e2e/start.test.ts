@@ -11,7 +11,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
 import { assertPortFree, freePort } from "../../scripts/stack/ports.js";
+import { readAs } from "../support/api-client.js";
+import { checkoutStatus } from "../support/gateway.js";
 import { cloneHead, groupAlive, newcomerEnv, readmeFirstCommand, runInShell } from "../support/newcomer.js";
 import { waitFor } from "../support/wait.js";
 
@@ -63,7 +66,7 @@ describe("README's first command on a fresh clone", () => {
     expect((await fetch(`${apiUrl}/openapi.json`)).ok).toBe(true);
     expect((await fetch(`${apiUrl}/docs`)).ok).toBe(true);
     // A wallet that adds the chain from the checkout gets the port the chain really runs on.
-    const status = (await (await fetch(`${firstWord("Checkout")}/status`)).json()) as { chain: { rpcUrls: string[] } };
+    const status = await checkoutStatus(firstWord("Checkout"));
     expect(status.chain.rpcUrls).toEqual([`http://127.0.0.1:${ports.chain}`]);
   });
 
@@ -76,7 +79,7 @@ describe("README's first command on a fresh clone", () => {
       body: JSON.stringify({ chainId: 31337, symbol: "USDT", amount: "12.50", merchantOrderId: `newcomer-${Date.now()}` }),
     });
     expect(created.status).toBe(201);
-    const order = (await created.json()) as { id: string; cashierUrl: string };
+    const order = await readAs(created, orderRoutes.createQrOrder, 201);
 
     // The printed command names the ports it needs; only the checkout URL is the newcomer's own.
     const payCommand = printed("Pay it").replace(firstWord("Checkout"), order.cashierUrl);
@@ -88,7 +91,7 @@ describe("README's first command on a fresh clone", () => {
 
     const paid = await waitFor("the order to be paid", async () => {
       const response = await fetch(`${apiUrl}/v1/contract-payment?orderId=${order.id}`, { headers: { authorization: `Bearer ${key}` } });
-      const body = (await response.json()) as { status: string; payments: unknown[] };
+      const body = await readAs(response, orderRoutes.contractPayment, 200);
       return body.status === "paid" ? body : undefined;
     }, { intervalMs: 250 });
     expect(paid.payments).toHaveLength(1);

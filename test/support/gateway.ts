@@ -17,8 +17,11 @@ import type { RunningIndexer } from "../../scripts/stack/indexer-process.js";
 import { freePort } from "../../scripts/stack/ports.js";
 import { type TestDatabase, type TestDatabaseKind, createTestDatabase } from "./database.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
+import * as endpointRoutes from "../../api/routes/webhook-endpoints/webhook-endpoints.routes.js";
 import type { OrderView } from "../../api/orders/views.js";
-import { type JsonOf, type RouteLike, readAs } from "./api-client.js";
+import { hc } from "hono/client";
+import type { checkoutRouter } from "../../api/routes/checkout/checkout.index.js";
+import { bodyOf, type JsonOf, type RouteLike, readAs } from "./api-client.js";
 import { type MerchantSetUp, setUpMerchant } from "./merchants.js";
 import { DEV_ACCOUNTS } from "./payments.js";
 import { type TestStack, startTestStack } from "./stack.js";
@@ -28,18 +31,42 @@ export const CHAIN = 31337;
 
 export type GatewayOrder = OrderView;
 
-export interface GatewayMerchant {
-  id: string;
-  payout: Address;
+/** The API called as one merchant, with its API key. */
+export interface MerchantApi {
   /** The API's answer as it is. */
   request(method: string, route: string, body?: unknown): Promise<Response>;
-  /** The answer's JSON; throws on anything but a 2xx. */
-  call(method: string, route: string, body?: unknown): Promise<Record<string, unknown>>;
   /**
    * `path` called with `route`'s method, its answer read with `readAs`: the status must be `status`, the body is
    * parsed with the route's documented schema and comes back typed.
    */
   read<R extends RouteLike, S extends keyof R["responses"] & number>(route: R, status: S, path: string, body?: unknown): Promise<JsonOf<R, S>>;
+}
+
+/** Calls to the API at `apiUrl()` (asked on each call: a restarted API may move) with `key` as the Bearer token. */
+export function merchantApi(apiUrl: () => string, key: string): MerchantApi {
+  const request = (method: string, route: string, body?: unknown) =>
+    fetch(`${apiUrl()}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  return { request, read: async (route, status, path, body) => readAs(await request(route.method.toUpperCase(), path, body), route, status) };
+}
+
+/**
+ * A checkout's public JSON, as its page polls it (`<checkout URL>/status`), through Hono's typed client: typed as the
+ * handler returns it (the route has no OpenAPI declaration). `checkoutUrl` is the page's URL where this machine
+ * reaches it.
+ */
+export async function checkoutStatus(checkoutUrl: string) {
+  const { origin, pathname } = new URL(checkoutUrl);
+  const token = pathname.replace(/^\/pay\//, "");
+  return bodyOf(await hc<typeof checkoutRouter>(origin).pay[":token"].status.$get({ param: { token } }), 200);
+}
+
+export interface GatewayMerchant extends MerchantApi {
+  id: string;
+  payout: Address;
   createOrder(amount: string, extra?: Record<string, unknown>): Promise<GatewayOrder>;
   /** Registers a webhook endpoint; returns its secret. */
   addEndpoint(url: string): Promise<string>;
@@ -201,31 +228,14 @@ type MerchantKey = { id: string; payout: Address; key: string };
 let orderCount = 0;
 
 function merchantClient(apiUrl: () => string, { id, payout, key }: MerchantKey): GatewayMerchant {
-  const request = (method: string, route: string, body?: unknown) =>
-    fetch(`${apiUrl()}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  const call = async (method: string, route: string, body?: unknown) => {
-    const response = await request(method, route, body);
-    const json = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`${method} ${route} -> ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
+  const api = merchantApi(apiUrl, key);
   return {
     id,
     payout,
-    request,
-    call,
-    read: async (route, status, path, body) => readAs(await request(route.method.toUpperCase(), path, body), route, status),
-    createOrder: async (amount, extra = {}) =>
-      readAs(
-        await request("POST", "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}`, ...extra }),
-        orderRoutes.createQrOrder,
-        201,
-      ),
-    addEndpoint: async (url) => ((await call("POST", "/v1/webhook-endpoints", { url })) as { secret: string }).secret,
+    ...api,
+    createOrder: (amount, extra = {}) =>
+      api.read(orderRoutes.createQrOrder, 201, "/v1/orders", { chainId: CHAIN, symbol: "USDT", amount, merchantOrderId: `gw-${++orderCount}`, ...extra }),
+    addEndpoint: async (url) => (await api.read(endpointRoutes.createEndpoint, 201, "/v1/webhook-endpoints", { url })).secret,
   };
 }
 

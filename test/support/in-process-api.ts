@@ -1,7 +1,8 @@
 /**
  * The API started in-process on the test stack, as the browser tests use it (the page tests need its module state,
  * e.g. `streamSettings`): a PGlite data dir of its own, the merchants set up as `npm run admin` does, then `startApi`
- * on a free port with the settings these tests share. `stop()` stops the API and removes the data dir.
+ * on a free port with the settings these tests share; each merchant comes with calls to it (`read` for typed
+ * answers). `stop()` stops the API and removes the data dir.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,10 +13,14 @@ import { type Database, openDatabase } from "../../api/db/client.js";
 import { migrate } from "../../api/db/migrate.js";
 import { type RunningApi, startApi } from "../../api/main.js";
 import { freePort } from "../../scripts/stack/ports.js";
+import { type MerchantApi, merchantApi } from "./gateway.js";
 import { type MerchantSetUp, setUpMerchant } from "./merchants.js";
 import type { TestStack } from "./stack.js";
 
-export type InProcessApi = { api: RunningApi; dataDir: string; merchants: { id: string; key: string }[]; stop(): Promise<void> };
+/** A merchant set up on the in-process API: its id and API key, and calls to the API with that key (typed with `read`). */
+export type InProcessMerchant = { id: string; key: string } & MerchantApi;
+
+export type InProcessApi = { api: RunningApi; dataDir: string; merchants: InProcessMerchant[]; stop(): Promise<void> };
 
 export async function startInProcessApi(
   stack: TestStack,
@@ -59,7 +64,7 @@ export async function startInProcessApi(
     return {
       api,
       dataDir,
-      merchants: keys,
+      merchants: keys.map((merchant) => ({ ...merchant, ...merchantApi(() => api.url, merchant.key) })),
       stop: async () => {
         await api.stop();
         await rm(dataDir, { recursive: true, force: true });

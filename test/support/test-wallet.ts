@@ -5,7 +5,8 @@
  * on, and whether the next signature or transaction is rejected.
  */
 import type { Page } from "playwright-core";
-import { type Address, type Hex, numberToHex } from "viem";
+import { type Address, numberToHex } from "viem";
+import { z } from "zod";
 
 export type WalletCall = { method: string; params: unknown[] };
 
@@ -17,6 +18,15 @@ export interface TestWallet {
   rejectNext: boolean;
   /** Every request the page made, in order. */
   calls: WalletCall[];
+}
+
+/** What the page asks `eth_sendTransaction` to send (the fields the tests read), and `wallet_switchEthereumChain` to switch to. */
+const transactionRequest = z.object({ to: z.string(), data: z.string() });
+const switchRequest = z.object({ chainId: z.string() });
+
+/** The transactions the page asked the wallet to send, in order. */
+export function sentTransactions(wallet: TestWallet): z.output<typeof transactionRequest>[] {
+  return wallet.calls.filter((c) => c.method === "eth_sendTransaction").map((c) => transactionRequest.parse(c.params[0]));
 }
 
 type RpcResult = { result?: unknown; error?: { code: number; message: string } };
@@ -72,7 +82,7 @@ function walletRequestHandler(
         return { result: String(wallet.chainId) };
       case "wallet_switchEthereumChain": {
         if (wallet.rejectNext) return reject();
-        const wanted = Number.parseInt((params[0] as { chainId: Hex }).chainId, 16);
+        const wanted = Number.parseInt(switchRequest.parse(params[0]).chainId, 16);
         if (wanted !== nodeChainId) return { error: { code: 4902, message: `Unrecognized chain ID ${wanted}` } };
         wallet.chainId = wanted;
         return { result: null };
