@@ -26,7 +26,7 @@ export default defineConfig({
       default: {
         compilers: [{ version: SOLC_VERSION, path: SOLC_PATH, settings: SOLC_SETTINGS }],
         // Through the IR pipeline: the deposit factory (the operator pays its forwards on every order) and the two
-        // routers, whose shared permit step (contracts/libraries/TokenPermit.sol) it inlines (see README).
+        // routers, whose shared permit step (contracts/libraries/TokenPull.sol) it inlines (see README).
         overrides: Object.fromEntries(
           ["contracts/DepositFactory.sol", "contracts/PaymentRouter.sol", "contracts/RefundRouter.sol"].map((file) => [
             file,
