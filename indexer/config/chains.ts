@@ -76,8 +76,14 @@ function wsUrlOf(chainId: number, env: NodeJS.ProcessEnv): string | undefined {
   const variable = wsUrlVariable(chainId);
   const set = env[variable]?.trim();
   if (!set) return undefined;
-  // The value is not repeated: a provider URL often carries its API key.
-  if (!/^wss?:\/\//.test(set)) throw new Error(`${variable} must be a ws:// or wss:// URL`);
+  // The value is never repeated, here or in the URL parser's error: a provider URL often carries its API key.
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(set).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "ws:" && protocol !== "wss:") throw new Error(`${variable} must be a ws:// or wss:// URL`);
   return set;
 }
 

@@ -23,7 +23,7 @@ import { hexOf } from "../support/api-client.js";
 import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
 import { describeWithPostgres } from "../support/database.js";
 import { CHAIN, type Gateway, type GatewayMerchant, startGateway } from "../support/gateway.js";
-import { DEV_ACCOUNTS, tokenBySymbol } from "../support/payments.js";
+import { DEV_ACCOUNTS, randomOrderRef, sendPayments, tokenBySymbol } from "../support/payments.js";
 import { waitFor } from "../support/wait.js";
 import { type VerifyingReceiver, startVerifyingReceiver } from "../support/webhook-receiver.js";
 
@@ -153,6 +153,20 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     expect(paid.amountReceived).toBe("10");
     expect(paid.payments.map((p) => p.payer).sort()).toEqual([payer, otherPayer].sort());
     expect(await balanceOf(payout)).toBe(before + parseUnits("10", 6));
+  }, 180_000);
+
+  it("a payment through the router that names the deposit address as its merchant pays the order as a transfer, and is forwarded", async () => {
+    // Not what the checkout offers (contractPayment names the payout), but the router takes any merchant address: the
+    // indexer stores a router transaction's Transfer only as its payment row, and the deposit read finds it there.
+    const order = await createOrder("7");
+    const before = await balanceOf(payout);
+    const usdt = tokenBySymbol(record(), "USDT");
+    const [hash] = await sendPayments(url(), record(), [{ token: usdt.address, amount: parseUnits("7", usdt.decimals), orderRef: randomOrderRef(), payer: payer!, merchant: getAddress(order.depositAddress!) }]);
+    await mine(url(), CONFIRMATIONS - 1);
+    const paid = await waitForForward(order.id, "paid and forwarded", (o) => o.status === "paid" && forwarded(o, 1));
+    expect(paid.payments).toMatchObject([{ method: "transfer", payer, depositAddress: order.depositAddress, amount: "7", txHash: hash }]);
+    expect(await balanceOf(payout)).toBe(before + parseUnits("7", usdt.decimals));
+    expect(await balanceOf(order.depositAddress!)).toBe(0n);
   }, 180_000);
 
   it("a transfer after the order was cancelled is paid_late, and forwarded", async () => {

@@ -75,8 +75,18 @@ describe("indexedChains", () => {
     const env = { RPC_URL_31337: "http://127.0.0.1:8545", RPC_URL_1: "https://eth.example", WS_URL_1: "wss://eth.example/ws" };
     expect(indexedChains([local, mainnet], env).map((chain) => chain.wsUrl)).toEqual([undefined, "wss://eth.example/ws"]);
     expect(indexedChains([local], { ...env, WS_URL_31337: "ws://127.0.0.1:8545" })[0]!.wsUrl).toBe("ws://127.0.0.1:8545");
-    const wrong = () => indexedChains([mainnet], { ...env, WS_URL_1: "https://eth.example/v3/secret-key" });
-    expect(wrong).toThrow(/^WS_URL_1 must be a ws:\/\/ or wss:\/\/ URL$/);
+    for (const bad of ["https://eth.example/v3/secret-key", "wss://exa mple/v3/secret-key"]) {
+      const attempt = () => indexedChains([mainnet], { ...env, WS_URL_1: bad });
+      expect(attempt).toThrow(/^WS_URL_1 must be a ws:\/\/ or wss:\/\/ URL$/);
+      let thrown: unknown;
+      try {
+        attempt();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(JSON.stringify(thrown, Object.getOwnPropertyNames(thrown))).not.toContain("secret-key");
+    }
+    expect(indexedChains([mainnet], { ...env, WS_URL_1: "WSS://eth.example/ws" })[0]!.wsUrl).toBe("WSS://eth.example/ws");
   });
 
   it("narrows the chains to INDEXER_CHAIN_IDS", () => {

@@ -138,14 +138,15 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
     const wallet = createWalletClient({ transport: http(chain.url) });
     const send = (to: Address, amount: bigint) =>
       wallet.writeContract({ account: DEV_ACCOUNTS.payers[0]!, chain: null, address: token.address, abi: erc20Abi, functionName: "transfer", args: [to, amount] });
-    // Two transfers in one block (x and y), one more in the next (z), beside a payment through the router (its
-    // transfer, to the merchant, is a payment row, not a transfer row).
+    // Two transfers in one block (x and y), one more in the next (z), beside a payment through the router to m (its
+    // Transfer is stored as the payment row only, and answered from there, identified by its PaymentReceived log).
+    const m = randomAddress();
     await setAutomine(chain.url, false);
     try {
       const [hx] = [await send(x, 1_000_000n), await send(y, 2_000_000n)];
       await mine(chain.url, 1);
       await send(z, 3_000_000n);
-      const [routed] = await sendPayments(chain.url, chain.record, [{ token: token.address, amount: 4_000_000n, orderRef: randomOrderRef(), merchant: randomAddress() }]);
+      const [routed] = await sendPayments(chain.url, chain.record, [{ token: token.address, amount: 4_000_000n, orderRef: randomOrderRef(), merchant: m }]);
       await mine(chain.url, 1);
       const head = BigInt(await blockNumber(chain.url));
       await caughtUp();
@@ -169,11 +170,14 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
       // The first block seen: of it only x's (an address asked); the next block in full.
       const seen = [`${receipt.blockNumber}:${receipt.blockHash}`];
       const incremental = await transfers({ ...window, addresses: [x], seen });
-      expect(incremental.transfers.map((t) => t.to)).toEqual([x.toLowerCase(), z.toLowerCase()]);
+      expect(incremental.transfers.map((t) => t.to)).toEqual([x, z, m].map((a) => a.toLowerCase()));
       // Nothing seen: every transfer of the window, in chain order.
       const all = await transfers({ ...window, addresses: [], seen: [] });
-      expect(all.transfers.map((t) => t.to)).toEqual([x, y, z].map((a) => a.toLowerCase()));
-      expect((await indexedPayments(indexer.url)).filter((p) => p.txHash === routed)).toHaveLength(1);
+      expect(all.transfers.map((t) => t.to)).toEqual([x, y, z, m].map((a) => a.toLowerCase()));
+      const [paid] = (await indexedPayments(indexer.url)).filter((p) => p.txHash === routed);
+      const toM = await transfers({ ...window, addresses: [m] });
+      expect(toM.transfers).toEqual([expect.objectContaining({ txHash: routed, logIndex: paid!.logIndex, to: m.toLowerCase(), amount: "4000000" })]);
+      expect(all.transfers.filter((t) => t.txHash === routed)).toHaveLength(1);
       expect((await ask({ ...window, addresses: [], seen: ["12:0xnothex"] })).status).toBe(400);
     } finally {
       await setAutomine(chain.url, true);
