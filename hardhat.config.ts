@@ -28,7 +28,17 @@ export default defineConfig({
         // Through the IR pipeline: the deposit factory (the operator pays its forwards on every order) and the two
         // routers, whose shared permit step (contracts/libraries/TokenPull.sol) it inlines (see README).
         overrides: Object.fromEntries(
-          ["contracts/DepositFactory.sol", "contracts/PaymentRouter.sol", "contracts/RefundRouter.sol"].map((file) => [
+          [
+            "contracts/DepositFactory.sol",
+            "contracts/PaymentRouter.sol",
+            "contracts/RefundRouter.sol",
+            // The Solidity tests that deploy them: a test compiles what it imports with its own settings.
+            "test/contracts/DepositFactory.t.sol",
+            "test/contracts/DepositFactory.invariant.t.sol",
+            "test/contracts/PaymentRouter.t.sol",
+            "test/contracts/PaymentRouter.invariant.t.sol",
+            "test/contracts/RefundRouter.t.sol",
+          ].map((file) => [
             file,
             { version: SOLC_VERSION, path: SOLC_PATH, settings: { ...SOLC_SETTINGS, viaIR: true } },
           ]),
