@@ -5,7 +5,8 @@
  *   npx hardhat run scripts/deploy.ts --network sepolia
  *
  * RPC URLs and the deployer key are Hardhat configuration variables (environment or `hardhat keystore`).
- * DEPLOYMENTS_DIR overrides where the record goes.
+ * DEPLOYMENTS_DIR overrides where the record goes. DEPLOY_REPLACE_CONTRACTS=true lets it point an existing record
+ * at new contracts while the old ones are live (a changed contract: see README, "Deploying to a testnet or mainnet").
  */
 import hre from "hardhat";
 import { deployGateway } from "./deploy/deploy-gateway.js";
@@ -14,6 +15,7 @@ const connection = await hre.network.create({ chainType: "l1" });
 const { record, recordPath } = await deployGateway(hre, connection, {
   deploymentsDir: process.env.DEPLOYMENTS_DIR,
   displayUi: true,
+  replaceContracts: process.env.DEPLOY_REPLACE_CONTRACTS === "true",
 });
 console.log(`\nPaymentRouter ${record.router} on ${record.chainName} (${record.chainId}), block ${record.deployBlock}`);
 console.log(`DepositFactory ${record.depositFactory}\nRefundRouter ${record.refundRouter}`);

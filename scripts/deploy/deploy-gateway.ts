@@ -28,6 +28,7 @@ import DepositFactoryModule from "../ignition/modules/DepositFactory.js";
 import PaymentRouterModule from "../ignition/modules/PaymentRouter.js";
 import RefundRouterModule from "../ignition/modules/RefundRouter.js";
 import TestTokensModule from "../ignition/modules/TestTokens.js";
+import { BaseError } from "../../api/lib/base-error.js";
 import { OFFICIAL_TOKENS } from "./official-tokens.js";
 
 /**
@@ -61,6 +62,8 @@ const TEST_CHAIN_NAMES: Record<number, string> = {
 export interface DeployGatewayOptions {
   /** Where the record is written; defaults to `contracts/deployments`. */
   deploymentsDir?: string;
+  /** Point the record at new contracts even where the ones it names are live on the chain (see `ContractsReplacedError`). */
+  replaceContracts?: boolean;
   /** Print Ignition's progress. */
   displayUi?: boolean;
 }
@@ -73,7 +76,7 @@ export interface DeployGatewayResult {
 export async function deployGateway(
   hre: HardhatRuntimeEnvironment,
   connection: NetworkConnection<"l1">,
-  { deploymentsDir = DEFAULT_DEPLOYMENTS_DIR, displayUi = false }: DeployGatewayOptions = {},
+  { deploymentsDir = DEFAULT_DEPLOYMENTS_DIR, displayUi = false, replaceContracts = false }: DeployGatewayOptions = {},
 ): Promise<DeployGatewayResult> {
   const publicClient = await connection.viem.getPublicClient();
   const chainId = await publicClient.getChainId();
@@ -83,18 +86,18 @@ export async function deployGateway(
   const startBlock = await publicClient.getBlockNumber();
   const previous = (await readDeploymentRecords(deploymentsDir)).find((r) => r.chainId === chainId);
   const hasCode = async (address: Address) => ((await publicClient.getCode({ address })) ?? "0x") !== "0x";
+  if (previous !== undefined && !replaceContracts) await refuseToReplaceLiveContracts(hre, previous, hasCode, deploymentsDir);
 
   try {
     const options = { strategy: "create2", strategyConfig: { salt: ROUTER_SALT }, deploymentId, displayUi } as const;
-    const { ignition } = connection;
     const routerAddress = await deployAtCreate2Address(hre, connection, "PaymentRouter", async () =>
-      (await ignition.deploy(PaymentRouterModule, options)).router.address,
+      (await connection.ignition.deploy(PaymentRouterModule, options)).router.address,
     );
     const depositFactory = await deployAtCreate2Address(hre, connection, "DepositFactory", async () =>
-      (await ignition.deploy(DepositFactoryModule, options)).depositFactory.address,
+      (await connection.ignition.deploy(DepositFactoryModule, options)).depositFactory.address,
     );
     const refundRouter = await deployAtCreate2Address(hre, connection, "RefundRouter", async () =>
-      (await ignition.deploy(RefundRouterModule, options)).refundRouter.address,
+      (await connection.ignition.deploy(RefundRouterModule, options)).refundRouter.address,
     );
 
     let tokens: AcceptedToken[];
@@ -129,6 +132,41 @@ export async function deployGateway(
       await rm(path.join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * A contract's address follows its bytecode: a version whose router changed would deploy a new one, and the record
+ * (which the indexer and the API follow) would name it while open orders still name the old one, whose payments would
+ * then go unseen. Refused while the record's contracts are live on the chain, unless the operator says so.
+ */
+export class ContractsReplacedError extends BaseError {
+  override name = "ContractsReplacedError";
+  constructor(readonly replaced: readonly string[], recordsDir: string) {
+    super(
+      `The deployment record in ${recordsDir} names contracts live on this chain that this version would replace: ` +
+        `${replaced.join("; ")}. Open orders and refunds name the old addresses, and their payments would not be ` +
+        "indexed once the record names the new ones. Deploy this version once none is open, with " +
+        "DEPLOY_REPLACE_CONTRACTS=true; or keep the version that built the live contracts.",
+      { details: { replaced } },
+    );
+  }
+}
+
+async function refuseToReplaceLiveContracts(
+  hre: HardhatRuntimeEnvironment,
+  previous: DeploymentRecord,
+  hasCode: (address: Address) => Promise<boolean>,
+  recordsDir: string,
+): Promise<void> {
+  const named = { PaymentRouter: previous.router, DepositFactory: previous.depositFactory, RefundRouter: previous.refundRouter };
+  const replaced: string[] = [];
+  for (const [contractName, address] of Object.entries(named)) {
+    if (address === undefined) continue;
+    const next = routerCreate2Address((await hre.artifacts.readArtifact(contractName)).bytecode as Hex);
+    // Not live here (a dev chain started afresh, a record from another chain's run): nothing is replaced.
+    if (getAddress(next) !== getAddress(address) && (await hasCode(address))) replaced.push(`${contractName} ${address} -> ${next}`);
+  }
+  if (replaced.length > 0) throw new ContractsReplacedError(replaced, recordsDir);
 }
 
 /** Runs `deploy` (an Ignition create2 deployment) unless the same bytecode is already at its CREATE2 address. */

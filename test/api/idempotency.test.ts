@@ -63,16 +63,20 @@ describeBackends("Idempotency-Key", (backend) => {
     expect(list.data).toHaveLength(1);
   });
 
-  it("answers 409 while the first request with the key is still in flight", async () => {
-    const body = JSON.stringify(orderBody());
-    // The first request has claimed the key and not finished: its row has no response yet.
-    await h.db.insert(idempotencyKeys).values({
+  /** A create's claim on `key` for `body`, as the API writes it before it makes the order: no response yet. */
+  const claimWithoutAnswer = (key: string, body: string) =>
+    h.db.insert(idempotencyKeys).values({
       merchantId: m.id,
-      key: "key-in-flight",
+      key,
       requestHash: createHash("sha256").update(`POST\n/v1/orders\n${body}`).digest("hex"),
       createdAt: h.clock.now(),
       expiresAt: new Date(h.clock.current.getTime() + IDEMPOTENCY_TTL_MS),
     });
+
+  it("answers 409 while the first request with the key is still in flight", async () => {
+    const body = JSON.stringify(orderBody());
+    // The first request has claimed the key and not finished: its row has no response yet.
+    await claimWithoutAnswer("key-in-flight", body);
     const res = await post("key-in-flight", body);
     expect((await readError(res, 409)).error.code).toBe("idempotency_in_progress");
     expect(Number(res.headers.get("retry-after"))).toBe(IDEMPOTENCY_LEASE_MS / 1000);
@@ -82,13 +86,7 @@ describeBackends("Idempotency-Key", (backend) => {
     const order = orderBody();
     const body = JSON.stringify(order);
     // A claim left by an instance that crashed before creating the order.
-    await h.db.insert(idempotencyKeys).values({
-      merchantId: m.id,
-      key: "key-crashed",
-      requestHash: createHash("sha256").update(`POST\n/v1/orders\n${body}`).digest("hex"),
-      createdAt: h.clock.now(),
-      expiresAt: new Date(h.clock.current.getTime() + IDEMPOTENCY_TTL_MS),
-    });
+    await claimWithoutAnswer("key-crashed", body);
     h.clock.advance(IDEMPOTENCY_LEASE_MS - 1000);
     expect((await post("key-crashed", body)).status).toBe(409);
     h.clock.advance(1000);

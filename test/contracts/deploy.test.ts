@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { createPublicClient, type Hex, http, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { depositFactoryAbi } from "../../contracts/abi/DepositFactory.js";
-import { readDeploymentRecords } from "../../contracts/deployments/record.js";
+import { readDeploymentRecords, writeDeploymentRecord } from "../../contracts/deployments/record.js";
 import { depositAddress } from "../../contracts/deposit-address.js";
 import { routerCreate2Address } from "../../scripts/deploy/deploy-gateway.js";
 import { type LocalChain, startLocalChain } from "../../scripts/stack/local-chain.js";
@@ -110,5 +110,22 @@ describe("scripts/deploy.ts over HTTP", () => {
     await run(path.join(root, "node_modules/.bin/hardhat"), ["run", "scripts/deploy.ts", "--network", "custom"], { cwd: root, env });
     const [second] = await readDeploymentRecords(recordsDir);
     assert.deepEqual(second, first);
+  });
+
+  it("refuses to point a record at new contracts while the ones it names are live, unless told to", async () => {
+    const env = { ...process.env, RPC_URL: chain.url, DEPLOYER_PRIVATE_KEY: DEPLOYER_KEY, DEPLOYMENTS_DIR: recordsDir };
+    const [deployed] = await readDeploymentRecords(recordsDir);
+    // As if the live router had come from another version: the record names a contract whose code is not this one's.
+    const older = { ...deployed!, router: deployed!.tokens[0]!.address };
+    await writeDeploymentRecord(older, recordsDir);
+    const deploy = (extra: Record<string, string>) =>
+      run(path.join(root, "node_modules/.bin/hardhat"), ["run", "scripts/deploy.ts", "--network", "custom"], { cwd: root, env: { ...env, ...extra } });
+    await assert.rejects(deploy({}), (error: Error & { stderr?: string }) => {
+      assert.match(error.stderr ?? error.message, /ContractsReplacedError[\s\S]*PaymentRouter 0x[0-9a-fA-F]{40} -> 0x[0-9a-fA-F]{40}[\s\S]*DEPLOY_REPLACE_CONTRACTS=true/);
+      return true;
+    });
+    assert.deepEqual((await readDeploymentRecords(recordsDir))[0], older);
+    await deploy({ DEPLOY_REPLACE_CONTRACTS: "true" });
+    assert.equal((await readDeploymentRecords(recordsDir))[0]!.router, deployed!.router);
   });
 });
