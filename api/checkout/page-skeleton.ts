@@ -55,3 +55,16 @@ export function walletCard({ title, intro, action }: { title: string; intro?: st
         <p id="no-wallet" class="muted" hidden>No browser wallet found in this browser.</p>
       </article>`;
 }
+
+/**
+ * The live status block every page has (its script updates `#status` and `#status-detail`): `status` the machine
+ * value (`data-status`), `label` and `detail` the words, `extra` the page's own lines below them (trusted HTML).
+ */
+export function statusSection({ status, label, detail, extra }: { status: string; label: string; detail: string; extra: string }): string {
+  return `  <section class="status" aria-live="polite" aria-labelledby="status-label">
+    <p id="status-label" class="label">Status</p>
+    <p id="status" class="status-badge" data-testid="status" data-status="${escapeHtml(status)}">${escapeHtml(label)}</p>
+    <p id="status-detail" class="status-detail">${escapeHtml(detail)}</p>
+${extra}
+  </section>`;
+}

@@ -6,7 +6,7 @@
  */
 import { amountLabel, amountNote, PAYABLE_STATUSES, shownAmount, statusDetail, statusLabel } from "./order-text.js";
 import { depositQrPath } from "./deposit-qr-path.js";
-import { escapeHtml, pageDocument, scriptJson, walletCard } from "./page-skeleton.js";
+import { escapeHtml, pageDocument, scriptJson, statusSection, walletCard } from "./page-skeleton.js";
 import type { PublicOrder } from "./public-order.js";
 
 const layout = (title: string, body: string) => pageDocument(title, body);
@@ -30,13 +30,13 @@ export function checkoutPage(order: PublicOrder): string {
     <p class="countdown" id="countdown" aria-live="off"></p>
   </section>
 
-  <section class="status" aria-live="polite" aria-labelledby="status-label">
-    <p id="status-label" class="label">Status</p>
-    <p id="status" class="status-badge" data-testid="status" data-status="${e(order.status)}">${e(statusLabel(order))}</p>
-    <p id="status-detail" class="status-detail">${e(statusDetail(order))}</p>
-    <ul id="payments" class="payments"></ul>
-    <p id="redirect-notice" class="notice" hidden></p>
-  </section>
+${statusSection({
+  status: order.status,
+  label: statusLabel(order),
+  detail: statusDetail(order),
+  extra: `    <ul id="payments" class="payments"></ul>
+    <p id="redirect-notice" class="notice" hidden></p>`,
+})}
 
   <section class="pay-methods" id="pay-methods" aria-labelledby="pay-methods-title"${payable ? "" : " hidden"}>
     <h2 id="pay-methods-title" class="visually-hidden">How to pay</h2>

@@ -3,7 +3,7 @@
  * runs; every value is escaped and the data the script needs travels in a JSON block (the CSP allows it: it is not
  * executed). They use the checkout's stylesheet plus a few rules of their own.
  */
-import { escapeHtml, pageDocument, scriptJson, walletCard as sharedWalletCard } from "../checkout/page-skeleton.js";
+import { escapeHtml, pageDocument, scriptJson, statusSection, walletCard as sharedWalletCard } from "../checkout/page-skeleton.js";
 import type { ClaimView, MerchantRefundView } from "./public-refund.js";
 import { claimStatusDetail, claimStatusLabel, refundStatusDetail, refundStatusLabel, sendable } from "./refund-text.js";
 
@@ -44,12 +44,12 @@ export function refundPage(r: MerchantRefundView): string {
     </dl>
   </section>
 
-  <section class="status" aria-live="polite" aria-labelledby="status-label">
-    <p id="status-label" class="label">Status</p>
-    <p id="status" class="status-badge" data-testid="status" data-status="${e(r.status)}">${e(refundStatusLabel(r))}</p>
-    <p id="status-detail" class="status-detail">${e(refundStatusDetail(r))}</p>
-    <p id="tx" class="small"${r.txHash ? "" : " hidden"}>Transaction <code id="tx-hash">${e(r.txHash ?? "")}</code></p>
-  </section>
+${statusSection({
+  status: r.status,
+  label: refundStatusLabel(r),
+  detail: refundStatusDetail(r),
+  extra: `    <p id="tx" class="small"${r.txHash ? "" : " hidden"}>Transaction <code id="tx-hash">${e(r.txHash ?? "")}</code></p>`,
+})}
 
   <section class="claim-box" id="claim-box" aria-labelledby="claim-title"${r.awaitingClaim ? "" : " hidden"}>
     <h2 id="claim-title">Claim link for the customer</h2>
@@ -118,12 +118,12 @@ export function claimPage(c: ClaimView): string {
     <p class="muted small">Chain id ${c.chain.id}; token contract <code>${e(c.token.address)}</code></p>
   </section>
 
-  <section class="status" aria-live="polite" aria-labelledby="status-label">
-    <p id="status-label" class="label">Status</p>
-    <p id="status" class="status-badge" data-testid="status" data-status="${e(c.status)}">${e(claimStatusLabel(c))}</p>
-    <p id="status-detail" class="status-detail">${e(claimStatusDetail(c))}</p>
-    <p id="claimed" class="big-print"${c.destination ? "" : " hidden"}>Address <code id="claimed-address">${e(c.destination ?? "")}</code></p>
-  </section>
+${statusSection({
+  status: c.status,
+  label: claimStatusLabel(c),
+  detail: claimStatusDetail(c),
+  extra: `    <p id="claimed" class="big-print"${c.destination ? "" : " hidden"}>Address <code id="claimed-address">${e(c.destination ?? "")}</code></p>`,
+})}
 
   <section class="claim-form-card" id="claim-card" aria-labelledby="claim-form-title"${open ? "" : " hidden"}>
     <h2 id="claim-form-title">Where should the refund go?</h2>
