@@ -67,7 +67,7 @@ export const refund = onchainTable(
 
 /**
  * One immutable row per `Transfer` log of an accepted token (chains with a DepositFactory), but those of transactions
- * sent to the PaymentRouter: rows of `payment` already, which `/deposit-transfers` reads as transfers too. The plain
+ * sent to the PaymentRouter: rows of `payment` already, where the API also looks for deposit addresses. The plain
  * transfers from which the API picks those to its orders' deposit addresses (indexer/src/api/deposit-transfers.ts). A
  * reorg deletes the rows of the blocks it removes, as for payments.
  */

@@ -10,6 +10,8 @@
  *   against the watched orders' deposit addresses (not expired, or expired less than `DEPOSIT_WATCH_SECONDS` ago);
  * - every transfer in the window to an address that already has a transfer recorded there (payments or unmatched,
  *   any state): what the confirmer needs to see a known transfer still there, moved, removed or re-included;
+ * - of the router payments the pass reads anyway (the whole window), those that name a deposit address as their
+ *   merchant: credited as the transfer they made (the indexer does not store their `Transfer` a second time);
  * - the (height, hash) of each block in the window that holds transfers: the new scan, stored in the pass's own
  *   transaction (`confirmer_cursors.deposit_scan`), so it commits with the payments it vouches for, whichever
  *   instance leads, and a pass that fails or loses the lead leaves the old one.
@@ -114,7 +116,11 @@ export async function fetchDepositTransfers(
  * One pass's deposit transfers on a chain with a DepositFactory, and the scan to store with the pass. Incremental when
  * a scan is stored and the new blocks are few; else every watched address over the window.
  */
-export async function readDepositTransfers(options: DepositTransferOptions, window: Window, factory: Address): Promise<SourceRead> {
+export async function readDepositTransfers(
+  options: DepositTransferOptions,
+  window: Window,
+  factory: Address,
+): Promise<SourceRead & { refs: ReadonlyMap<string, Hex> }> {
   const { db, indexerUrl, watchSeconds, now = () => new Date() } = options;
   const { chainId, fromBlock, toBlock } = window;
   const since = new Date(now().getTime() - watchSeconds * 1000);
@@ -136,7 +142,28 @@ export async function readDepositTransfers(options: DepositTransferOptions, wind
   return {
     payments: distinct(answer.transfers).flatMap((row) => toPayment(row, factory, refs)),
     persist: (tx) => saveScan(tx, chainId, scan),
+    refs,
   };
+}
+
+/**
+ * Router payments that name a deposit address as their merchant (the router takes any address; the checkout never
+ * does this): credited to that order as the transfer they made. The indexer stores a router transaction's `Transfer`
+ * only as its payment row (indexer/src/AcceptedToken.ts), and the router read covers the whole window every pass, so
+ * these are seen, moved or gone like any payment; identified by their `PaymentReceived` log, among the transfers.
+ */
+async function routedToDepositAddresses(
+  options: DepositTransferOptions,
+  chainId: number,
+  { routed, refs, factory }: { routed: readonly IndexedPayment[]; refs: ReadonlyMap<string, Hex>; factory: Address },
+): Promise<IndexedPayment[]> {
+  const since = new Date((options.now ?? (() => new Date()))().getTime() - options.watchSeconds * 1000);
+  const merchants = [...new Set(routed.map((p) => p.merchant.toLowerCase()))].filter((m) => !refs.has(m));
+  const found = await watchedAmong(options.db, chainId, since, merchants);
+  return routed.flatMap((p) => {
+    const orderRef = refs.get(p.merchant.toLowerCase()) ?? found.get(p.merchant.toLowerCase());
+    return orderRef ? [{ ...p, method: "transfer" as const, router: factory, orderRef }] : [];
+  });
 }
 
 export function withDepositTransfers(source: PaymentSource, options: DepositTransferOptions): PaymentSource {
@@ -145,10 +172,12 @@ export function withDepositTransfers(source: PaymentSource, options: DepositTran
     if (!factory) return { payments: await source.payments(query) };
     // Side by side: the router payments' read and the deposit read are independent.
     const [routed, deposits] = await Promise.all([source.payments(query), readDepositTransfers(options, query, factory)]);
+    const viaRouter = await routedToDepositAddresses(options, query.chainId, { routed, refs: deposits.refs, factory });
+    const payments = [...routed, ...deposits.payments, ...viaRouter];
     // An indexer that restarted while it answered (crash recovery re-indexing) may have shown a block in part: such an
     // answer credits what it has, but stores no scan, so the next pass reads those blocks in full again.
-    if (!(await source.isReady().catch(() => false))) return { payments: [...routed, ...deposits.payments] };
-    return { payments: [...routed, ...deposits.payments], persist: deposits.persist };
+    if (!(await source.isReady().catch(() => false))) return { payments };
+    return { payments, persist: deposits.persist };
   };
   return {
     isReady: () => source.isReady(),

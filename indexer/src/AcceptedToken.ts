@@ -3,9 +3,10 @@ import { tokenTransfer } from "ponder:schema";
 
 /**
  * A transaction sent to the PaymentRouter moves tokens only as the payment its `PaymentReceived` log records (payer to
- * the merchant address it names, what arrived): its `Transfer` is not stored a second time. `/deposit-transfers`
- * answers router payments from the `payment` rows, so one that names a deposit address as its merchant still pays that
- * order. Half of a busy shop's rows, and on PGlite, where each insert first reads its key, half of the block's work.
+ * the merchant address it names, what arrived): its `Transfer` is not stored a second time. The API takes a router
+ * payment that names a deposit address as its merchant from the payment rows (api/confirmer/deposit-transfers.ts), so
+ * it still pays that order. Half of a busy shop's rows, and on PGlite, where each insert first reads its key, half of
+ * the block's work.
  */
 const isRouterPayment = (to: string | null, router: unknown) => typeof router === "string" && to !== null && to.toLowerCase() === router.toLowerCase();
 

@@ -139,7 +139,7 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
     const send = (to: Address, amount: bigint) =>
       wallet.writeContract({ account: DEV_ACCOUNTS.payers[0]!, chain: null, address: token.address, abi: erc20Abi, functionName: "transfer", args: [to, amount] });
     // Two transfers in one block (x and y), one more in the next (z), beside a payment through the router to m (its
-    // Transfer is stored as the payment row only, and answered from there, identified by its PaymentReceived log).
+    // Transfer is stored as the payment row only).
     const m = randomAddress();
     await setAutomine(chain.url, false);
     try {
@@ -170,14 +170,12 @@ export function paymentIndexerSuite(databaseKind: TestDatabaseKind): void {
       // The first block seen: of it only x's (an address asked); the next block in full.
       const seen = [`${receipt.blockNumber}:${receipt.blockHash}`];
       const incremental = await transfers({ ...window, addresses: [x], seen });
-      expect(incremental.transfers.map((t) => t.to)).toEqual([x, z, m].map((a) => a.toLowerCase()));
+      expect(incremental.transfers.map((t) => t.to)).toEqual([x.toLowerCase(), z.toLowerCase()]);
       // Nothing seen: every transfer of the window, in chain order.
       const all = await transfers({ ...window, addresses: [], seen: [] });
-      expect(all.transfers.map((t) => t.to)).toEqual([x, y, z, m].map((a) => a.toLowerCase()));
-      const [paid] = (await indexedPayments(indexer.url)).filter((p) => p.txHash === routed);
-      const toM = await transfers({ ...window, addresses: [m] });
-      expect(toM.transfers).toEqual([expect.objectContaining({ txHash: routed, logIndex: paid!.logIndex, to: m.toLowerCase(), amount: "4000000" })]);
-      expect(all.transfers.filter((t) => t.txHash === routed)).toHaveLength(1);
+      expect(all.transfers.map((t) => t.to)).toEqual([x, y, z].map((a) => a.toLowerCase()));
+      expect((await transfers({ ...window, addresses: [m] })).transfers).toEqual([]);
+      expect((await indexedPayments(indexer.url)).filter((p) => p.txHash === routed && p.merchant === m.toLowerCase())).toHaveLength(1);
       expect((await ask({ ...window, addresses: [], seen: ["12:0xnothex"] })).status).toBe(400);
     } finally {
       await setAutomine(chain.url, true);

@@ -3,15 +3,13 @@
  * `fromBlock <= blockNumber <= toBlock` (the API's rescan window), in one SQL statement (one snapshot of the table):
  * - `transfers`: the indexed `Transfer` logs of accepted tokens to any of `addresses`, and, when `seen` is given
  *   (`"<height>:<blockHash>"` of the blocks the API has already scanned), every transfer in a block not among them:
- *   the new blocks, and any a reorg put in place of a scanned one. A payment through the router is a transfer too
- *   (payer to `merchant`, identified by its `PaymentReceived` log): its `Transfer` is not stored twice
- *   (src/AcceptedToken.ts), and someone may name a deposit address as the merchant;
+ *   the new blocks, and any a reorg put in place of a scanned one;
  * - `blocks`: each block in the range that holds transfers, by height and hash: what the API records as scanned.
  * A POST because the lists can be long (10,000 addresses are 430 KB): no URL carries that.
  */
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { payment as p, tokenTransfer as t } from "../../ponder.schema.js";
+import { tokenTransfer as t } from "../../ponder.schema.js";
 
 /** Addresses (and scanned blocks) a request may name. */
 export const MAX_ADDRESSES = 100_000;
@@ -47,37 +45,20 @@ function parseBody(raw: unknown): Body | string {
 export async function depositTransfers(c: Context, db: ReadonlyDb) {
   const body = parseBody(await c.req.json().catch(() => null));
   if (typeof body === "string") return c.json({ error: body }, 400);
-  const range = (chainId: typeof t.chainId | typeof p.chainId, blockNumber: typeof t.blockNumber | typeof p.blockNumber) =>
-    sql`${chainId} = ${body.chainId} and ${blockNumber} between ${String(body.fromBlock)}::numeric(78) and ${String(body.toBlock)}::numeric(78)`;
-  const [inRange, paymentsInRange] = [range(t.chainId, t.blockNumber), range(p.chainId, p.blockNumber)];
+  const inRange = sql`${t.chainId} = ${body.chainId} and ${t.blockNumber} between ${String(body.fromBlock)}::numeric(78) and ${String(body.toBlock)}::numeric(78)`;
   const columns = sql`'transfer' as kind, ${t.chainId} as "chainId", ${t.token} as token, ${t.txHash} as "txHash", ${t.logIndex} as "logIndex",
       ${t.blockNumber}::text as "blockNumber", ${t.blockHash} as "blockHash", ${t.blockTimestamp}::text as "blockTimestamp",
       ${t.from} as "from", ${t.to} as "to", ${t.amount}::text as amount`;
-  // A router payment as the transfer it made: payer to merchant.
-  const paymentColumns = sql`'transfer' as kind, ${p.chainId} as "chainId", ${p.token} as token, ${p.txHash} as "txHash", ${p.logIndex} as "logIndex",
-      ${p.blockNumber}::text as "blockNumber", ${p.blockHash} as "blockHash", ${p.blockTimestamp}::text as "blockTimestamp",
-      ${p.payer} as "from", ${p.merchant} as "to", ${p.amount}::text as amount`;
-  const addresses = sql`any(string_to_array(${body.addresses.join(",")}, ','))`;
   // The blocks not seen, read in full: a join of the (few) unseen blocks on the (chain, block, hash) index.
-  const notSeen = body.seen === undefined ? sql`` : sql`not ((blocks.n::text || ':' || blocks.h) = any(string_to_array(${body.seen.join(",")}, ',')))`;
   const unseen =
     body.seen === undefined
       ? sql``
       : sql`union all
     select ${columns} from ${t} join blocks on ${t.blockNumber} = blocks.n and ${t.blockHash} = blocks.h
-    where ${t.chainId} = ${body.chainId} and ${notSeen}
-    union all
-    select ${paymentColumns} from ${p} join blocks on ${p.blockNumber} = blocks.n and ${p.blockHash} = blocks.h
-    where ${p.chainId} = ${body.chainId} and ${notSeen}`;
+    where ${t.chainId} = ${body.chainId} and not ((blocks.n::text || ':' || blocks.h) = any(string_to_array(${body.seen.join(",")}, ',')))`;
   const result = await db.execute(sql`
-    with blocks as (
-      select ${t.blockNumber} as n, ${t.blockHash} as h from ${t} where ${inRange}
-      union
-      select ${p.blockNumber}, ${p.blockHash} from ${p} where ${paymentsInRange}
-    )
-    select ${columns} from ${t} where ${inRange} and ${t.to} = ${addresses}
-    union all
-    select ${paymentColumns} from ${p} where ${paymentsInRange} and ${p.merchant} = ${addresses}
+    with blocks as (select ${t.blockNumber} as n, ${t.blockHash} as h from ${t} where ${inRange} group by 1, 2)
+    select ${columns} from ${t} where ${inRange} and ${t.to} = any(string_to_array(${body.addresses.join(",")}, ','))
     ${unseen}
     union all
     select 'block', null, null, null, null, n::text, h, null, null, null, null from blocks`);
@@ -86,10 +67,7 @@ export async function depositTransfers(c: Context, db: ReadonlyDb) {
   return c.json({
     // A transfer both to an address asked and in an unseen block comes once.
     transfers: [...new Map(rows.filter((row) => row.kind === "transfer").map(({ kind: _, ...row }) => [`${row.txHash}:${row.logIndex}`, row] as const)).values()].sort(byChainOrder),
-    blocks: rows
-      .filter((row) => row.kind === "block")
-      .map((row) => ({ number: row.blockNumber, hash: row.blockHash }))
-      .sort((a, b) => (BigInt(a.number) < BigInt(b.number) ? -1 : BigInt(a.number) > BigInt(b.number) ? 1 : a.hash.localeCompare(b.hash))),
+    blocks: rows.filter((row) => row.kind === "block").map((row) => ({ number: row.blockNumber, hash: row.blockHash })),
   });
 }
 
