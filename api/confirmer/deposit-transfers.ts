@@ -158,9 +158,12 @@ async function routedToDepositAddresses(
   { routed, refs, factory }: { routed: readonly IndexedPayment[]; refs: ReadonlyMap<string, Hex>; factory: Address },
 ): Promise<IndexedPayment[]> {
   const since = new Date((options.now ?? (() => new Date()))().getTime() - options.watchSeconds * 1000);
-  const merchants = [...new Set(routed.map((p) => p.merchant.toLowerCase()))].filter((m) => !refs.has(m));
+  // Only the accepted tokens, as for plain transfers (the indexer stores no other): the router takes any token, and a
+  // stranger's worthless one must not become a forward the sweeper pays gas for.
+  const accepted = routed.filter((p) => options.chains.tokenByAddress(chainId, p.token) !== undefined);
+  const merchants = [...new Set(accepted.map((p) => p.merchant.toLowerCase()))].filter((m) => !refs.has(m));
   const found = await watchedAmong(options.db, chainId, since, merchants);
-  return routed.flatMap((p) => {
+  return accepted.flatMap((p) => {
     const orderRef = refs.get(p.merchant.toLowerCase()) ?? found.get(p.merchant.toLowerCase());
     return orderRef ? [{ ...p, method: "transfer" as const, router: factory, orderRef }] : [];
   });

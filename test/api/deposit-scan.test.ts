@@ -12,12 +12,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
-import type { Address, Hex } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { z } from "zod";
 import { Confirmer } from "../../api/confirmer/confirmer.js";
 import { MAX_NEW_BLOCKS, withDepositTransfers } from "../../api/confirmer/deposit-transfers.js";
-import { confirmerCursors, payments } from "../../api/db/schema.js";
+import { confirmerCursors, payments, unmatchedPayments } from "../../api/db/schema.js";
 import type { Transaction } from "../../api/db/client.js";
 import type { OrderView } from "../../api/orders/views.js";
 import { MemoryPaymentSource } from "../support/memory-source.js";
@@ -247,5 +247,20 @@ describeBackends("deposit scan: new blocks in full, the window for known address
     expect(lastRequest().seen).toBeUndefined();
     expect(lastRequest().addresses).toContain(order.depositAddress!.toLowerCase());
     expect((await storedScan())?.through).toBe(String(block));
+  });
+
+  it("a router payment that names a deposit address pays that order as a transfer; one in a token the chain does not accept is ignored", async () => {
+    const [order, other] = [await createOrder(), await createOrder()];
+    mineBlock();
+    const paid = { amount: 10_000_000n, blockNumber: block, blockTimestamp: h.clock.now() };
+    chain.payOrder(order, { ...paid, merchant: getAddress(order.depositAddress!) });
+    chain.payOrder(other, { ...paid, merchant: getAddress(other.depositAddress!), token: "0x00000000000000000000000000000000000Dead1" });
+    await pass();
+    expect(await paymentsOf(order)).toEqual([expect.objectContaining({ method: "transfer", merchantAddress: getAddress(order.depositAddress!), state: "confirming" })]);
+    expect(await paymentsOf(other)).toEqual([]);
+    // Not even a wrong-token transfer (for the sweeper to forward at the operator's gas): only the router payment itself,
+    // unmatched for naming another address than the order's payout.
+    const strays = await h.db.select({ method: unmatchedPayments.method }).from(unmatchedPayments).where(eq(unmatchedPayments.merchantAddress, getAddress(other.depositAddress!)));
+    expect(strays).toEqual([{ method: "router" }]);
   });
 });
