@@ -176,7 +176,9 @@ export class ChainSweeper {
    */
   async #settle(row: OpenTransaction): Promise<"settled" | "mined" | "unmined"> {
     const txHash = row.txHash as Hex;
-    const receipt = await this.#receipt(txHash);
+    const found = await this.#receiptOrNonce(row);
+    if (found === "unmined") return "unmined";
+    const receipt = found === "replaced" ? null : found;
     if (receipt && !(await this.#final(receipt.blockNumber))) return "mined";
     const now = this.#now();
     const retryAt = new Date(now.getTime() + this.#o.settings.retryMs);
@@ -197,13 +199,23 @@ export class ChainSweeper {
       }
       return "settled";
     }
+    await write((tx) => settleFailed(tx, { chainId: row.chainId, txHash, error: "the forward transaction was dropped", now, retryAt }));
+    this.#o.log(`sweeper: chain ${row.chainId}: ${txHash} was dropped (nonce ${row.nonce} used); its forwards are retried later`);
+    return "settled";
+  }
+
+  /**
+   * The open transaction's receipt; else "replaced" when its nonce was used by another transaction of this account;
+   * else "unmined" (its same bytes sent again if the node forgot them). The receipt is read again after the nonce:
+   * a block mined between the two reads (with this very transaction) uses the nonce too, and must not read as a
+   * replacement, which would fail a forward that happened and send a second one.
+   */
+  async #receiptOrNonce(row: OpenTransaction): Promise<TransactionReceipt | "replaced" | "unmined"> {
+    const txHash = row.txHash as Hex;
+    const receipt = await this.#receipt(txHash);
+    if (receipt) return receipt;
     const latest = await this.#client.getTransactionCount({ address: this.account.address, blockTag: "latest" });
-    if (latest > row.nonce) {
-      // Its nonce was used and it has no receipt: another transaction of this account replaced it.
-      await write((tx) => settleFailed(tx, { chainId: row.chainId, txHash, error: "the forward transaction was dropped", now, retryAt }));
-      this.#o.log(`sweeper: chain ${row.chainId}: ${txHash} was dropped (nonce ${row.nonce} used); its forwards are retried later`);
-      return "settled";
-    }
+    if (latest > row.nonce) return (await this.#receipt(txHash)) ?? "replaced";
     const known = await this.#client.getTransaction({ hash: txHash }).catch(() => null);
     if (!known) await this.#broadcast(row.rawTx as Hex);
     return "unmined";
