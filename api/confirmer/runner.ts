@@ -145,7 +145,8 @@ class Loops {
       state.lastFailure = undefined;
     } catch (error) {
       const failure = describeFailure(error);
-      if (failure !== state.lastFailure) this.#log(`confirmer: ${name} failed: ${failure}`);
+      // Said once, with what happens next: at start-up beside the indexer, "connection refused" is only "not up yet".
+      if (failure !== state.lastFailure) this.#log(`confirmer: ${name} failed (retried): ${failure}`);
       state.lastFailure = failure;
     }
   }
