@@ -5,7 +5,8 @@
  * confirmation all move it. The event carries nothing the confirmer uses; it only says "read the indexer now".
  *
  * A stream that fails (indexer restarted, not ready yet, connection cut) is opened again with backoff. The loss is
- * logged once and the return once, not each retry; meanwhile the periodic pass keeps confirming.
+ * logged once and the return once, not each retry; meanwhile the periodic pass keeps confirming. A stream that has
+ * not worked yet (the API started before the indexer, as `npm start` does) is not called lost: "not yet", then "on".
  */
 import { createClient } from "@ponder/client";
 import { onchainTable } from "ponder";
@@ -23,6 +24,12 @@ export type ConfirmerWakeups = (onWake: () => void) => () => void;
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 2_000;
 
+/** What the log says when the stream fails: "lost" once it has worked, "not yet" before (the indexer not up yet). */
+const streamFailed = (everOpen: boolean, reason: string) =>
+  everOpen
+    ? `confirmer: lost the live updates from the indexer (${reason}); reconnecting, the periodic pass goes on meanwhile`
+    : `confirmer: no live updates from the indexer yet (${reason}; is it up?); trying again, the periodic pass goes on meanwhile`;
+
 export function liveIndexerWakeups({
   indexerUrl,
   log = (message: string) => console.error(message),
@@ -36,6 +43,7 @@ export function liveIndexerWakeups({
     let retryTimer: NodeJS.Timeout | undefined;
     let retryMs = RETRY_FIRST_MS;
     let lost = false;
+    let everOpen = false;
     let stopped = false;
 
     const subscribe = () => {
@@ -44,8 +52,9 @@ export function liveIndexerWakeups({
         (db) => db.select({ chainId: ponderCheckpoint.chainId, checkpoint: ponderCheckpoint.latestCheckpoint }).from(ponderCheckpoint),
         () => {
           retryMs = RETRY_FIRST_MS;
-          if (lost) log("confirmer: live updates from the indexer are back");
+          if (lost) log(everOpen ? "confirmer: live updates from the indexer are back" : "confirmer: live updates from the indexer are on");
           lost = false;
+          everOpen = true;
           onWake();
         },
         (error) => {
@@ -54,9 +63,7 @@ export function liveIndexerWakeups({
           subscription?.unsubscribe();
           subscription = null;
           if (stopped) return;
-          if (!lost) {
-            log(`confirmer: lost the live updates from the indexer (${error.message}); reconnecting, the periodic pass goes on meanwhile`);
-          }
+          if (!lost) log(streamFailed(everOpen, error.message));
           lost = true;
           clearTimeout(retryTimer);
           retryTimer = setTimeout(() => {

@@ -7,7 +7,19 @@ import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { webhookReceiver } from "../../api/webhooks/example-receiver.js";
 
-type Event = { id: string; type: string; data?: { order?: { id?: string; status?: string; amountReceived?: string; symbol?: string } } };
+type EventOrder = { id?: string; status?: string; amountReceived?: string; symbol?: string; payments?: { amount?: string; state?: string }[] };
+type Event = { id: string; type: string; data?: { order?: EventOrder } };
+
+/**
+ * What the log says of an order: its status and what was received, or, while it is confirming, the payments that
+ * wait for their confirmations (its `amountReceived` counts confirmed payments only, so it still says 0 then).
+ */
+function describeOrder(order: EventOrder): string {
+  const symbol = order.symbol ?? "";
+  const waiting = (order.payments ?? []).filter((p) => p.state === "confirming").map((p) => p.amount ?? "?");
+  if (order.status === "confirming" && waiting.length > 0) return `confirming ${waiting.join(" + ")} ${symbol} (waiting for confirmations)`;
+  return `${order.status ?? ""} ${order.amountReceived ?? ""} ${symbol}`;
+}
 
 export interface DemoReceiver {
   url: string;
@@ -57,7 +69,7 @@ export async function startDemoReceiver({
     secret: created.secret,
     onEvent: (event, webhookId) => {
       const order = event.data?.order ?? {};
-      log(`webhook ${event.type} for ${order.id ?? "?"}: ${order.status ?? ""} ${order.amountReceived ?? ""} ${order.symbol ?? ""} (verified, ${webhookId})`);
+      log(`webhook ${event.type} for ${order.id ?? "?"}: ${describeOrder(order)} (verified, ${webhookId})`);
     },
   });
 

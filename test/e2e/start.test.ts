@@ -99,6 +99,14 @@ describe("README's first command on a fresh clone", () => {
     await waitFor("the demo receiver to log order.paid", () => child.output().includes(`webhook order.paid for ${order.id}: paid 12.5 USDT (verified`), {
       timeoutMs: 15_000,
     });
+    // While confirming it says what waits (the order's amountReceived counts confirmed payments only: it is 0 then).
+    await waitFor("the demo receiver to log order.confirming", () =>
+      child.output().includes(`webhook order.confirming for ${order.id}: confirming 12.5 USDT (waiting for confirmations) (verified`));
+    // The API starts beside the indexer: a live stream that never opened is "not yet" (then "on"), never "lost".
+    expect(child.output()).not.toContain("lost the live updates from the indexer");
+    if (child.output().includes("no live updates from the indexer yet")) {
+      await waitFor("the live stream to be on", () => child.output().includes("live updates from the indexer are on"), { timeoutMs: 15_000 });
+    }
   }, 120_000);
 
   it("stops everything on Ctrl-C and frees its ports", async () => {
