@@ -176,7 +176,9 @@ export function withDepositTransfers(source: PaymentSource, options: DepositTran
     // Side by side: the router payments' read and the deposit read are independent.
     const [routed, deposits] = await Promise.all([source.payments(query), readDepositTransfers(options, query, factory)]);
     const viaRouter = await routedToDepositAddresses(options, query.chainId, { routed, refs: deposits.refs, factory });
-    const payments = [...routed, ...deposits.payments, ...viaRouter];
+    // Each of those is its order's transfer, not also a router payment kept unmatched (wrong payout) beside it.
+    const credited = new Set(viaRouter.map((p) => `${p.txHash.toLowerCase()}:${p.logIndex}`));
+    const payments = [...routed.filter((p) => !credited.has(`${p.txHash.toLowerCase()}:${p.logIndex}`)), ...deposits.payments, ...viaRouter];
     // An indexer that restarted while it answered (crash recovery re-indexing) may have shown a block in part: such an
     // answer credits what it has, but stores no scan, so the next pass reads those blocks in full again.
     if (!(await source.isReady().catch(() => false))) return { payments };

@@ -165,6 +165,8 @@ describeWithPostgres("orders paid by a plain transfer to their deposit address, 
     await mine(url(), CONFIRMATIONS - 1);
     const paid = await waitForForward(order.id, "paid and forwarded", (o) => o.status === "paid" && forwarded(o, 1));
     expect(paid.payments).toMatchObject([{ method: "transfer", payer, depositAddress: order.depositAddress, amount: "7", txHash: hash }]);
+    // Not also kept unmatched as a router payment (its orderRef names no order): it paid this order, once.
+    expect(await handle.db.select().from(unmatchedPayments).where(eq(unmatchedPayments.txHash, hash!.toLowerCase()))).toEqual([]);
     expect(await balanceOf(payout)).toBe(before + parseUnits("7", usdt.decimals));
     expect(await balanceOf(order.depositAddress!)).toBe(0n);
   }, 180_000);
