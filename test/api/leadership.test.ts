@@ -79,7 +79,7 @@ describeBackends("confirmer leader lease", (backend) => {
     await waitUntil(() => follower.isLeader(), 3_000);
     const waited = performance.now() - stoppedAt;
     expect(waited).toBeGreaterThanOrEqual(550); // not before the deadline
-    expect(waited).toBeLessThan(600 + 400);
+    expect(waited).toBeLessThan(2 * 600); // within the one lease it left, not a second one (room for a loaded machine)
     // The frozen one wakes: it knows by its own clock that it no longer leads, and its fence refuses.
     expect(frozen.isLeader()).toBe(false);
     await expect(h.db.transaction((tx) => frozen.fence(tx))).rejects.toThrow(LostLeadershipError);
@@ -124,7 +124,7 @@ describeBackends("confirmer leader lease", (backend) => {
       await waitUntil(() => follower.isLeader(), 3_000);
       // Postgres ended the frozen session (idle in transaction for half the lease) before the lease ran out, so the
       // takeover did not wait for it to wake.
-      expect(performance.now() - frozenAt).toBeLessThan(600 + 400);
+      expect(performance.now() - frozenAt).toBeLessThan(2 * 600); // not held past the lease (room for a loaded machine)
       resume();
       expect(await outcome).toMatch(/terminat|idle|connection/i);
       await follower.stop();
