@@ -44,7 +44,10 @@ async function startRacingProxy(chainUrl: string): Promise<{ url: string; arm():
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    arm: () => (armed = true),
+    arm: () => {
+      armed = true;
+      fired = false;
+    },
     fired: () => fired,
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -124,8 +127,9 @@ describeBackends("the sweeper settling a forward it has no receipt for", (backen
     const replacement = await signed(nonce, privateKeyToAccount(generatePrivateKey()).address);
     await recordOpen(forward, nonce);
     await client().waitForTransactionReceipt({ hash: await client().sendRawTransaction({ serializedTransaction: replacement.rawTx }) });
-    proxy.arm();
+    proxy.arm(); // a block between the reads here too: the receipt read again after the nonce is still none
     expect(await sweeper.sweep()).toEqual({ settled: 1, sent: null });
+    expect(proxy.fired()).toBe(true);
     expect(await rowOf(forward.txHash)).toMatchObject({ status: "reverted" });
     expect(logs.filter((line) => line.includes(forward.txHash))).toEqual([expect.stringMatching(/was dropped \(nonce \d+ used\)/)]);
   }, 60_000);
