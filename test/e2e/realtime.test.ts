@@ -4,10 +4,13 @@
  * ten minutes here, so only a wake-up can credit a payment), and one merchant's hanging endpoint does not hold up
  * another merchant's webhooks.
  */
+import { type Server, connect, createServer } from "node:net";
 import { type Hex, parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveIndexerWakeups } from "../../api/confirmer/indexer-wakeups.js";
 import * as orderRoutes from "../../api/routes/orders/orders.routes.js";
-import { mine } from "../support/chain.js";
+import { freePort } from "../../scripts/stack/ports.js";
+import { blockNumber, mine } from "../support/chain.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
 import { waitFor } from "../support/wait.js";
 import { CHAIN, type Gateway, type GatewayMerchant, type GatewayOrder, startGateway } from "../support/gateway.js";
@@ -17,6 +20,22 @@ import { type HangingReceiver, type VerifyingReceiver, startHangingReceiver, sta
 const ENDPOINT_CONCURRENCY = 2;
 const LOST = "lost the live updates from the indexer";
 const BACK = "live updates from the indexer are back";
+
+/** Listens on `port` from now on and passes each connection through to `target` (both on 127.0.0.1). */
+async function forwardTo(port: number, target: number): Promise<Server> {
+  const server = createServer((socket) => {
+    const upstream = connect(target, "127.0.0.1");
+    socket.pipe(upstream).pipe(socket);
+    const end = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    socket.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return server;
+}
 
 describe("payments pushed through in real time", () => {
   let gateway: Gateway;
@@ -109,4 +128,29 @@ describe("payments pushed through in real time", () => {
     const paidEvents = receiver.delivered.filter((event) => [order.id, next.id].includes(event.orderId) && event.type === "order.paid");
     expect(paidEvents.map((event) => event.orderId).sort()).toEqual([order.id, next.id].sort());
   }, 240_000); // restarting Ponder takes a while on a loaded machine; nothing here is timed
+
+  it("says the stream is on once it opens, though the quiet indexer sends nothing until a block moves it", async () => {
+    // The stream is held here, against the real indexer, through a port nothing listens on at first ("not yet").
+    const port = await freePort();
+    const logs: string[] = [];
+    let wakes = 0;
+    const stopWakeups = liveIndexerWakeups({ indexerUrl: `http://127.0.0.1:${port}`, log: (line) => logs.push(line) })(() => wakes++);
+    let forwarder: Server | undefined;
+    try {
+      await waitFor("the stream to be reported not yet on", () => logs.length === 1);
+      expect(logs[0]).toContain("no live updates from the indexer yet");
+      const chainUrl = gateway.stack.chain(CHAIN).url;
+      const head = await blockNumber(chainUrl);
+      const wakesBefore = wakes;
+      forwarder = await forwardTo(port, gateway.indexer.port);
+      // No block is mined: the indexer sends no event, so only the open itself can say "on" and bring the catch-up read.
+      await waitFor("the stream to be reported on", () => logs.length === 2, { timeoutMs: 15_000 });
+      expect(logs[1]).toBe("confirmer: live updates from the indexer are on");
+      await waitFor("the catch-up read on opening", () => wakes > wakesBefore);
+      expect(await blockNumber(chainUrl)).toBe(head);
+    } finally {
+      stopWakeups();
+      await new Promise((resolve) => (forwarder ? forwarder.close(resolve) : resolve(undefined)));
+    }
+  });
 });
