@@ -22,7 +22,7 @@ import * as refundsRoutes from "../../api/routes/refunds/refunds.routes.js";
 import { refundRouterAbi } from "../../contracts/abi/RefundRouter.js";
 import { rpc } from "../../scripts/stack/local-chain.js";
 import { hexOf } from "../support/api-client.js";
-import { mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
+import { blockNumber, mine, revertTo, setAutomine, snapshot } from "../support/chain.js";
 import { describeWithPostgres, type TestDatabaseKind } from "../support/database.js";
 import { CHAIN, type Gateway, type GatewayMerchant, startGateway } from "../support/gateway.js";
 import { DEV_ACCOUNTS, pay, tokenBySymbol } from "../support/payments.js";
@@ -73,7 +73,11 @@ function suite(kind: TestDatabaseKind) {
     return waitFor(`order ${order.id} paid`, async () => {
       const now = await getOrder(order.id);
       return now.status === "paid" ? now : undefined;
-    }, { intervalMs: 150, timeoutMs: 60_000 });
+    }, { intervalMs: 150, timeoutMs: 60_000 }).catch(async (error: Error) => {
+      // Where it stopped, should it time out: the order as the API has it, the chain's head and the indexer's block.
+      const [now, head, indexed] = await Promise.all([getOrder(order.id), blockNumber(url()), fetch(`${gateway.indexer.url}/status`).then((r) => r.text())]);
+      throw new Error(`${error.message}: the order is ${now.status} (${now.amountReceived} received), chain head ${head}, indexer status ${indexed}`);
+    });
   };
   const newRefund = (order: Order, amount: string, destination?: Address) =>
     merchant.read(refundsRoutes.createRefund, 201, `/v1/orders/${order.id}/refunds`, { amount, reason: "Returned", ...(destination ? { destination } : {}) });
