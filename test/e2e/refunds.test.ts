@@ -76,7 +76,11 @@ function suite(kind: TestDatabaseKind) {
     }, { intervalMs: 150, timeoutMs: 60_000 }).catch(async (error: Error) => {
       // Where it stopped, should it time out: the order as the API has it, the chain's head and the indexer's block.
       const [now, head, indexed] = await Promise.all([getOrder(order.id), blockNumber(url()), fetch(`${gateway.indexer.url}/status`).then((r) => r.text())]);
-      throw new Error(`${error.message}: the order is ${now.status} (${now.amountReceived} received), chain head ${head}, indexer status ${indexed}`);
+      const confirmerLog = gateway.api.output().split("\n").filter((line) => line.includes("confirmer")).slice(-5);
+      throw new Error(
+        `${error.message}: the order is ${now.status} (${now.amountReceived} received), chain head ${head}, indexer status ${indexed}; ` +
+          `the API's last confirmer lines: ${JSON.stringify(confirmerLog)}`,
+      );
     });
   };
   const newRefund = (order: Order, amount: string, destination?: Address) =>
