@@ -37,6 +37,11 @@ const streamFailed = (everOpen: boolean, reason: string) =>
     ? `confirmer: lost the live updates from the indexer (${reason}); reconnecting, the periodic pass goes on meanwhile`
     : `confirmer: no live updates from the indexer yet (${reason}; is it up?); trying again, the periodic pass goes on meanwhile`;
 
+/** Why the stream failed, for the log: the HTTP status, or the connection's error without its class ("TypeError: "). */
+function failureReason(event: { code?: number; message?: string }): string {
+  return event.code ? `HTTP ${event.code}` : event.message?.replace(/^\w*Error: /, "") || "server disconnected";
+}
+
 /** The URL of the live query, encoded as `@ponder/client` encodes it (SQL and parameters, superjson). */
 function liveQueryUrl(indexerUrl: string): string {
   const { db } = createClient(`${indexerUrl}/sql`, { schema: { ponderCheckpoint } });
@@ -95,7 +100,7 @@ export function liveIndexerWakeups({
       source.onopen = () => opened();
       source.onmessage = () => onWake();
       source.onerror = (event) => {
-        if (stream === source) failed(event.code ? `HTTP ${event.code}` : event.message || "server disconnected");
+        if (stream === source) failed(failureReason(event));
       };
     }
     subscribe();
