@@ -2,7 +2,8 @@
  * The real-time path end to end, every part real (dev chain, router, Ponder, the API as its own process, receivers
  * verifying with `standardwebhooks`): the confirmer is woken by the indexer's live updates, not its timer (set to
  * ten minutes here, so only a wake-up can credit a payment), and one merchant's hanging endpoint does not hold up
- * another merchant's webhooks.
+ * another merchant's webhooks. The stream's loss and return are logged once each, and a stream that opens on a quiet
+ * indexer (which sends nothing until a block moves its checkpoint) is reported on at its opening.
  */
 import { type Server, connect, createServer } from "node:net";
 import { type Hex, parseUnits } from "viem";

@@ -75,11 +75,17 @@ function suite(kind: TestDatabaseKind) {
       return now.status === "paid" ? now : undefined;
     }, { intervalMs: 150, timeoutMs: 60_000 }).catch(async (error: Error) => {
       // Where it stopped, should it time out: the order as the API has it, the chain's head and the indexer's block.
-      const [now, head, indexed] = await Promise.all([getOrder(order.id), blockNumber(url()), fetch(`${gateway.indexer.url}/status`).then((r) => r.text())]);
+      // A read that fails here is said as such; the time-out stays the error.
+      const [now, head, indexed] = await Promise.all([
+        getOrder(order.id).then((o) => `${o.status} (${o.amountReceived} received)`),
+        blockNumber(url()),
+        fetch(`${gateway.indexer.url}/status`).then((r) => r.text()),
+      ].map((read) => read.catch((e: Error) => `unreadable: ${e.message}`)));
       const confirmerLog = gateway.api.output().split("\n").filter((line) => line.includes("confirmer")).slice(-5);
       throw new Error(
-        `${error.message}: the order is ${now.status} (${now.amountReceived} received), chain head ${head}, indexer status ${indexed}; ` +
+        `${error.message}: the order is ${now}, chain head ${head}, indexer status ${indexed}; ` +
           `the API's last confirmer lines: ${JSON.stringify(confirmerLog)}`,
+        { cause: error },
       );
     });
   };
